@@ -1,0 +1,393 @@
+// The manifest model: one TypeBox schema per kind. TypeBox gives us the JSON Schema
+// (compiled by ajv, published under schemas/) and the TypeScript type from one source,
+// so the two cannot disagree.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const API_VERSION = 'mnops/v1';
+
+const strict = { additionalProperties: false } as const;
+
+/** A DNS-label-ish identifier; naming *conventions* (e.g. `-platform`) are policy, not schema. */
+const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', description: 'lower-case identifier' });
+const SemVer = Type.String({
+  pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$',
+  description: 'semantic version, e.g. 1.4.0',
+});
+/** `contract@version` (provides, implements) or `contract@range` (consumes). */
+const ContractRef = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*@\\S+$', description: 'contract@version or contract@range' });
+const StringMap = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$' }), Type.String(), {
+  description: 'NAME → value (non-secret)',
+});
+const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$' }), Type.String({ maxLength: 256 }));
+const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+const IsoDateTime = Type.String({ format: 'date-time' });
+/** Free-form settings: scalars, lists and maps of them. */
+const Settings = Type.Record(Type.String(), Type.Unknown());
+
+const Metadata = Type.Object(
+  {
+    name: Name,
+    labels: Type.Optional(Labels),
+    annotations: Type.Optional(Labels),
+  },
+  strict,
+);
+
+export const Resources = Type.Object(
+  {
+    cpuCores: Type.Number({ exclusiveMinimum: 0, maximum: 1024 }),
+    memoryMb: Type.Integer({ minimum: 4, maximum: 4_194_304 }),
+    diskMb: Type.Integer({ minimum: 1 }),
+    maxOpenFds: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
+    maxProcesses: Type.Integer({ minimum: 1, maximum: 4_194_304 }),
+    maxThreads: Type.Integer({ minimum: 1, maximum: 4_194_304 }),
+  },
+  { ...strict, description: 'sandbox resource limits' },
+);
+export type Resources = Static<typeof Resources>;
+
+export const NetworkRule = Type.Object(
+  {
+    direction: Type.Union([Type.Literal('ingress'), Type.Literal('egress')]),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]),
+    cidr: Type.String({ pattern: '^[0-9a-fA-F:.]+/\\d{1,3}$' }),
+    action: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+  },
+  strict,
+);
+export const NetworkPolicyName = Type.Union([
+  Type.Literal('no-network'),
+  Type.Literal('egress-only'),
+  Type.Literal('http-only'),
+  Type.Literal('allow-all'),
+]);
+export const Network = Type.Object(
+  { policy: NetworkPolicyName, rules: Type.Optional(Type.Array(NetworkRule)) },
+  strict,
+);
+export type Network = Static<typeof Network>;
+
+export const Sandbox = Type.Object(
+  {
+    readOnlyRootfs: Type.Optional(Type.Boolean()),
+    noNewPrivileges: Type.Optional(Type.Boolean()),
+    capDrop: Type.Optional(Type.Array(Type.String({ pattern: '^(ALL|[A-Z_]+)$' }))),
+    user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$' })),
+  },
+  strict,
+);
+
+export const HealthCheck = Type.Object(
+  {
+    command: Type.Array(Type.String(), { minItems: 1, description: 'exec form, exit 0 = healthy' }),
+    intervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    retries: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    startPeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+  },
+  strict,
+);
+
+export const Port = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    hostPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    protocol: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
+  },
+  strict,
+);
+
+export const SecretRef = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'variable or secret name seen by the workload' }),
+    from: Type.Union([Type.Literal('env'), Type.Literal('file'), Type.Literal('swarm')]),
+    key: Type.String({ minLength: 1, description: 'runner env var, repo-relative file, or swarm secret name' }),
+  },
+  strict,
+);
+export type SecretRef = Static<typeof SecretRef>;
+
+export const Engine = Type.Object(
+  { name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]*$' }), description: Type.Optional(Type.String()) },
+  strict,
+);
+
+/** Every field a platform (or a layer over one) may set. */
+const platformFields = {
+  description: Type.Optional(Type.String()),
+  owner: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'owning team' })),
+  namespace: Type.Optional(Name),
+  lifecycle: Type.Optional(
+    Type.Union([Type.Literal('experimental'), Type.Literal('active'), Type.Literal('deprecated')]),
+  ),
+  version: Type.Optional(SemVer),
+  extends: Type.Optional(Name),
+  engines: Type.Optional(Type.Array(Engine)),
+  image: Type.Optional(Type.String({ minLength: 1, description: 'image reference; ${version} is replaced' })),
+  command: Type.Optional(Type.Array(Type.String())),
+  ports: Type.Optional(Type.Array(Port)),
+  env: Type.Optional(StringMap),
+  secrets: Type.Optional(Type.Array(SecretRef)),
+  resources: Type.Optional(Type.Partial(Resources)),
+  network: Type.Optional(Type.Partial(Network)),
+  sandbox: Type.Optional(Sandbox),
+  healthCheck: Type.Optional(HealthCheck),
+  replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  provides: Type.Optional(Type.Array(ContractRef)),
+  consumes: Type.Optional(Type.Array(ContractRef)),
+  dependsOn: Type.Optional(Type.Array(Name)),
+  config: Type.Optional(Settings),
+  driftIgnore: Type.Optional(Type.Array(Type.String({ pattern: '^(/[^/]*)+$', description: 'JSON pointer' }))),
+};
+
+export const PlatformSpec = Type.Object(platformFields, strict);
+export type PlatformSpec = Static<typeof PlatformSpec>;
+
+/** What environment config and instance overrides may layer onto a platform. */
+export const PlatformOverlay = Type.Object(
+  {
+    env: platformFields.env,
+    resources: platformFields.resources,
+    network: platformFields.network,
+    sandbox: platformFields.sandbox,
+    healthCheck: platformFields.healthCheck,
+    replicas: platformFields.replicas,
+    secrets: platformFields.secrets,
+    config: platformFields.config,
+  },
+  strict,
+);
+export type PlatformOverlay = Static<typeof PlatformOverlay>;
+
+const envelope = <K extends string, S extends TSchema>(kind: K, spec: S, description: string) =>
+  Type.Object(
+    {
+      apiVersion: Type.Literal(API_VERSION),
+      kind: Type.Literal(kind),
+      metadata: Metadata,
+      spec,
+    },
+    { ...strict, $id: `https://machine-native-ops.dev/schemas/${kind}.json`, title: kind, description },
+  );
+
+export const Platform = envelope(
+  'Platform',
+  Type.Object(
+    {
+      ...platformFields,
+      owner: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'owning team' }),
+      namespace: Name,
+      version: SemVer,
+      lifecycle: platformFields.lifecycle,
+    },
+    strict,
+  ),
+  'A platform of the catalog (platforms/<name>/platform.yaml).',
+);
+export type Platform = Static<typeof Platform>;
+
+export const PlatformTemplate = envelope(
+  'PlatformTemplate',
+  PlatformSpec,
+  'Reusable platform defaults; templates extend templates (at most 5 deep).',
+);
+export type PlatformTemplate = Static<typeof PlatformTemplate>;
+
+export const Tier = Type.Union([
+  Type.Literal('dev'),
+  Type.Literal('staging'),
+  Type.Literal('prod'),
+  Type.Literal('sandbox'),
+  Type.Literal('preview'),
+]);
+export type Tier = Static<typeof Tier>;
+
+export const FreezeWindow = Type.Object(
+  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), start: IsoDateTime, end: IsoDateTime, reason: Type.Optional(Type.String()) },
+  strict,
+);
+
+export const Environment = envelope(
+  'Environment',
+  Type.Object(
+    {
+      tier: Tier,
+      description: Type.Optional(Type.String()),
+      ttl: Type.Optional(Type.String({ pattern: '^\\d+(h|d)$', description: 'lifetime, e.g. 48h or 7d' })),
+      createdAt: Type.Optional(IsoDateTime),
+      adapter: Name,
+      customer: Type.Optional(Name),
+      promotion: Type.Optional(
+        Type.Object(
+          {
+            from: Name,
+            requires: Type.Optional(
+              Type.Object(
+                {
+                  approvals: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+                  soakMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 43_200 })),
+                },
+                strict,
+              ),
+            ),
+          },
+          strict,
+        ),
+      ),
+      freezeWindows: Type.Optional(Type.Array(FreezeWindow)),
+      config: Type.Optional(PlatformOverlay),
+      secrets: Type.Optional(Type.Array(SecretRef)),
+    },
+    strict,
+  ),
+  'An environment (ecosystem/platform-cloud/<env>/environment.yaml).',
+);
+export type Environment = Static<typeof Environment>;
+
+export const InstanceEntry = Type.Object(
+  {
+    name: Name,
+    version: SemVer,
+    replicas: platformFields.replicas,
+    resources: platformFields.resources,
+    env: platformFields.env,
+    config: platformFields.config,
+  },
+  strict,
+);
+export type InstanceEntry = Static<typeof InstanceEntry>;
+
+export const PlatformInstance = envelope(
+  'PlatformInstance',
+  Type.Object({ environment: Name, platforms: Type.Array(InstanceEntry) }, strict),
+  'Which platforms run in an environment, at which version (ecosystem/platform-cloud/<env>/platform.yaml).',
+);
+export type PlatformInstance = Static<typeof PlatformInstance>;
+
+const JsonSchemaObject = Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON Schema' });
+export const Contract = envelope(
+  'Contract',
+  Type.Object(
+    {
+      version: Type.String({ description: 'semantic version; must match the file name' }),
+      description: Type.Optional(Type.String()),
+      operations: Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9_]*$' }),
+            description: Type.Optional(Type.String()),
+            input: Type.Optional(JsonSchemaObject),
+            output: Type.Optional(JsonSchemaObject),
+          },
+          strict,
+        ),
+      ),
+      events: Type.Optional(
+        Type.Array(
+          Type.Object(
+            { name: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9_.]*$' }), description: Type.Optional(Type.String()), payload: Type.Optional(JsonSchemaObject) },
+            strict,
+          ),
+        ),
+      ),
+    },
+    strict,
+  ),
+  'A versioned contract (ecosystem/contracts/<name>/<version>.yaml).',
+);
+export type Contract = Static<typeof Contract>;
+
+export const Adapter = envelope(
+  'Adapter',
+  Type.Object(
+    {
+      provider: Type.Union([
+        Type.Literal('docker'),
+        Type.Literal('swarm'),
+        Type.Literal('aws'),
+        Type.Literal('azure'),
+        Type.Literal('gcp'),
+        Type.Literal('on-prem'),
+      ]),
+      description: Type.Optional(Type.String()),
+      implements: Type.Array(ContractRef),
+      settings: Type.Optional(Settings),
+    },
+    strict,
+  ),
+  'A provider adapter (ecosystem/ecosystem-cloud/adapters/<name>.yaml).',
+);
+export type Adapter = Static<typeof Adapter>;
+
+export const Namespace = envelope(
+  'Namespace',
+  Type.Object(
+    {
+      description: Type.Optional(Type.String()),
+      owners: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), { minItems: 1 }),
+    },
+    strict,
+  ),
+  'A registry namespace and its owning teams (registry/).',
+);
+export type Namespace = Static<typeof Namespace>;
+
+export const PolicyException = envelope(
+  'PolicyException',
+  Type.Object(
+    {
+      rule: Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }),
+      target: Type.Object(
+        {
+          kind: Type.Union(
+            ['Platform', 'PlatformTemplate', 'Environment', 'PlatformInstance', 'Contract', 'Adapter', 'Namespace'].map((k) =>
+              Type.Literal(k),
+            ),
+          ),
+          name: Name,
+          environment: Type.Optional(Name),
+        },
+        strict,
+      ),
+      reason: Type.String({ minLength: 10 }),
+      approvedBy: Type.String({ minLength: 1 }),
+      expires: IsoDate,
+    },
+    strict,
+  ),
+  'A waiver of one rule for one target until a date (ecosystem/governance/).',
+);
+export type PolicyException = Static<typeof PolicyException>;
+
+export const KIND_SCHEMAS = {
+  Platform,
+  PlatformTemplate,
+  Environment,
+  PlatformInstance,
+  Contract,
+  Adapter,
+  Namespace,
+  PolicyException,
+} as const;
+
+export type KindName = keyof typeof KIND_SCHEMAS;
+export const KINDS = Object.keys(KIND_SCHEMAS) as KindName[];
+
+export interface KindTypes {
+  Platform: Platform;
+  PlatformTemplate: PlatformTemplate;
+  Environment: Environment;
+  PlatformInstance: PlatformInstance;
+  Contract: Contract;
+  Adapter: Adapter;
+  Namespace: Namespace;
+  PolicyException: PolicyException;
+}
+
+export type AnyManifest = KindTypes[KindName];
+
+export function isKindName(v: unknown): v is KindName {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(KIND_SCHEMAS, v);
+}
