@@ -3,6 +3,11 @@
 // so the two cannot disagree.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** A string enum as a plain JSON Schema `enum` (one clear ajv error, unlike anyOf of consts). */
+function StringEnum<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
 export const API_VERSION = 'mnops/v1';
 
 const strict = { additionalProperties: false } as const;
@@ -48,20 +53,15 @@ export type Resources = Static<typeof Resources>;
 
 export const NetworkRule = Type.Object(
   {
-    direction: Type.Union([Type.Literal('ingress'), Type.Literal('egress')]),
+    direction: StringEnum(['ingress', 'egress'] as const),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
-    protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]),
+    protocol: StringEnum(['tcp', 'udp'] as const),
     cidr: Type.String({ pattern: '^[0-9a-fA-F:.]+/\\d{1,3}$' }),
-    action: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+    action: StringEnum(['allow', 'deny'] as const),
   },
   strict,
 );
-export const NetworkPolicyName = Type.Union([
-  Type.Literal('no-network'),
-  Type.Literal('egress-only'),
-  Type.Literal('http-only'),
-  Type.Literal('allow-all'),
-]);
+export const NetworkPolicyName = StringEnum(['no-network', 'egress-only', 'http-only', 'allow-all'] as const);
 export const Network = Type.Object(
   { policy: NetworkPolicyName, rules: Type.Optional(Type.Array(NetworkRule)) },
   strict,
@@ -94,7 +94,7 @@ export const Port = Type.Object(
     name: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
     containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
     hostPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-    protocol: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])),
+    protocol: Type.Optional(StringEnum(['tcp', 'udp'] as const)),
   },
   strict,
 );
@@ -102,7 +102,7 @@ export const Port = Type.Object(
 export const SecretRef = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'variable or secret name seen by the workload' }),
-    from: Type.Union([Type.Literal('env'), Type.Literal('file'), Type.Literal('swarm')]),
+    from: StringEnum(['env', 'file', 'swarm'] as const),
     key: Type.String({ minLength: 1, description: 'runner env var, repo-relative file, or swarm secret name' }),
   },
   strict,
@@ -120,7 +120,7 @@ const platformFields = {
   owner: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'owning team' })),
   namespace: Type.Optional(Name),
   lifecycle: Type.Optional(
-    Type.Union([Type.Literal('experimental'), Type.Literal('active'), Type.Literal('deprecated')]),
+    StringEnum(['experimental', 'active', 'deprecated'] as const),
   ),
   version: Type.Optional(SemVer),
   extends: Type.Optional(Name),
@@ -152,12 +152,11 @@ export const PlatformOverlay = Type.Object(
     resources: platformFields.resources,
     network: platformFields.network,
     sandbox: platformFields.sandbox,
-    healthCheck: platformFields.healthCheck,
+    healthCheck: Type.Optional(Type.Partial(HealthCheck)),
     replicas: platformFields.replicas,
-    secrets: platformFields.secrets,
     config: platformFields.config,
   },
-  strict,
+  { ...strict, description: 'values layered onto every platform of the environment (secrets: use spec.secrets)' },
 );
 export type PlatformOverlay = Static<typeof PlatformOverlay>;
 
@@ -195,13 +194,7 @@ export const PlatformTemplate = envelope(
 );
 export type PlatformTemplate = Static<typeof PlatformTemplate>;
 
-export const Tier = Type.Union([
-  Type.Literal('dev'),
-  Type.Literal('staging'),
-  Type.Literal('prod'),
-  Type.Literal('sandbox'),
-  Type.Literal('preview'),
-]);
+export const Tier = StringEnum(['dev', 'staging', 'prod', 'sandbox', 'preview'] as const);
 export type Tier = Static<typeof Tier>;
 
 export const FreezeWindow = Type.Object(
@@ -303,14 +296,7 @@ export const Adapter = envelope(
   'Adapter',
   Type.Object(
     {
-      provider: Type.Union([
-        Type.Literal('docker'),
-        Type.Literal('swarm'),
-        Type.Literal('aws'),
-        Type.Literal('azure'),
-        Type.Literal('gcp'),
-        Type.Literal('on-prem'),
-      ]),
+      provider: StringEnum(['docker', 'swarm', 'aws', 'azure', 'gcp', 'on-prem'] as const),
       description: Type.Optional(Type.String()),
       implements: Type.Array(ContractRef),
       settings: Type.Optional(Settings),
@@ -341,11 +327,7 @@ export const PolicyException = envelope(
       rule: Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }),
       target: Type.Object(
         {
-          kind: Type.Union(
-            ['Platform', 'PlatformTemplate', 'Environment', 'PlatformInstance', 'Contract', 'Adapter', 'Namespace'].map((k) =>
-              Type.Literal(k),
-            ),
-          ),
+          kind: StringEnum(['Platform', 'PlatformTemplate', 'Environment', 'PlatformInstance', 'Contract', 'Adapter', 'Namespace'] as const),
           name: Name,
           environment: Type.Optional(Name),
         },

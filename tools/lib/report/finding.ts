@@ -66,3 +66,18 @@ export function summarize(manifests: number, findings: Finding[]): Summary {
   }
   return { manifests, errors, warnings, notes };
 }
+
+/** The message and, when there is one, what to do about it — for formats with one text field. */
+export function messageWithHint(f: Finding): string {
+  return f.hint ? `${f.message} — ${f.hint}` : f.message;
+}
+
+/** Errors first, then warnings, then notes; the stable order within each. For capped lists. */
+export function sortBySeverity(findings: Finding[]): Finding[] {
+  const sorted = sortFindings(findings);
+  return [
+    ...sorted.filter((f) => f.severity === 'error'),
+    ...sorted.filter((f) => f.severity === 'warning'),
+    ...sorted.filter((f) => f.severity === 'note'),
+  ];
+}

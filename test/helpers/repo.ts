@@ -1,0 +1,81 @@
+// Real repositories for tests: a copy of the example ecosystem in a temp dir, optionally a
+// git repository, and the built CLI run as a user would run it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(PROJECT_ROOT, 'dist/tools/mnops.js');
+const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry', 'schemas'];
+
+export function tempDir(prefix = 'mnops-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A fresh copy of the example ecosystem; `git: true` makes it a repository with one commit. */
+export function exampleRepo(options: { git?: boolean } = {}): string {
+  const dir = tempDir();
+  for (const d of MANIFEST_DIRS) cpSync(path.join(PROJECT_ROOT, d), path.join(dir, d), { recursive: true });
+  if (options.git) {
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'example ecosystem');
+  }
+  return dir;
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Replace `from` with `to` in a repo file; fails loudly when `from` is absent so tests stay honest. */
+export function edit(root: string, file: string, from: string | RegExp, to: string): void {
+  const abs = path.join(root, file);
+  const text = readFileSync(abs, 'utf8');
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`edit: ${String(from)} not found in ${file}`);
+  writeFileSync(abs, next);
+}
+
+/** 1-based line number of the first line containing `needle` in a repo file. */
+export function lineOf(root: string, file: string, needle: string): number {
+  const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`lineOf: ${needle} not in ${file}`);
+  return i + 1;
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function mnops(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; entry?: 'mnops' | 'validate_platform' | 'enforce' } = {},
+): CliResult {
+  const t0 = performance.now();
+  const env: Record<string, string> = {};
+  const merged = { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', GITHUB_STEP_SUMMARY: undefined, FORCE_COLOR: undefined, ...options.env };
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+  const entry = options.entry ? path.join(PROJECT_ROOT, `dist/tools/${options.entry}.js`) : CLI;
+  const r = spawnSync(process.execPath, [entry, ...args], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    encoding: 'utf8',
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { buildEcosystem } from '../../tools/lib/manifest/ecosystem.js';
+import { parseManifestText } from '../../tools/lib/manifest/load.js';
+import { resolvePlatform, templateChain } from '../../tools/lib/manifest/resolve.js';
+
+function eco(files: Record<string, string>) {
+  const parsed = Object.entries(files).map(([file, text]) => ({ file, content: parseManifestText(text) }));
+  const built = buildEcosystem('/repo', parsed);
+  return built;
+}
+
+const head = (kind: string, name: string) => `apiVersion: mnops/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n`;
+
+const files: Record<string, string> = {
+  'ecosystem/platform-templates/base.yaml':
+    head('PlatformTemplate', 'base') +
+    [
+      '  resources:',
+      '    cpuCores: 1',
+      '    memoryMb: 256',
+      '    diskMb: 512',
+      '  engines:',
+      '    - name: Core',
+      '      description: from base',
+      '    - name: Audit',
+      '  command: ["httpd", "-f"]',
+      '  env:',
+      '    A: base',
+      '    B: base',
+    ].join('\n') +
+    '\n',
+  'ecosystem/platform-templates/http.yaml': head('PlatformTemplate', 'http') + '  extends: base\n  resources:\n    memoryMb: 384\n  network:\n    policy: http-only\n',
+  'platforms/demo-platform/platform.yaml':
+    head('Platform', 'demo-platform') +
+    [
+      '  owner: team-a',
+      '  namespace: ns',
+      '  version: 1.0.0',
+      '  extends: http',
+      '  image: mnops/base:${version}',
+      '  engines:',
+      '    - name: Core',
+      '      description: from platform',
+      '    - name: Extra',
+      '  command: ["sh"]',
+      '  env:',
+      '    B: platform',
+    ].join('\n') +
+    '\n',
+  'ecosystem/platform-cloud/prod/environment.yaml':
+    head('Environment', 'prod') + '  tier: prod\n  adapter: swarm\n  config:\n    env:\n      C: env\n    resources:\n      maxOpenFds: 1024\n',
+  'ecosystem/platform-cloud/prod/platform.yaml':
+    head('PlatformInstance', 'prod') + '  environment: prod\n  platforms:\n    - name: demo-platform\n      version: 1.2.0\n      resources:\n        memoryMb: 768\n',
+};
+
+describe('resolvePlatform', () => {
+  const { ecosystem, findings } = eco(files);
+  const r = resolvePlatform(ecosystem, 'demo-platform', 'prod')!;
+
+  it('loads without findings', () => {
+    expect(findings).toEqual([]);
+  });
+
+  it('layers template chain → platform → environment config → instance overrides', () => {
+    expect(r.layers).toEqual(['template base', 'template http', 'platform demo-platform', 'environment prod config', 'instance prod']);
+    expect(r.spec.resources).toEqual({ cpuCores: 1, memoryMb: 768, diskMb: 512, maxOpenFds: 1024 });
+    expect(r.spec.env).toEqual({ A: 'base', B: 'platform', C: 'env' });
+    expect(r.spec.network).toEqual({ policy: 'http-only' });
+    expect(r.spec.version).toBe('1.2.0');
+    expect(r.spec.image).toBe('mnops/base:1.2.0');
+    expect(r.spec).not.toHaveProperty('extends');
+  });
+
+  it('replaces plain lists and merges name-keyed lists by name', () => {
+    expect(r.spec.command).toEqual(['sh']);
+    expect(r.spec.engines).toEqual([
+      { name: 'Core', description: 'from platform' },
+      { name: 'Audit' },
+      { name: 'Extra' },
+    ]);
+  });
+
+  it('remembers the file and line that set each value', () => {
+    expect(r.provenance.get('/resources/cpuCores')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 7, column: 5 });
+    expect(r.provenance.get('/resources/memoryMb')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 11, column: 9 });
+    expect(r.provenance.get('/resources/maxOpenFds')).toEqual({ file: 'ecosystem/platform-cloud/prod/environment.yaml', line: 12, column: 7 });
+    expect(r.provenance.get('/network/policy')).toEqual({ file: 'ecosystem/platform-templates/http.yaml', line: 10, column: 5 });
+    expect(r.provenance.get('/engines/0/description')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 13, column: 7 });
+    expect(r.provenance.get('/engines/1/name')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 13, column: 7 });
+    expect(r.provenance.get('/command/0')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 15, column: 13 });
+    expect(r.provenance.get('/version')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 9, column: 7 });
+  });
+
+  it('never lets __proto__ from a template reach a prototype through the merge', () => {
+    const hostile = {
+      ...files,
+      'ecosystem/platform-templates/base.yaml': files['ecosystem/platform-templates/base.yaml']! + '  config:\n    __proto__:\n      polluted: true\n',
+    };
+    const { ecosystem: e2, findings: f2 } = eco(hostile);
+    expect(f2.some((f) => f.ruleId === 'yaml.forbidden-key' && f.file === 'ecosystem/platform-templates/base.yaml' && f.line === 19)).toBe(true);
+    const r2 = resolvePlatform(e2, 'demo-platform', 'prod')!;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(r2.spec.config)).toBe(Object.prototype);
+    expect(Object.keys(r2.spec.config ?? {})).toEqual([]);
+  });
+});
+
+describe('templateChain', () => {
+  it('stops on cycles instead of looping', () => {
+    const { ecosystem } = eco({
+      'a.yaml': head('PlatformTemplate', 'a') + '  extends: b\n',
+      'b.yaml': head('PlatformTemplate', 'b') + '  extends: a\n',
+    });
+    const c = templateChain(ecosystem, 'a');
+    expect(c.broken).toBe('cycle');
+    expect(c.chain.map((t) => t.name)).toEqual(['b', 'a']);
+  });
+});

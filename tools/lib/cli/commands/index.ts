@@ -1,0 +1,10 @@
+// Every CLI command, registered in one place (Renovate-style registry).
+import type { Command } from 'commander';
+import type { ExitCode } from '../context.js';
+import { registerValidate } from './validate.js';
+import { registerRegistry } from './registry.js';
+
+/** A command adds itself to the program and reports its exit code through `setExit`. */
+export type RegisterCommand = (program: Command, setExit: (code: ExitCode) => void) => void;
+
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry];

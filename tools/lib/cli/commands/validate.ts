@@ -1,0 +1,47 @@
+// mnops validate [PATH...] — DESIGN §5.
+import { appendFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { FORMAT_NAMES, FORMATTERS, type FormatName } from '../../report/index.js';
+import { validate } from '../../validate/validate.js';
+import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import type { RegisterCommand } from './index.js';
+
+interface ValidateFlags {
+  root?: string;
+  changedSince?: string;
+  format: FormatName;
+  output?: string;
+  failOn: 'error' | 'warning';
+  cache: boolean;
+}
+
+export const registerValidate: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('validate')
+    .description('check manifests against their schemas, references and policies')
+    .argument('[paths...]', 'report only findings in these files or folders')
+    .option('--root <dir>', 'repository root (default: git top level)')
+    .option('--changed-since <ref>', 'report only what the change since this git ref affects')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices(['error', 'warning']).default('error'))
+    .option('--no-cache', 'do not read or write the parse cache')
+    .action(async (paths: string[], flags: ValidateFlags) => {
+      const root = await rootFromOption(flags.root);
+      const outcome = await validate({
+        root,
+        paths,
+        changedSince: flags.changedSince,
+        ...(flags.cache ? {} : { cacheDir: false as const }),
+      });
+      const { report } = outcome;
+      const formatted = FORMATTERS[flags.format](report, { color: !flags.output && useColor() });
+      if (flags.output) await writeOutputFile(flags.output, formatted.output);
+      else await writeStdout(formatted.output);
+      if (formatted.jobSummary && process.env.GITHUB_STEP_SUMMARY) {
+        await appendFile(process.env.GITHUB_STEP_SUMMARY, formatted.jobSummary);
+      }
+      const failing = report.summary.errors + (flags.failOn === 'warning' ? report.summary.warnings : 0);
+      setExit(failing > 0 ? EXIT.FOUND : EXIT.OK);
+    });
+};

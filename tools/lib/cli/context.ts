@@ -1,0 +1,46 @@
+// What every command shares: the repository root, colour, output and exit codes.
+import { execFile } from 'node:child_process';
+import { writeFile, rename, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveRoot } from '../repo/paths.js';
+
+const run = promisify(execFile);
+
+/** DESIGN §5: 0 nothing found, 1 found something, 2 could not do the job. */
+export const EXIT = { OK: 0, FOUND: 1, FAILED: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** `--root`, or the git top level of the working directory, or the working directory. */
+export async function rootFromOption(option: string | undefined): Promise<string> {
+  if (option) return resolveRoot(option);
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: process.cwd() });
+    return resolveRoot(stdout.trim());
+  } catch {
+    return resolveRoot(process.cwd());
+  }
+}
+
+/** Colour only on a TTY and never with NO_COLOR (FORCE_COLOR forces it, for CI logs that render ANSI). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY);
+}
+
+/** Write a report atomically (temp file + rename): a crash never leaves half a file. */
+export async function writeOutputFile(file: string, content: string): Promise<void> {
+  const abs = path.resolve(file);
+  await mkdir(path.dirname(abs), { recursive: true });
+  const tmp = `${abs}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, abs);
+}
+
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (text === '') return resolve();
+    process.stdout.write(text, () => resolve());
+  });
+}

@@ -1,0 +1,45 @@
+// The CLI shell: commander program, one registration per command, and the single place
+// where errors become exit codes and one clear sentence (a stack only with --debug).
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { MnopsError } from '../repo/errors.js';
+import { EXIT } from './context.js';
+import { COMMANDS } from './commands/index.js';
+import { TOOL_VERSION } from '../version.js';
+
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  let exitCode: number = EXIT.OK;
+  const program = new Command('mnops')
+    .description('GitOps governance and policy-as-code for platform manifests')
+    .version(TOOL_VERSION)
+    .option('--debug', 'show stack traces for unexpected errors')
+    .showHelpAfterError('(run mnops --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of COMMANDS) {
+    register(program, (code) => {
+      exitCode = code;
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      return EXIT.FAILED;
+    }
+    const red = pc.createColors(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR).red;
+    if (err instanceof MnopsError) {
+      process.stderr.write(`${red('mnops:')} ${err.message}\n`);
+      if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+      if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+      return EXIT.FAILED;
+    }
+    const e = err as Error;
+    process.stderr.write(`${red('mnops:')} unexpected error: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(debug ? `${e?.stack ?? ''}\n` : '  run again with --debug for details, and report it if it persists\n');
+    return EXIT.FAILED;
+  }
+}

@@ -1,0 +1,199 @@
+// The loaded ecosystem: every schema-valid manifest, indexed by kind and name so that
+// references are lookups. Built from parsed files; reports schema and duplicate findings.
+import semver from 'semver';
+import type { Finding } from '../report/finding.js';
+import type { KindName, KindTypes } from './kinds.js';
+import { locate, type ParsedContent, type PositionMap } from './load.js';
+import { validateDocument } from './schema.js';
+
+export interface SourceLoc {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ManifestRecord<K extends KindName = KindName> {
+  kind: K;
+  name: string;
+  /** `Kind/name`, or `Contract/name@version`: unique across the ecosystem. */
+  key: string;
+  /** Repo-relative posix path. */
+  file: string;
+  docIndex: number;
+  manifest: KindTypes[K];
+  positions: PositionMap;
+}
+
+export interface ParsedFile {
+  file: string;
+  content: ParsedContent;
+}
+
+export interface Ecosystem {
+  root: string;
+  /** Schema-valid manifests, in file order. */
+  records: ManifestRecord[];
+  platforms: Map<string, ManifestRecord<'Platform'>>;
+  templates: Map<string, ManifestRecord<'PlatformTemplate'>>;
+  environments: Map<string, ManifestRecord<'Environment'>>;
+  /** Keyed by the environment they place platforms in. */
+  instances: Map<string, ManifestRecord<'PlatformInstance'>>;
+  /** Keyed by contract name; versions sorted ascending. */
+  contracts: Map<string, ManifestRecord<'Contract'>[]>;
+  adapters: Map<string, ManifestRecord<'Adapter'>>;
+  namespaces: Map<string, ManifestRecord<'Namespace'>>;
+  exceptions: Map<string, ManifestRecord<'PolicyException'>>;
+  /** Keys of manifests that exist but failed their schema: references to them are not "unknown". */
+  invalidKeys: Set<string>;
+  /** Every document seen, valid or not. */
+  documentCount: number;
+  /** Files each manifest key came from, for impact analysis. */
+  files: string[];
+}
+
+export function locateIn(rec: { file: string; positions: PositionMap }, pointer: string): SourceLoc {
+  const [line, column] = locate(rec.positions, pointer);
+  return { file: rec.file, line, column };
+}
+
+export function recordKey(kind: string, name: string, version?: string): string {
+  return kind === 'Contract' && version !== undefined ? `${kind}/${name}@${version}` : `${kind}/${name}`;
+}
+
+function rawIdentity(value: unknown): { kind?: string; name?: string; version?: string; environment?: string } {
+  if (value === null || typeof value !== 'object') return {};
+  const v = value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { version?: unknown; environment?: unknown } };
+  const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+  return {
+    kind: str(v.kind),
+    name: str(v.metadata?.name),
+    version: str(v.spec?.version),
+    environment: str(v.spec?.environment),
+  };
+}
+
+export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem: Ecosystem; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const eco: Ecosystem = {
+    root,
+    records: [],
+    platforms: new Map(),
+    templates: new Map(),
+    environments: new Map(),
+    instances: new Map(),
+    contracts: new Map(),
+    adapters: new Map(),
+    namespaces: new Map(),
+    exceptions: new Map(),
+    invalidKeys: new Set(),
+    documentCount: 0,
+    files: [],
+  };
+  const seen = new Map<string, SourceLoc>();
+
+  for (const { file, content } of parsed) {
+    eco.files.push(file);
+    for (const f of content.findings) findings.push({ ...f, file });
+    for (const doc of content.documents) {
+      eco.documentCount++;
+      const id = rawIdentity(doc.value);
+      const { kind, problems } = validateDocument(doc.value);
+      const loc = (pointer: string) => locateIn({ file, positions: doc.positions }, pointer);
+      if (problems.length > 0) {
+        for (const p of problems) {
+          findings.push({
+            ruleId: 'schema.invalid',
+            severity: 'error',
+            message: p.message,
+            hint: p.hint,
+            ...loc(p.pointer),
+            kind: id.kind,
+            name: id.name,
+            path: p.pointer,
+          });
+        }
+        if (id.kind && id.name) eco.invalidKeys.add(recordKey(id.kind, id.name, id.version));
+        if (id.kind === 'PlatformInstance' && id.environment) eco.invalidKeys.add(`PlatformInstance@${id.environment}`);
+        continue;
+      }
+      const rec = {
+        kind: kind!,
+        name: id.name!,
+        key: recordKey(kind!, id.name!, id.version),
+        file,
+        docIndex: doc.index,
+        manifest: doc.value,
+        positions: doc.positions,
+      } as ManifestRecord;
+      const instanceKey = rec.kind === 'PlatformInstance' ? `PlatformInstance@${id.environment}` : undefined;
+      const dupKey = instanceKey ?? rec.key;
+      const first = seen.get(dupKey);
+      if (first) {
+        findings.push({
+          ruleId: 'manifest.duplicate',
+          severity: 'error',
+          message: instanceKey
+            ? `a second PlatformInstance for environment "${id.environment}" (the first is at ${first.file}:${first.line})`
+            : `${rec.key} is defined twice (the first is at ${first.file}:${first.line})`,
+          hint: 'keep one definition and remove or rename the other',
+          ...loc('/metadata/name'),
+          kind: rec.kind,
+          name: rec.name,
+          path: '/metadata/name',
+        });
+        continue;
+      }
+      seen.set(dupKey, loc('/metadata/name'));
+      eco.records.push(rec);
+      index(eco, rec);
+    }
+  }
+  for (const versions of eco.contracts.values()) {
+    versions.sort((a, b) => compareVersions(a.manifest.spec.version, b.manifest.spec.version));
+  }
+  return { ecosystem: eco, findings };
+}
+
+function compareVersions(a: string, b: string): number {
+  const va = semver.valid(a);
+  const vb = semver.valid(b);
+  if (va && vb) return semver.compare(va, vb);
+  if (va) return 1;
+  if (vb) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function index(eco: Ecosystem, rec: ManifestRecord): void {
+  switch (rec.kind) {
+    case 'Platform':
+      eco.platforms.set(rec.name, rec as ManifestRecord<'Platform'>);
+      break;
+    case 'PlatformTemplate':
+      eco.templates.set(rec.name, rec as ManifestRecord<'PlatformTemplate'>);
+      break;
+    case 'Environment':
+      eco.environments.set(rec.name, rec as ManifestRecord<'Environment'>);
+      break;
+    case 'PlatformInstance': {
+      const r = rec as ManifestRecord<'PlatformInstance'>;
+      eco.instances.set(r.manifest.spec.environment, r);
+      break;
+    }
+    case 'Contract': {
+      const r = rec as ManifestRecord<'Contract'>;
+      const list = eco.contracts.get(r.name) ?? [];
+      list.push(r);
+      eco.contracts.set(r.name, list);
+      break;
+    }
+    case 'Adapter':
+      eco.adapters.set(rec.name, rec as ManifestRecord<'Adapter'>);
+      break;
+    case 'Namespace':
+      eco.namespaces.set(rec.name, rec as ManifestRecord<'Namespace'>);
+      break;
+    case 'PolicyException':
+      eco.exceptions.set(rec.name, rec as ManifestRecord<'PolicyException'>);
+      break;
+  }
+}

@@ -1,0 +1,55 @@
+// The machine contract of DESIGN §5: one object, fixed key order, absent fields as null,
+// so consumers can rely on every key being present.
+import { sortFindings, type Finding, type Severity } from '../finding.js';
+import type { Formatter } from '../format.js';
+
+export interface JsonFinding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  kind: string | null;
+  name: string | null;
+  environment: string | null;
+  path: string | null;
+  hint: string | null;
+}
+
+export interface JsonReport {
+  version: 1;
+  summary: { manifests: number; errors: number; warnings: number };
+  findings: JsonFinding[];
+}
+
+function toJsonFinding(f: Finding): JsonFinding {
+  // Built key by key: the order here is the order on the wire.
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    message: f.message,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    kind: f.kind ?? null,
+    name: f.name ?? null,
+    environment: f.environment ?? null,
+    path: f.path ?? null,
+    hint: f.hint ?? null,
+  };
+}
+
+export function toJsonReport(report: { summary: JsonReport['summary']; findings: Finding[] }): JsonReport {
+  return {
+    version: 1,
+    summary: {
+      manifests: report.summary.manifests,
+      errors: report.summary.errors,
+      warnings: report.summary.warnings,
+    },
+    findings: sortFindings(report.findings).map(toJsonFinding),
+  };
+}
+
+export const json: Formatter = (report) => ({ output: JSON.stringify(toJsonReport(report), null, 2) + '\n' });

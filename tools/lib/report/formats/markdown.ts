@@ -1,0 +1,57 @@
+// Markdown for PR comments and job summaries: a heading, the verdict, one table row per
+// finding (errors first). Cells quote manifest content, so everything that markdown or
+// HTML would interpret is escaped.
+import { messageWithHint, sortBySeverity, type Finding, type Report } from '../finding.js';
+import type { Formatter } from '../format.js';
+import { showControlChars, summaryLine } from './text.js';
+
+export const MARKDOWN_HEADING = '## mnops validate';
+
+/** One table cell: no pipe ends it early, no newline breaks the row, no markup renders. */
+export function escapeMarkdownCell(value: string): string {
+  return showControlChars(
+    value
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/[\\`*_[\]~|]/g, '\\$&')
+      .replace(/\r\n|\r|\n/g, '<br>'),
+  );
+}
+
+function row(f: Finding): string {
+  const cells = [f.severity, f.ruleId, `${f.file}:${f.line}`, messageWithHint(f)].map(escapeMarkdownCell);
+  return `| ${cells.join(' | ')} |`;
+}
+
+export interface MarkdownOptions {
+  /** Rows after this many are left out, with a note saying how many. */
+  maxRows?: number;
+}
+
+export function markdownReport(report: Report, options: MarkdownOptions = {}): string {
+  if (report.findings.length === 0) {
+    const n = report.summary.manifests;
+    return `${MARKDOWN_HEADING}\n\nNo problems found in ${n} manifest${n === 1 ? '' : 's'}.\n`;
+  }
+  const findings = sortBySeverity(report.findings);
+  const shown = options.maxRows === undefined ? findings : findings.slice(0, options.maxRows);
+  const lines = [
+    MARKDOWN_HEADING,
+    '',
+    summaryLine(report.summary),
+    '',
+    '| Severity | Rule | Location | Message |',
+    '| --- | --- | --- | --- |',
+    ...shown.map(row),
+  ];
+  if (shown.length < findings.length) {
+    lines.push(
+      '',
+      `_Showing the first ${shown.length} of ${findings.length} findings; run \`mnops validate\` for the full list._`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const markdown: Formatter = (report) => ({ output: markdownReport(report) });

@@ -1,0 +1,95 @@
+// Human output, read like compiler errors: findings grouped under their file, columns
+// aligned, the hint on its own line, one summary line at the end.
+import pc from 'picocolors';
+import { sortFindings, type Finding, type Severity, type Summary } from '../finding.js';
+import type { Formatter } from '../format.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The one-line verdict every human format ends with, e.g.
+ * `✖ 3 problems (2 errors, 1 warning) in 120 manifests` or `✔ 120 manifests, no problems`.
+ * Notes are not problems: they are mentioned, never counted as failures.
+ */
+export function summaryLine(summary: Summary): string {
+  const problems = summary.errors + summary.warnings;
+  const notes = summary.notes > 0 ? plural(summary.notes, 'note') : '';
+  const manifests = plural(summary.manifests, 'manifest');
+  if (problems === 0) return `✔ ${manifests}, no problems${notes ? `, ${notes}` : ''}`;
+  const counts = `${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}`;
+  return `✖ ${plural(problems, 'problem')} (${counts})${notes ? ` and ${notes}` : ''} in ${manifests}`;
+}
+
+/**
+ * Messages quote manifest content; a control character in it must not move the cursor,
+ * recolour the terminal or forge a line, so it is shown as an escape instead.
+ * Newlines and tabs are left to each format to lay out.
+ */
+export function showControlChars(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\r') return '\\r';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+function paintSeverity(c: Colors, severity: Severity, text: string): string {
+  if (severity === 'error') return c.red(text);
+  if (severity === 'warning') return c.yellow(text);
+  return c.cyan(text);
+}
+
+function groupByFile(findings: Finding[]): Map<string, Finding[]> {
+  const groups = new Map<string, Finding[]>();
+  for (const f of sortFindings(findings)) {
+    const group = groups.get(f.file);
+    if (group) group.push(f);
+    else groups.set(f.file, [f]);
+  }
+  return groups;
+}
+
+function formatFile(c: Colors, file: string, findings: Finding[]): string[] {
+  const rows = findings.map((f) => ({ f, position: `${f.line}:${f.column}` }));
+  const positionWidth = Math.max(...rows.map((r) => r.position.length));
+  const severityWidth = Math.max(...rows.map((r) => r.f.severity.length));
+  const ruleWidth = Math.max(...rows.map((r) => r.f.ruleId.length));
+  // Continuation lines (a multi-line message, the hint) start under the message column.
+  const messageIndent = ' '.repeat(2 + positionWidth + 2 + severityWidth + 2 + ruleWidth + 2);
+
+  const lines = [c.underline(showControlChars(file))];
+  for (const { f, position } of rows) {
+    const [first = '', ...rest] = showControlChars(f.message).split('\n');
+    lines.push(
+      '  ' +
+        c.dim(position.padEnd(positionWidth)) +
+        '  ' +
+        paintSeverity(c, f.severity, f.severity.padEnd(severityWidth)) +
+        '  ' +
+        c.dim(f.ruleId.padEnd(ruleWidth)) +
+        '  ' +
+        first,
+    );
+    for (const line of rest) lines.push(messageIndent + line);
+    if (f.hint) {
+      for (const line of showControlChars(f.hint).split('\n')) lines.push(messageIndent + c.green(`→ ${line}`));
+    }
+  }
+  return lines;
+}
+
+export const text: Formatter = (report, options) => {
+  const c = pc.createColors(options.color);
+  const lines: string[] = [];
+  for (const [file, findings] of groupByFile(report.findings)) {
+    lines.push(...formatFile(c, file, findings), '');
+  }
+  const verdict = summaryLine(report.summary);
+  const failed = report.summary.errors + report.summary.warnings > 0;
+  lines.push(c.bold(failed ? (report.summary.errors > 0 ? c.red(verdict) : c.yellow(verdict)) : c.green(verdict)));
+  return { output: lines.join('\n') + '\n' };
+};

@@ -1,0 +1,60 @@
+// Parsing spread over the machine's cores with worker threads: YAML parsing is the
+// dominant cost of a cold validate (DESIGN §9), and it is embarrassingly parallel.
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { parseManifestBytes, type LoadLimits, type ParsedContent } from '../manifest/load.js';
+import type { ParseJob } from './parse-worker.js';
+
+export interface ParseItem {
+  id: string;
+  bytes: Uint8Array;
+}
+
+export interface ParsedItem {
+  id: string;
+  content: ParsedContent;
+  json?: string;
+}
+
+/** Below this many files, threads cost more than they save. */
+const MIN_FOR_WORKERS = 200;
+
+const workerUrl = new URL('./parse-worker.js', import.meta.url);
+
+/** Workers need compiled JS; under a TS test runner we parse on the main thread. */
+function workersAvailable(): boolean {
+  return fileURLToPath(import.meta.url).endsWith('.js');
+}
+
+export async function parseAll(items: ParseItem[], limits: LoadLimits, threads?: number): Promise<ParsedItem[]> {
+  const n = Math.max(1, Math.min(threads ?? os.availableParallelism(), 8));
+  if (items.length < MIN_FOR_WORKERS || n < 2 || !workersAvailable()) {
+    return items.map((it) => ({ id: it.id, content: parseManifestBytes(it.bytes, limits) }));
+  }
+  // Balance by bytes, not count: files differ in size.
+  const buckets: ParseItem[][] = Array.from({ length: n }, () => []);
+  const load = new Array<number>(n).fill(0);
+  for (const it of [...items].sort((a, b) => b.bytes.byteLength - a.bytes.byteLength)) {
+    let min = 0;
+    for (let i = 1; i < n; i++) if (load[i]! < load[min]!) min = i;
+    buckets[min]!.push(it);
+    load[min]! += it.bytes.byteLength + 256;
+  }
+  const results = await Promise.all(
+    buckets.filter((b) => b.length > 0).map(
+      (bucket) =>
+        new Promise<{ id: string; json: string }[]>((resolve, reject) => {
+          const worker = new Worker(workerUrl);
+          worker.once('message', (out: { id: string; json: string }[]) => {
+            resolve(out);
+            void worker.terminate();
+          });
+          worker.once('error', reject);
+          const job: ParseJob = { limits, items: bucket };
+          worker.postMessage(job);
+        }),
+    ),
+  );
+  return results.flat().map((r) => ({ id: r.id, json: r.json, content: JSON.parse(r.json) as ParsedContent }));
+}
