@@ -36,7 +36,8 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     return rel;
   });
   const change = options.changedSince ? await changedFilesSince(root, options.changedSince) : undefined;
-  const loaded = await loadEcosystem(root, options);
+  // Always load the whole ecosystem: references cross folders. Paths only scope the report.
+  const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads });
   const eco = loaded.ecosystem;
   let findings: Finding[] = [...loaded.findings, ...checkReferences(eco)];
 

@@ -1,0 +1,405 @@
+// The dependency graph of the declared world: who extends, depends on, provides, consumes,
+// implements, runs or waives what. Also the platform deploy order and the cycle search the
+// reference checks share. Output is sorted so the rendered graph is diffable.
+import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
+import type { KindName } from '../manifest/kinds.js';
+import { templateChain } from '../manifest/resolve.js';
+
+export type Relation =
+  | 'extends'
+  | 'namespace'
+  | 'dependsOn'
+  | 'provides'
+  | 'consumes'
+  | 'implements'
+  | 'adapter'
+  | 'promotes-from'
+  | 'runs'
+  | 'targets';
+
+export interface GraphNode {
+  /** `Kind/name`; contracts are one node per name (`Contract/storage`), whatever their versions. */
+  id: string;
+  kind: KindName;
+  name: string;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  relation: Relation;
+  /** The version or range of a contract edge (`1.1.0`, `^1.0.0`). */
+  label?: string;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export const nodeId = (kind: string, name: string): string => `${kind}/${name}`;
+
+// ---------------------------------------------------------------------------------------------
+// Cycles
+
+/**
+ * Tarjan's strongly connected components, iterative so a long chain cannot overflow the stack.
+ * Returns only the components that hold a cycle (two or more nodes, or one with a self-loop).
+ * `next` must return only members of `nodes`.
+ */
+export function cyclicComponents(nodes: readonly string[], next: (n: string) => readonly string[]): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    const work: { node: string; edges: readonly string[]; i: number }[] = [];
+    const enter = (n: string) => {
+      index.set(n, counter);
+      low.set(n, counter);
+      counter++;
+      stack.push(n);
+      onStack.add(n);
+      work.push({ node: n, edges: next(n), i: 0 });
+    };
+    enter(root);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      if (top.i < top.edges.length) {
+        const w = top.edges[top.i++]!;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(top.node, Math.min(low.get(top.node)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(top.node)!));
+      if (low.get(top.node) === index.get(top.node)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== top.node);
+        if (scc.length > 1 || next(top.node).includes(top.node)) out.push(scc);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * One concrete cycle through a cyclic component, starting and ending at its smallest name:
+ * `['a', 'b', 'a']`. The shortest way back, so the message names as few hops as possible.
+ */
+export function cycleThrough(component: readonly string[], next: (n: string) => readonly string[]): string[] {
+  const members = new Set(component);
+  const start = [...component].sort()[0]!;
+  const parent = new Map<string, string>();
+  const queue = [start];
+  for (let q = 0; q < queue.length; q++) {
+    const n = queue[q]!;
+    for (const w of [...next(n)].sort()) {
+      if (!members.has(w)) continue;
+      if (w === start) {
+        const path = [start];
+        for (let at: string | undefined = n; at !== undefined && at !== start; at = parent.get(at)) path.push(at);
+        path.push(start);
+        // Collected backwards from the end: reverse the middle so it reads start → … → start.
+        return [start, ...path.slice(1, -1).reverse(), start];
+      }
+      if (!parent.has(w) && w !== start) {
+        parent.set(w, n);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform lists that templates may set
+
+export type InheritedField = 'dependsOn' | 'provides' | 'consumes';
+
+export interface EffectiveList {
+  values: string[];
+  /** The manifest that declared the list: the platform, or the nearest template that sets it. */
+  owner: ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>;
+  /** Pointer of the list inside `owner`, e.g. `/spec/dependsOn`. */
+  pointer: string;
+}
+
+/**
+ * The list a platform ends up with: lists replace when layers merge, so it is the platform's
+ * own, or else the one of the nearest template in its chain that sets it.
+ */
+export function effectiveList(eco: Ecosystem, platform: ManifestRecord<'Platform'>, field: InheritedField): EffectiveList {
+  const pointer = `/spec/${field}`;
+  const own = platform.manifest.spec[field];
+  if (own !== undefined) return { values: own, owner: platform, pointer };
+  const chain = templateChain(eco, platform.manifest.spec.extends).chain;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const t = chain[i]!;
+    const list = t.manifest.spec[field];
+    if (list !== undefined) return { values: list, owner: t, pointer };
+  }
+  return { values: [], owner: platform, pointer };
+}
+
+/** `name@version` or `name@range` → its two parts (names never contain `@`). */
+export function splitContractRef(ref: string): { name: string; version: string } {
+  const at = ref.indexOf('@');
+  return at < 0 ? { name: ref, version: '' } : { name: ref.slice(0, at), version: ref.slice(at + 1) };
+}
+
+/** Each platform's effective dependsOn, keeping only platforms that exist. */
+function dependencyMap(eco: Ecosystem): Map<string, string[]> {
+  const deps = new Map<string, string[]>();
+  for (const [name, rec] of eco.platforms) {
+    deps.set(name, [...new Set(effectiveList(eco, rec, 'dependsOn').values.filter((d) => eco.platforms.has(d)))]);
+  }
+  return deps;
+}
+
+/** Platform dependency cycles as paths (`['a', 'b', 'a']`), sorted by their first name. */
+export function dependencyCycles(eco: Ecosystem, deps: Map<string, string[]> = dependencyMap(eco)): string[][] {
+  const next = (n: string) => deps.get(n) ?? [];
+  const names = [...deps.keys()].sort();
+  return cyclicComponents(names, next)
+    .map((c) => cycleThrough(c, next))
+    .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+}
+
+export interface DeployOrder {
+  /** Every platform that can be ordered, dependencies first; `layers` flattened. */
+  order: string[];
+  /** Platforms whose dependencies are all in earlier layers: each layer may run in parallel. */
+  layers: string[][];
+  /** Dependency cycles found, as paths `['a', 'b', 'a']`. */
+  cycles: string[][];
+  /** Platforms in a cycle or depending on one: they have no valid position in `order`. */
+  blocked: string[];
+}
+
+/**
+ * Platforms ordered so that dependencies come first (Kahn's algorithm, layer by layer, names
+ * sorted within a layer). Dependencies on platforms that do not exist are ignored here: they
+ * are `ref.unknown` findings.
+ */
+export function topologicalOrder(eco: Ecosystem): DeployOrder {
+  const deps = dependencyMap(eco);
+  const dependents = new Map<string, string[]>();
+  const waiting = new Map<string, number>();
+  for (const [name, list] of deps) {
+    waiting.set(name, list.length);
+    for (const d of list) {
+      const l = dependents.get(d) ?? [];
+      l.push(name);
+      dependents.set(d, l);
+    }
+  }
+  const layers: string[][] = [];
+  let ready = [...waiting].filter(([, n]) => n === 0).map(([name]) => name).sort();
+  while (ready.length > 0) {
+    layers.push(ready);
+    const nextLayer: string[] = [];
+    for (const done of ready) {
+      for (const d of dependents.get(done) ?? []) {
+        const left = waiting.get(d)! - 1;
+        waiting.set(d, left);
+        if (left === 0) nextLayer.push(d);
+      }
+    }
+    ready = nextLayer.sort();
+  }
+  const order = layers.flat();
+  const placed = new Set(order);
+  return {
+    order,
+    layers,
+    cycles: dependencyCycles(eco, deps),
+    blocked: [...deps.keys()].filter((n) => !placed.has(n)).sort(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The graph
+
+/** Every manifest except PlatformInstances, which become `runs` edges of their environment. */
+export function buildGraph(eco: Ecosystem): Graph {
+  const nodes = new Map<string, GraphNode>();
+  for (const rec of eco.records) {
+    if (rec.kind === 'PlatformInstance') continue;
+    const id = nodeId(rec.kind, rec.name);
+    if (!nodes.has(id)) nodes.set(id, { id, kind: rec.kind, name: rec.name });
+  }
+  const edges = new Map<string, GraphEdge>();
+  const add = (from: string, toKind: KindName, toName: string, relation: Relation, label?: string) => {
+    const to = nodeId(toKind, toName);
+    if (!nodes.has(to)) return; // a dangling reference is a ref.unknown finding, not an edge
+    const edge: GraphEdge = label === undefined ? { from, to, relation } : { from, to, relation, label };
+    edges.set(`${from}\0${to}\0${relation}\0${label ?? ''}`, edge);
+  };
+  const contractEdges = (from: string, refs: string[] | undefined, relation: Relation) => {
+    for (const ref of refs ?? []) {
+      const { name, version } = splitContractRef(ref);
+      add(from, 'Contract', name, relation, version);
+    }
+  };
+
+  for (const rec of eco.records) {
+    const from = nodeId(rec.kind, rec.name);
+    switch (rec.kind) {
+      case 'Platform':
+      case 'PlatformTemplate': {
+        const spec = (rec as ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>).manifest.spec;
+        if (spec.extends !== undefined) add(from, 'PlatformTemplate', spec.extends, 'extends');
+        if (spec.namespace !== undefined) add(from, 'Namespace', spec.namespace, 'namespace');
+        for (const d of spec.dependsOn ?? []) add(from, 'Platform', d, 'dependsOn');
+        contractEdges(from, spec.provides, 'provides');
+        contractEdges(from, spec.consumes, 'consumes');
+        break;
+      }
+      case 'Adapter':
+        contractEdges(from, (rec as ManifestRecord<'Adapter'>).manifest.spec.implements, 'implements');
+        break;
+      case 'Environment': {
+        const spec = (rec as ManifestRecord<'Environment'>).manifest.spec;
+        add(from, 'Adapter', spec.adapter, 'adapter');
+        if (spec.promotion) add(from, 'Environment', spec.promotion.from, 'promotes-from');
+        break;
+      }
+      case 'PlatformInstance': {
+        const spec = (rec as ManifestRecord<'PlatformInstance'>).manifest.spec;
+        for (const p of spec.platforms) add(nodeId('Environment', spec.environment), 'Platform', p.name, 'runs');
+        break;
+      }
+      case 'PolicyException': {
+        const target = (rec as ManifestRecord<'PolicyException'>).manifest.spec.target;
+        // An instance is drawn as its environment.
+        const instance = target.kind === 'PlatformInstance' ? instanceEnvironment(eco, target.name) : undefined;
+        if (instance !== undefined) add(from, 'Environment', instance, 'targets');
+        else add(from, target.kind, target.name, 'targets');
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return {
+    nodes: [...nodes.values()].sort((a, b) => cmp(a.id, b.id)),
+    edges: [...edges.values()].sort(
+      (a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.relation, b.relation) || cmp(a.label ?? '', b.label ?? ''),
+    ),
+  };
+}
+
+/** The environment of the PlatformInstance named `name` (its metadata name or its environment). */
+export function instanceEnvironment(eco: Ecosystem, name: string): string | undefined {
+  if (eco.instances.has(name)) return name;
+  for (const [env, rec] of eco.instances) if (rec.name === name) return env;
+  return undefined;
+}
+
+/** The nodes named in `ids` and the edges between two of them. */
+export function affectedSubgraph(graph: Graph, ids: Iterable<string>): Graph {
+  const keep = new Set(ids);
+  return {
+    nodes: graph.nodes.filter((n) => keep.has(n.id)),
+    edges: graph.edges.filter((e) => keep.has(e.from) && keep.has(e.to)),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renderings
+
+const MERMAID_SHAPE: Record<KindName, [string, string]> = {
+  Platform: ['[', ']'],
+  PlatformTemplate: ['[/', '/]'],
+  Environment: ['([', '])'],
+  PlatformInstance: ['[', ']'],
+  Contract: ['{{', '}}'],
+  Adapter: ['[[', ']]'],
+  Namespace: ['[(', ')]'],
+  PolicyException: ['>', ']'],
+};
+
+const MERMAID_FILL: Record<KindName, string> = {
+  Platform: '#e3f2fd',
+  PlatformTemplate: '#f3e5f5',
+  Environment: '#e8f5e9',
+  PlatformInstance: '#e3f2fd',
+  Contract: '#fff8e1',
+  Adapter: '#eceff1',
+  Namespace: '#fce4ec',
+  PolicyException: '#ffebee',
+};
+
+/** Mermaid text in labels: quotes and angle brackets as entity codes so ranges render. */
+function mermaidText(s: string): string {
+  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+}
+
+function edgeText(e: GraphEdge): string {
+  return e.label ? `${e.relation} ${e.label}` : e.relation;
+}
+
+/** A Mermaid flowchart: one shape per kind, nodes numbered in sorted order so output is stable. */
+export function toMermaid(graph: Graph): string {
+  const ids = new Map(graph.nodes.map((n, i) => [n.id, `n${i}`]));
+  const lines = ['flowchart LR'];
+  for (const n of graph.nodes) {
+    const [open, close] = MERMAID_SHAPE[n.kind];
+    lines.push(`  ${ids.get(n.id)}${open}"${mermaidText(n.name)}"${close}`);
+  }
+  for (const e of graph.edges) {
+    lines.push(`  ${ids.get(e.from)} -->|"${mermaidText(edgeText(e))}"| ${ids.get(e.to)}`);
+  }
+  const byKind = new Map<string, string[]>();
+  for (const n of graph.nodes) byKind.set(n.kind, [...(byKind.get(n.kind) ?? []), ids.get(n.id)!]);
+  for (const kind of [...byKind.keys()].sort()) {
+    lines.push(`  classDef ${kind} fill:${MERMAID_FILL[kind as KindName]}`);
+    lines.push(`  class ${byKind.get(kind)!.join(',')} ${kind}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const DOT_SHAPE: Record<KindName, string> = {
+  Platform: 'box',
+  PlatformTemplate: 'note',
+  Environment: 'ellipse',
+  PlatformInstance: 'box',
+  Contract: 'hexagon',
+  Adapter: 'component',
+  Namespace: 'folder',
+  PolicyException: 'octagon',
+};
+
+function dotString(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Graphviz DOT, nodes keyed by their `Kind/name` id. */
+export function toDot(graph: Graph): string {
+  const lines = ['digraph mnops {', '  rankdir=LR;'];
+  for (const n of graph.nodes) {
+    lines.push(`  ${dotString(n.id)} [label=${dotString(n.name)}, shape=${DOT_SHAPE[n.kind]}];`);
+  }
+  for (const e of graph.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(edgeText(e))}];`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** `{"version":1,"nodes":[…],"edges":[…]}`, pretty-printed, already sorted. */
+export function toJson(graph: Graph): string {
+  return `${JSON.stringify({ version: 1, nodes: graph.nodes, edges: graph.edges }, null, 2)}\n`;
+}

@@ -1,0 +1,251 @@
+// What a change touches: from changed files (and manifests that vanished) to the manifests,
+// platforms and environments whose findings or deployments can differ. Reverse indexes are
+// built once from names, so a deleted manifest's dependents are found too.
+import type { Ecosystem } from '../manifest/ecosystem.js';
+import { parseManifestText } from '../manifest/load.js';
+import type { Finding } from '../report/finding.js';
+import { effectiveList, instanceEnvironment, splitContractRef } from './graph.js';
+
+export interface Impact {
+  /** Changed files (repo-relative posix paths), as given. */
+  files: Set<string>;
+  /** Keys (`Kind/name`; contracts also `Contract/name@version`) of manifests changed or affected. */
+  manifests: Set<string>;
+  /** Names of platforms changed or affected. */
+  platforms: Set<string>;
+  /** Names of environments affected. */
+  environments: Set<string>;
+}
+
+/** name → names, with set semantics. */
+class ReverseIndex {
+  private readonly map = new Map<string, Set<string>>();
+  add(key: string, value: string): void {
+    let s = this.map.get(key);
+    if (!s) this.map.set(key, (s = new Set()));
+    s.add(value);
+  }
+  get(key: string): Iterable<string> {
+    return this.map.get(key) ?? [];
+  }
+}
+
+interface Indexes {
+  templatesExtending: ReverseIndex;
+  platformsExtending: ReverseIndex;
+  dependents: ReverseIndex;
+  environmentsRunning: ReverseIndex;
+  /** contract name → platforms providing or consuming it. */
+  platformsUsingContract: ReverseIndex;
+  /** contract name → adapters implementing it. */
+  adaptersImplementing: ReverseIndex;
+  /** contract name → contracts platforms provide. */
+  contractsProvidedBy: ReverseIndex;
+  /** contract name → platforms consuming it. */
+  consumers: ReverseIndex;
+  environmentsUsingAdapter: ReverseIndex;
+  promotingFrom: ReverseIndex;
+  platformsInNamespace: ReverseIndex;
+}
+
+function buildIndexes(eco: Ecosystem): Indexes {
+  const ix: Indexes = {
+    templatesExtending: new ReverseIndex(),
+    platformsExtending: new ReverseIndex(),
+    dependents: new ReverseIndex(),
+    environmentsRunning: new ReverseIndex(),
+    platformsUsingContract: new ReverseIndex(),
+    adaptersImplementing: new ReverseIndex(),
+    contractsProvidedBy: new ReverseIndex(),
+    consumers: new ReverseIndex(),
+    environmentsUsingAdapter: new ReverseIndex(),
+    promotingFrom: new ReverseIndex(),
+    platformsInNamespace: new ReverseIndex(),
+  };
+  for (const [name, t] of eco.templates) {
+    if (t.manifest.spec.extends !== undefined) ix.templatesExtending.add(t.manifest.spec.extends, name);
+  }
+  for (const [name, p] of eco.platforms) {
+    const spec = p.manifest.spec;
+    if (spec.extends !== undefined) ix.platformsExtending.add(spec.extends, name);
+    ix.platformsInNamespace.add(spec.namespace, name);
+    for (const d of effectiveList(eco, p, 'dependsOn').values) ix.dependents.add(d, name);
+    for (const ref of effectiveList(eco, p, 'provides').values) {
+      const c = splitContractRef(ref).name;
+      ix.platformsUsingContract.add(c, name);
+      ix.contractsProvidedBy.add(name, c);
+    }
+    for (const ref of effectiveList(eco, p, 'consumes').values) {
+      const c = splitContractRef(ref).name;
+      ix.platformsUsingContract.add(c, name);
+      ix.consumers.add(c, name);
+    }
+  }
+  for (const [env, inst] of eco.instances) {
+    for (const p of inst.manifest.spec.platforms) ix.environmentsRunning.add(p.name, env);
+  }
+  for (const [name, a] of eco.adapters) {
+    for (const ref of a.manifest.spec.implements) ix.adaptersImplementing.add(splitContractRef(ref).name, name);
+  }
+  for (const [name, e] of eco.environments) {
+    ix.environmentsUsingAdapter.add(e.manifest.spec.adapter, name);
+    if (e.manifest.spec.promotion) ix.promotingFrom.add(e.manifest.spec.promotion.from, name);
+  }
+  return ix;
+}
+
+/** `Kind/name` or `Contract/name@version` → its parts. */
+function parseKey(key: string): { kind: string; name: string } {
+  const slash = key.indexOf('/');
+  const kind = key.slice(0, slash);
+  const rest = key.slice(slash + 1);
+  return { kind, name: kind === 'Contract' ? splitContractRef(rest).name : rest };
+}
+
+/**
+ * The impact of changing `changedFiles` and deleting the manifests `deletedKeys` (`Kind/name`).
+ * Changes propagate: a template to what extends it, a platform to where it runs, to what
+ * depends on it and to what consumes what it provides; an environment to what it runs and
+ * to what promotes from it; a contract to its providers, consumers, implementers and their
+ * environments; an adapter, a namespace or an exception to what uses or names them.
+ */
+export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedKeys: string[] = []): Impact {
+  const ix = buildIndexes(eco);
+  const impact: Impact = { files: new Set(changedFiles), manifests: new Set(), platforms: new Set(), environments: new Set() };
+  const changedKeys: string[] = [...deletedKeys];
+  for (const rec of eco.records) if (impact.files.has(rec.file)) changedKeys.push(rec.key);
+
+  // Affected (terminal) additions: these do not propagate further.
+  const environment = (name: string) => {
+    impact.environments.add(name);
+    impact.manifests.add(`Environment/${name}`);
+  };
+  const platform = (name: string) => {
+    impact.platforms.add(name);
+    impact.manifests.add(`Platform/${name}`);
+  };
+  const platformEverywhere = (name: string) => {
+    platform(name);
+    for (const env of ix.environmentsRunning.get(name)) environment(env);
+  };
+
+  const expandedDependents = new Set<string>();
+
+  // Changes that propagate, each visited once.
+  const seen = new Set<string>();
+  const queue: { kind: string; name: string }[] = [];
+  const change = (kind: string, name: string) => {
+    const key = `${kind}/${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    impact.manifests.add(key);
+    queue.push({ kind, name });
+  };
+  for (const key of changedKeys) {
+    impact.manifests.add(key);
+    const { kind, name } = parseKey(key);
+    change(kind, name);
+  }
+
+  for (let i = 0; i < queue.length; i++) {
+    const { kind, name } = queue[i]!;
+    switch (kind) {
+      case 'PlatformTemplate':
+        for (const t of ix.templatesExtending.get(name)) change('PlatformTemplate', t);
+        for (const p of ix.platformsExtending.get(name)) change('Platform', p);
+        break;
+      case 'Platform':
+        platformEverywhere(name);
+        for (const c of ix.contractsProvidedBy.get(name)) for (const p of ix.consumers.get(c)) platform(p);
+        dependentsOf(name, ix, expandedDependents, platform);
+        break;
+      case 'Environment':
+        environmentChanged(eco, name, ix, environment, platform);
+        break;
+      case 'PlatformInstance': {
+        // Keyed by metadata name; the environment it places platforms in is what matters.
+        const env = instanceEnvironment(eco, name) ?? name;
+        environmentChanged(eco, env, ix, environment, platform);
+        break;
+      }
+      case 'Contract':
+        for (const p of ix.platformsUsingContract.get(name)) platformEverywhere(p);
+        for (const a of ix.adaptersImplementing.get(name)) {
+          impact.manifests.add(`Adapter/${a}`);
+          for (const env of ix.environmentsUsingAdapter.get(a)) environment(env);
+        }
+        break;
+      case 'Adapter':
+        for (const env of ix.environmentsUsingAdapter.get(name)) environment(env);
+        break;
+      case 'Namespace':
+        for (const p of ix.platformsInNamespace.get(name)) platform(p);
+        break;
+      case 'PolicyException': {
+        const target = eco.exceptions.get(name)?.manifest.spec.target;
+        if (!target) break;
+        impact.manifests.add(`${target.kind}/${target.name}`);
+        if (target.kind === 'Platform') platform(target.name);
+        if (target.kind === 'Environment') environment(target.name);
+        if (target.kind === 'PlatformInstance') environment(instanceEnvironment(eco, target.name) ?? target.name);
+        if (target.environment !== undefined && target.kind !== 'Platform') environment(target.environment);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return impact;
+}
+
+/**
+ * Platforms depending on `name`, transitively (dependsOn reversed). `expanded` is shared
+ * across calls so each platform's dependents are walked once per impact computation.
+ */
+function dependentsOf(name: string, ix: Indexes, expanded: Set<string>, platform: (n: string) => void): void {
+  if (expanded.has(name)) return;
+  expanded.add(name);
+  const queue = [name];
+  for (let i = 0; i < queue.length; i++) {
+    for (const d of ix.dependents.get(queue[i]!)) {
+      platform(d);
+      if (expanded.has(d)) continue;
+      expanded.add(d);
+      queue.push(d);
+    }
+  }
+}
+
+function environmentChanged(
+  eco: Ecosystem,
+  env: string,
+  ix: Indexes,
+  environment: (n: string) => void,
+  platform: (n: string) => void,
+): void {
+  environment(env);
+  for (const p of eco.instances.get(env)?.manifest.spec.platforms ?? []) platform(p.name);
+  for (const e of ix.promotingFrom.get(env)) environment(e);
+}
+
+/**
+ * Whether a finding can differ because of the change: it is in a changed file, about an
+ * affected manifest, or in an affected environment. A platform's finding in an environment
+ * is affected when the platform or the environment is.
+ */
+export function isFindingAffected(f: Finding, impact: Impact): boolean {
+  if (impact.files.has(f.file)) return true;
+  if (f.kind !== undefined && f.name !== undefined && impact.manifests.has(`${f.kind}/${f.name}`)) return true;
+  if (f.kind === 'Platform' && f.name !== undefined && impact.platforms.has(f.name)) return true;
+  return f.environment !== undefined && impact.environments.has(f.environment);
+}
+
+/** Keys (`Kind/name`) of the manifests in a file's text, e.g. the old text of a deleted file. */
+export function manifestKeysOfText(text: string): string[] {
+  const keys: string[] = [];
+  for (const doc of parseManifestText(text).documents) {
+    const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    if (v && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') keys.push(`${v.kind}/${v.metadata.name}`);
+  }
+  return keys;
+}

@@ -1,0 +1,435 @@
+// Reference checks (DESIGN §4: ref.unknown, ref.cycle; plus ref.depth and path.outside-root):
+// every name a manifest mentions must name something, chains must end, and secret files must
+// stay inside the repository. Every finding points at the exact value that is wrong.
+import semver from 'semver';
+import { locateIn, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
+import type { KindName } from '../manifest/kinds.js';
+import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
+import { referenceEscapes } from '../repo/paths.js';
+import type { Finding } from '../report/finding.js';
+import { cycleThrough, cyclicComponents, dependencyCycles, effectiveList, instanceEnvironment, splitContractRef } from './graph.js';
+
+type Obj = Record<string, unknown>;
+
+/** Every reference problem in the ecosystem, in manifest order, then the cycle findings. */
+export function checkReferences(eco: Ecosystem): Finding[] {
+  const check = new ReferenceCheck(eco);
+  for (const rec of eco.records) check.record(rec);
+  check.templateChains();
+  check.dependencyCycles();
+  check.promotionCycles();
+  return check.findings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hints
+
+/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < best) best = v;
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The existing name closest to `wanted`, if it is close enough to be a typo. */
+export function closestName(wanted: string, names: Iterable<string>): string | undefined {
+  const max = Math.max(2, Math.floor(wanted.length / 3));
+  let best: string | undefined;
+  let bestDistance = max + 1;
+  for (const n of [...names].sort()) {
+    const d = editDistance(wanted, n, max);
+    if (d < bestDistance) {
+      best = n;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+const LIST_LIMIT = 8;
+
+function listNames(names: string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, LIST_LIMIT).join(', ');
+  return sorted.length > LIST_LIMIT ? `${shown} and ${sorted.length - LIST_LIMIT} more` : shown;
+}
+
+/** `did you mean "x"?`, or what exists, or how to create the first one. */
+function suggest(wanted: string, names: Iterable<string>, plural: string, whenNone: string): string {
+  const all = [...names];
+  const close = closestName(wanted, all);
+  if (close !== undefined) return `did you mean "${close}"?`;
+  if (all.length === 0) return whenNone;
+  return `existing ${plural}: ${listNames(all)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const KIND_WORD: Record<KindName, string> = {
+  Platform: 'platform',
+  PlatformTemplate: 'template',
+  Environment: 'environment',
+  PlatformInstance: 'platform instance',
+  Contract: 'contract',
+  Adapter: 'adapter',
+  Namespace: 'namespace',
+  PolicyException: 'policy exception',
+};
+
+class ReferenceCheck {
+  readonly findings: Finding[] = [];
+  /** Contract names with at least one version that failed its schema. */
+  private readonly invalidContracts = new Set<string>();
+
+  constructor(private readonly eco: Ecosystem) {
+    for (const key of eco.invalidKeys) {
+      if (key.startsWith('Contract/')) this.invalidContracts.add(splitContractRef(key.slice('Contract/'.length)).name);
+    }
+  }
+
+  /** A finding at `pointer` in `rec`; `about` names the manifest it concerns when that differs. */
+  private report(
+    rec: ManifestRecord,
+    pointer: string,
+    ruleId: string,
+    message: string,
+    hint: string,
+    about: { kind: KindName; name: string } = rec,
+  ): void {
+    const environment = environmentOf(rec);
+    this.findings.push({
+      ruleId,
+      severity: 'error',
+      message,
+      hint,
+      ...locateIn(rec, pointer),
+      kind: about.kind,
+      name: about.name,
+      ...(environment === undefined ? {} : { environment }),
+      path: pointer,
+    });
+  }
+
+  private unknown(rec: ManifestRecord, pointer: string, message: string, hint: string): void {
+    this.report(rec, pointer, 'ref.unknown', message, hint);
+  }
+
+  /** True when `name` is a manifest of `kind` — valid, or present but failing its schema. */
+  private exists(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>, name: string): boolean {
+    return this.mapOf(kind).has(name) || this.eco.invalidKeys.has(`${kind}/${name}`);
+  }
+
+  private mapOf(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>): Map<string, unknown> {
+    switch (kind) {
+      case 'Platform':
+        return this.eco.platforms;
+      case 'PlatformTemplate':
+        return this.eco.templates;
+      case 'Environment':
+        return this.eco.environments;
+      case 'Adapter':
+        return this.eco.adapters;
+      case 'Namespace':
+        return this.eco.namespaces;
+      case 'PolicyException':
+        return this.eco.exceptions;
+    }
+  }
+
+  private named(
+    rec: ManifestRecord,
+    pointer: string,
+    kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>,
+    name: string,
+    whenNone: string,
+  ): void {
+    if (this.exists(kind, name)) return;
+    const word = KIND_WORD[kind];
+    this.unknown(rec, pointer, `${word} "${name}" does not exist`, suggest(name, this.mapOf(kind).keys(), `${word}s`, whenNone));
+  }
+
+  record(rec: ManifestRecord): void {
+    switch (rec.kind) {
+      case 'Platform':
+      case 'PlatformTemplate':
+        this.platformFields(rec as ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>);
+        break;
+      case 'Environment':
+        this.environment(rec as ManifestRecord<'Environment'>);
+        break;
+      case 'PlatformInstance':
+        this.instance(rec as ManifestRecord<'PlatformInstance'>);
+        break;
+      case 'Adapter': {
+        const spec = (rec as ManifestRecord<'Adapter'>).manifest.spec;
+        spec.implements.forEach((ref, i) => this.exactContract(rec, `/spec/implements/${i}`, ref));
+        break;
+      }
+      case 'PolicyException':
+        this.exceptionTarget(rec as ManifestRecord<'PolicyException'>);
+        break;
+      default:
+        break;
+    }
+    if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment' || rec.kind === 'PlatformInstance') {
+      this.secretFiles(rec, (rec.manifest as { spec: unknown }).spec, '/spec');
+    }
+  }
+
+  /**
+   * Platforms and templates share their fields; a template's namespace, dependsOn, provides
+   * and consumes are inherited, so they are checked where they are written.
+   */
+  private platformFields(rec: ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>): void {
+    const spec = rec.manifest.spec;
+    if (spec.extends !== undefined) {
+      this.named(rec, '/spec/extends', 'PlatformTemplate', spec.extends, 'no templates exist — add one under ecosystem/platform-templates/');
+    }
+    if (spec.namespace !== undefined) {
+      this.named(rec, '/spec/namespace', 'Namespace', spec.namespace, 'no namespaces exist — declare one in registry/namespaces.yaml');
+    }
+    (spec.dependsOn ?? []).forEach((d, i) =>
+      this.named(rec, `/spec/dependsOn/${i}`, 'Platform', d, 'no platforms exist — add platforms/<name>/platform.yaml'),
+    );
+    (spec.provides ?? []).forEach((ref, i) => this.exactContract(rec, `/spec/provides/${i}`, ref));
+    (spec.consumes ?? []).forEach((ref, i) => this.contractRange(rec, `/spec/consumes/${i}`, ref));
+  }
+
+  private environment(rec: ManifestRecord<'Environment'>): void {
+    const spec = rec.manifest.spec;
+    this.named(rec, '/spec/adapter', 'Adapter', spec.adapter, 'no adapters exist — add one under ecosystem/ecosystem-cloud/adapters/');
+    if (spec.promotion) {
+      this.named(rec, '/spec/promotion/from', 'Environment', spec.promotion.from, 'no environments exist');
+    }
+  }
+
+  private instance(rec: ManifestRecord<'PlatformInstance'>): void {
+    const spec = rec.manifest.spec;
+    this.named(rec, '/spec/environment', 'Environment', spec.environment, 'add ecosystem/platform-cloud/<env>/environment.yaml');
+    spec.platforms.forEach((p, i) =>
+      this.named(rec, `/spec/platforms/${i}/name`, 'Platform', p.name, 'no platforms exist — add platforms/<name>/platform.yaml'),
+    );
+  }
+
+  /** The contract, if it is known or exists but fails its schema (then: skip, it is reported). */
+  private contract(rec: ManifestRecord, pointer: string, name: string): ManifestRecord<'Contract'>[] | 'skip' | undefined {
+    const versions = this.eco.contracts.get(name);
+    if (versions) return versions;
+    if (this.invalidContracts.has(name) || this.eco.invalidKeys.has(`Contract/${name}`)) return 'skip';
+    this.unknown(
+      rec,
+      pointer,
+      `contract "${name}" does not exist`,
+      suggest(name, this.eco.contracts.keys(), 'contracts', 'no contracts exist — add ecosystem/contracts/<name>/<version>.yaml'),
+    );
+    return undefined;
+  }
+
+  /** `name@version` (provides, implements): that exact version must exist. */
+  private exactContract(rec: ManifestRecord, pointer: string, ref: string): void {
+    const { name, version } = splitContractRef(ref);
+    const versions = this.contract(rec, pointer, name);
+    if (versions === undefined || versions === 'skip') return;
+    const list = versions.map((v) => v.manifest.spec.version);
+    if (semver.valid(version) === null) {
+      this.unknown(
+        rec,
+        pointer,
+        `"${ref}" must name an exact contract version, not "${version}"`,
+        `write ${name}@<version>; existing versions: ${listNames(list)}`,
+      );
+      return;
+    }
+    if (list.some((v) => semver.valid(v) !== null && semver.eq(v, version))) return;
+    if (this.invalidContracts.has(name)) return;
+    this.unknown(rec, pointer, `contract "${name}" has no version ${version}`, `existing versions: ${listNames(list)}`);
+  }
+
+  /** `name@range` (consumes): some existing version must satisfy the range. */
+  private contractRange(rec: ManifestRecord, pointer: string, ref: string): void {
+    const { name, version: range } = splitContractRef(ref);
+    if (semver.validRange(range) === null) {
+      this.unknown(
+        rec,
+        pointer,
+        `"${range}" in "${ref}" is not a valid semver range`,
+        'write a range such as ^1.0.0, ~1.2.0 or >=1.2.0 <2.0.0',
+      );
+      return;
+    }
+    const versions = this.contract(rec, pointer, name);
+    if (versions === undefined || versions === 'skip') return;
+    const list = versions.map((v) => v.manifest.spec.version);
+    if (list.some((v) => semver.valid(v) !== null && semver.satisfies(v, range))) return;
+    if (this.invalidContracts.has(name)) return;
+    this.unknown(
+      rec,
+      pointer,
+      `no version of contract "${name}" satisfies ${range}`,
+      `existing versions: ${listNames(list)} — widen the range or publish a matching version`,
+    );
+  }
+
+  private exceptionTarget(rec: ManifestRecord<'PolicyException'>): void {
+    const target = rec.manifest.spec.target;
+    const whenNone = `no ${KIND_WORD[target.kind]}s exist`;
+    if (target.kind === 'Contract') {
+      this.contract(rec, '/spec/target/name', target.name);
+    } else if (target.kind === 'PlatformInstance') {
+      if (instanceEnvironment(this.eco, target.name) === undefined && !this.eco.invalidKeys.has(`PlatformInstance/${target.name}`)) {
+        const names = [...this.eco.instances.values()].map((r) => r.name);
+        this.unknown(
+          rec,
+          '/spec/target/name',
+          `platform instance "${target.name}" does not exist`,
+          suggest(target.name, names, 'platform instances', whenNone),
+        );
+      }
+    } else {
+      this.named(rec, '/spec/target/name', target.kind, target.name, whenNone);
+    }
+    if (target.environment !== undefined) {
+      this.named(rec, '/spec/target/environment', 'Environment', target.environment, 'no environments exist');
+    }
+  }
+
+  /** Any `{from: file, key}` under `value`: the file must be a relative path inside the repository. */
+  private secretFiles(rec: ManifestRecord, value: unknown, pointer: string): void {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => this.secretFiles(rec, v, `${pointer}/${i}`));
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const obj = value as Obj;
+    if (obj.from === 'file' && typeof obj.key === 'string') {
+      const why = referenceEscapes(obj.key);
+      if (why !== null) {
+        const label = typeof obj.name === 'string' ? `secret "${obj.name}"` : 'a secret';
+        this.report(
+          rec,
+          `${pointer}/key`,
+          'path.outside-root',
+          `${label} reads the file "${obj.key}", which ${why}`,
+          'secret files must be paths relative to the repository root, inside it',
+        );
+      }
+    }
+    for (const k of Object.keys(obj)) {
+      this.secretFiles(rec, obj[k], `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+  }
+
+  /**
+   * Template `extends` cycles, reported once per cycle at the `extends` of its alphabetically
+   * first template; and chains deeper than the limit, reported at the template that is one
+   * too deep (deeper ones inherit the same fix).
+   */
+  templateChains(): void {
+    const templates = this.eco.templates;
+    const parentOf = (n: string): string[] => {
+      const p = templates.get(n)?.manifest.spec.extends;
+      return p !== undefined && templates.has(p) ? [p] : [];
+    };
+    const names = [...templates.keys()].sort();
+    const cyclic = new Set<string>();
+    for (const component of cyclicComponents(names, parentOf)) {
+      const cycle = cycleThrough(component, parentOf);
+      component.forEach((n) => cyclic.add(n));
+      this.report(
+        templates.get(cycle[0]!)!,
+        '/spec/extends',
+        'ref.cycle',
+        `templates extend each other in a cycle: ${cycle.join(' → ')}`,
+        'remove one of these extends so the chain ends at a template that extends nothing',
+      );
+    }
+    // Depth: templates on or above a cycle have none; memoized so the walk is linear.
+    const depth = new Map<string, number>();
+    const depthOf = (start: string): number => {
+      const path: string[] = [];
+      let n: string | undefined = start;
+      let base = 0;
+      while (n !== undefined) {
+        const known = depth.get(n);
+        if (known !== undefined) {
+          base = known;
+          break;
+        }
+        if (cyclic.has(n)) {
+          base = Infinity;
+          break;
+        }
+        path.push(n);
+        n = parentOf(n)[0];
+      }
+      for (let i = path.length - 1; i >= 0; i--) depth.set(path[i]!, ++base);
+      return depth.get(start) ?? Infinity;
+    };
+    for (const name of names) {
+      if (depthOf(name) !== MAX_TEMPLATE_DEPTH + 1) continue;
+      const chain: string[] = [];
+      for (let n: string | undefined = name; n !== undefined; n = parentOf(n)[0]) chain.push(n);
+      this.report(
+        templates.get(name)!,
+        '/spec/extends',
+        'ref.depth',
+        `template chain is ${chain.length} deep, over the limit of ${MAX_TEMPLATE_DEPTH}: ${chain.join(' → ')}`,
+        'flatten the chain: fold one template into the template it extends',
+      );
+    }
+  }
+
+  /** Platform dependsOn cycles, once per cycle, at the first platform's entry that closes it. */
+  dependencyCycles(): void {
+    for (const cycle of dependencyCycles(this.eco)) {
+      const first = this.eco.platforms.get(cycle[0]!)!;
+      const list = effectiveList(this.eco, first, 'dependsOn');
+      const i = list.values.indexOf(cycle[1]!);
+      this.report(
+        list.owner,
+        `${list.pointer}/${i}`,
+        'ref.cycle',
+        `platforms depend on each other in a cycle: ${cycle.join(' → ')}`,
+        'remove one of these dependsOn entries: no platform in a cycle can start first',
+        // When the list is inherited, the finding sits at the template's line but is about the platform.
+        first,
+      );
+    }
+  }
+
+  /** Environments whose `promotion.from` chain loops; the message reads in promotion order. */
+  promotionCycles(): void {
+    const envs = this.eco.environments;
+    const fromOf = (n: string): string[] => {
+      const f = envs.get(n)?.manifest.spec.promotion?.from;
+      return f !== undefined && envs.has(f) ? [f] : [];
+    };
+    for (const component of cyclicComponents([...envs.keys()].sort(), fromOf)) {
+      const cycle = cycleThrough(component, fromOf);
+      this.report(
+        envs.get(cycle[0]!)!,
+        '/spec/promotion/from',
+        'ref.cycle',
+        `environments promote from each other in a cycle: ${[...cycle].reverse().join(' → ')}`,
+        'the first environment of a promotion chain must not promote from another: remove one promotion.from',
+      );
+    }
+  }
+}
+
+function environmentOf(rec: ManifestRecord): string | undefined {
+  if (rec.kind === 'Environment') return rec.name;
+  if (rec.kind === 'PlatformInstance') return (rec as ManifestRecord<'PlatformInstance'>).manifest.spec.environment;
+  return undefined;
+}

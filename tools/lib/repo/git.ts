@@ -1,0 +1,102 @@
+// What changed since a git ref, for `--changed-since`: the working tree (staged, unstaged and
+// untracked files) against REF, with the old text of deleted manifests so the caller can tell
+// which manifests vanished.
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitError } from './errors.js';
+
+export interface ChangedFiles {
+  /**
+   * Repo-relative posix paths that differ between REF and the working tree, sorted: added,
+   * modified, deleted, both sides of a rename, and untracked files that are not ignored.
+   */
+  changed: string[];
+  /** Deleted (or renamed-away) YAML files, with their text at REF. */
+  deleted: { file: string; text: string }[];
+}
+
+const YAML_EXT = /\.ya?ml$/i;
+
+function reason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'git failed';
+}
+
+async function openRepo(root: string): Promise<{ git: SimpleGit; prefix: string }> {
+  let git: SimpleGit;
+  try {
+    git = simpleGit({ baseDir: root });
+  } catch (err) {
+    throw new GitError(`cannot run git in ${root}: ${reason(err)}`, 'check that git is installed and the folder exists');
+  }
+  try {
+    // The root may be a folder inside the repository: git paths are relative to the top level.
+    const prefix = (await git.raw(['rev-parse', '--show-prefix'])).trim();
+    return { git, prefix };
+  } catch (err) {
+    const why = reason(err);
+    if (/not a git repository/i.test(why)) {
+      throw new GitError(`${root} is not inside a git repository`, 'run from a clone of the repository, or drop --changed-since');
+    }
+    throw new GitError(`git failed in ${root}: ${why}`, 'check that git is installed and the repository is readable');
+  }
+}
+
+/** The commit `ref` names; a GitError with what to do when it names none. */
+async function resolveRef(git: SimpleGit, ref: string): Promise<string> {
+  const unknown = new GitError(
+    `unknown git ref "${ref}" — fetch it or pass a commit that exists (in GitHub Actions use fetch-depth: 0)`,
+  );
+  // A ref starting with "-" would be read as an option.
+  if (ref === '' || ref.startsWith('-')) throw unknown;
+  let commit: string;
+  try {
+    commit = (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+  } catch {
+    throw unknown;
+  }
+  // With --quiet and nothing on stderr, a failed lookup may come back as empty output.
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw unknown;
+  return commit;
+}
+
+/** `-z` output: NUL-separated fields. */
+function fields(out: string): string[] {
+  return out.split('\0').filter((f) => f !== '');
+}
+
+export async function changedFilesSince(root: string, ref: string): Promise<ChangedFiles> {
+  const { git, prefix } = await openRepo(root);
+  const commit = await resolveRef(git, ref);
+  let diff: string;
+  let untracked: string;
+  try {
+    // --no-renames: a rename is a delete plus an add. --relative: paths relative to the root,
+    // and only under it.
+    [diff, untracked] = await Promise.all([
+      git.raw(['diff', '--name-status', '-z', '--no-renames', '--relative', commit, '--', '.']),
+      git.raw(['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
+    ]);
+  } catch (err) {
+    throw new GitError(`git diff against "${ref}" failed: ${reason(err)}`, 'check that the repository is readable');
+  }
+
+  const changed = new Set<string>(fields(untracked));
+  const deletedFiles: string[] = [];
+  const parts = fields(diff);
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const status = parts[i]!;
+    const file = parts[i + 1]!;
+    changed.add(file);
+    if (status.startsWith('D') && YAML_EXT.test(file)) deletedFiles.push(file);
+  }
+
+  const deleted: ChangedFiles['deleted'] = [];
+  for (const file of deletedFiles.sort()) {
+    try {
+      deleted.push({ file, text: await git.show([`${commit}:${prefix}${file}`]) });
+    } catch (err) {
+      throw new GitError(`cannot read ${file} at "${ref}": ${reason(err)}`, 'check that the repository is complete (not a partial clone)');
+    }
+  }
+  return { changed: [...changed].sort(), deleted };
+}
