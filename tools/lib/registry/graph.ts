@@ -43,49 +43,62 @@ export const nodeId = (kind: string, name: string): string => `${kind}/${name}`;
 // Cycles
 
 /**
- * Tarjan's strongly connected components, iterative so a long chain cannot overflow the stack.
- * Returns only the components that hold a cycle (two or more nodes, or one with a self-loop).
- * `next` must return only members of `nodes`.
+ * Tarjan's strongly connected components, iterative so a long chain cannot overflow the stack,
+ * on integer indexes so ten thousand platforms take a millisecond or two. Returns only the
+ * components that hold a cycle (two or more nodes, or one with a self-loop). Edges to names
+ * outside `nodes` are ignored.
  */
 export function cyclicComponents(nodes: readonly string[], next: (n: string) => readonly string[]): string[][] {
-  let counter = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
+  const n = nodes.length;
+  const at = new Map<string, number>();
+  nodes.forEach((name, i) => at.set(name, i));
+  const adjacency: number[][] = nodes.map((name) => {
+    const out: number[] = [];
+    for (const w of next(name)) {
+      const j = at.get(w);
+      if (j !== undefined) out.push(j);
+    }
+    return out;
+  });
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const edgeCursor = new Int32Array(n);
+  const stack: number[] = [];
+  const work: number[] = [];
   const out: string[][] = [];
-  for (const root of nodes) {
-    if (index.has(root)) continue;
-    const work: { node: string; edges: readonly string[]; i: number }[] = [];
-    const enter = (n: string) => {
-      index.set(n, counter);
-      low.set(n, counter);
-      counter++;
-      stack.push(n);
-      onStack.add(n);
-      work.push({ node: n, edges: next(n), i: 0 });
-    };
+  let counter = 0;
+  const enter = (v: number) => {
+    index[v] = low[v] = counter++;
+    stack.push(v);
+    onStack[v] = 1;
+    edgeCursor[v] = 0;
+    work.push(v);
+  };
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
     enter(root);
     while (work.length > 0) {
-      const top = work[work.length - 1]!;
-      if (top.i < top.edges.length) {
-        const w = top.edges[top.i++]!;
-        if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(top.node, Math.min(low.get(top.node)!, index.get(w)!));
+      const v = work[work.length - 1]!;
+      const edges = adjacency[v]!;
+      if (edgeCursor[v]! < edges.length) {
+        const w = edges[edgeCursor[v]!++]!;
+        if (index[w] === -1) enter(w);
+        else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
         continue;
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(top.node)!));
-      if (low.get(top.node) === index.get(top.node)) {
+      if (parent !== undefined) low[parent] = Math.min(low[parent]!, low[v]!);
+      if (low[v] === index[v]) {
         const scc: string[] = [];
-        let w: string;
+        let w: number;
         do {
           w = stack.pop()!;
-          onStack.delete(w);
-          scc.push(w);
-        } while (w !== top.node);
-        if (scc.length > 1 || next(top.node).includes(top.node)) out.push(scc);
+          onStack[w] = 0;
+          scc.push(nodes[w]!);
+        } while (w !== v);
+        if (scc.length > 1 || edges.includes(v)) out.push(scc);
       }
     }
   }
@@ -136,19 +149,32 @@ export interface EffectiveList {
 
 /**
  * The list a platform ends up with: lists replace when layers merge, so it is the platform's
- * own, or else the one of the nearest template in its chain that sets it.
+ * own, or else the one of the nearest template in its chain that sets it. `memo` (template
+ * name → its answer) saves walking the same chain for every platform built on it.
  */
-export function effectiveList(eco: Ecosystem, platform: ManifestRecord<'Platform'>, field: InheritedField): EffectiveList {
+export function effectiveList(
+  eco: Ecosystem,
+  platform: ManifestRecord<'Platform'>,
+  field: InheritedField,
+  memo?: Map<string, EffectiveList | null>,
+): EffectiveList {
   const pointer = `/spec/${field}`;
   const own = platform.manifest.spec[field];
   if (own !== undefined) return { values: own, owner: platform, pointer };
-  const chain = templateChain(eco, platform.manifest.spec.extends).chain;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const t = chain[i]!;
-    const list = t.manifest.spec[field];
-    if (list !== undefined) return { values: list, owner: t, pointer };
+  const start = platform.manifest.spec.extends;
+  if (start === undefined) return { values: [], owner: platform, pointer };
+  let inherited = memo?.get(start);
+  if (inherited === undefined) {
+    inherited = null;
+    const chain = templateChain(eco, start).chain;
+    for (let i = chain.length - 1; i >= 0 && inherited === null; i--) {
+      const t = chain[i]!;
+      const list = t.manifest.spec[field];
+      if (list !== undefined) inherited = { values: list, owner: t, pointer };
+    }
+    memo?.set(start, inherited);
   }
-  return { values: [], owner: platform, pointer };
+  return inherited ?? { values: [], owner: platform, pointer };
 }
 
 /** `name@version` or `name@range` → its two parts (names never contain `@`). */
@@ -160,8 +186,10 @@ export function splitContractRef(ref: string): { name: string; version: string }
 /** Each platform's effective dependsOn, keeping only platforms that exist. */
 function dependencyMap(eco: Ecosystem): Map<string, string[]> {
   const deps = new Map<string, string[]>();
+  const memo = new Map<string, EffectiveList | null>();
   for (const [name, rec] of eco.platforms) {
-    deps.set(name, [...new Set(effectiveList(eco, rec, 'dependsOn').values.filter((d) => eco.platforms.has(d)))]);
+    const list = effectiveList(eco, rec, 'dependsOn', memo).values;
+    deps.set(name, list.length === 0 ? list : [...new Set(list.filter((d) => eco.platforms.has(d)))]);
   }
   return deps;
 }

@@ -4,7 +4,7 @@
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { parseManifestText } from '../manifest/load.js';
 import type { Finding } from '../report/finding.js';
-import { effectiveList, instanceEnvironment, splitContractRef } from './graph.js';
+import { effectiveList, instanceEnvironment, splitContractRef, type EffectiveList } from './graph.js';
 
 export interface Impact {
   /** Changed files (repo-relative posix paths), as given. */
@@ -65,17 +65,23 @@ function buildIndexes(eco: Ecosystem): Indexes {
   for (const [name, t] of eco.templates) {
     if (t.manifest.spec.extends !== undefined) ix.templatesExtending.add(t.manifest.spec.extends, name);
   }
+  // Template name → the list platforms built on it inherit, per field.
+  const memo = {
+    dependsOn: new Map<string, EffectiveList | null>(),
+    provides: new Map<string, EffectiveList | null>(),
+    consumes: new Map<string, EffectiveList | null>(),
+  };
   for (const [name, p] of eco.platforms) {
     const spec = p.manifest.spec;
     if (spec.extends !== undefined) ix.platformsExtending.add(spec.extends, name);
     ix.platformsInNamespace.add(spec.namespace, name);
-    for (const d of effectiveList(eco, p, 'dependsOn').values) ix.dependents.add(d, name);
-    for (const ref of effectiveList(eco, p, 'provides').values) {
+    for (const d of effectiveList(eco, p, 'dependsOn', memo.dependsOn).values) ix.dependents.add(d, name);
+    for (const ref of effectiveList(eco, p, 'provides', memo.provides).values) {
       const c = splitContractRef(ref).name;
       ix.platformsUsingContract.add(c, name);
       ix.contractsProvidedBy.add(name, c);
     }
-    for (const ref of effectiveList(eco, p, 'consumes').values) {
+    for (const ref of effectiveList(eco, p, 'consumes', memo.consumes).values) {
       const c = splitContractRef(ref).name;
       ix.platformsUsingContract.add(c, name);
       ix.consumers.add(c, name);

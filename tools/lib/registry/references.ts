@@ -24,27 +24,36 @@ export function checkReferences(eco: Ecosystem): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // Hints
 
-/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
+/**
+ * Edit distance counting a swap of two neighbouring letters as one edit (optimal string
+ * alignment), since that is the commonest typo; gives up (returning max + 1) past `max`.
+ */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
       cur.push(v);
       if (v < best) best = v;
     }
     if (best > max) return max + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;
 }
 
-/** The existing name closest to `wanted`, if it is close enough to be a typo. */
+/**
+ * The existing name closest to `wanted`, if it is close enough to be a typo: one edit per
+ * four characters (at least one), so `cache-platform` does not suggest `api-platform`.
+ */
 export function closestName(wanted: string, names: Iterable<string>): string | undefined {
-  const max = Math.max(2, Math.floor(wanted.length / 3));
+  const max = Math.max(1, Math.floor(wanted.length / 4));
   let best: string | undefined;
   let bestDistance = max + 1;
   for (const n of [...names].sort()) {
@@ -91,6 +100,9 @@ class ReferenceCheck {
   readonly findings: Finding[] = [];
   /** Contract names with at least one version that failed its schema. */
   private readonly invalidContracts = new Set<string>();
+  /** contract name → its valid versions, normalized; `name@range` → whether one satisfies it. Platforms repeat the same refs. */
+  private readonly versionsOf = new Map<string, string[]>();
+  private readonly rangeMet = new Map<string, boolean>();
 
   constructor(private readonly eco: Ecosystem) {
     for (const key of eco.invalidKeys) {
@@ -182,9 +194,7 @@ class ReferenceCheck {
       default:
         break;
     }
-    if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment' || rec.kind === 'PlatformInstance') {
-      this.secretFiles(rec, (rec.manifest as { spec: unknown }).spec, '/spec');
-    }
+    if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') this.secretFiles(rec);
   }
 
   /**
@@ -241,8 +251,10 @@ class ReferenceCheck {
     const { name, version } = splitContractRef(ref);
     const versions = this.contract(rec, pointer, name);
     if (versions === undefined || versions === 'skip') return;
+    const exact = semver.valid(version);
+    if (exact !== null && this.validVersions(name, versions).includes(exact)) return;
     const list = versions.map((v) => v.manifest.spec.version);
-    if (semver.valid(version) === null) {
+    if (exact === null) {
       this.unknown(
         rec,
         pointer,
@@ -251,28 +263,40 @@ class ReferenceCheck {
       );
       return;
     }
-    if (list.some((v) => semver.valid(v) !== null && semver.eq(v, version))) return;
     if (this.invalidContracts.has(name)) return;
     this.unknown(rec, pointer, `contract "${name}" has no version ${version}`, `existing versions: ${listNames(list)}`);
+  }
+
+  private validVersions(name: string, versions: ManifestRecord<'Contract'>[]): string[] {
+    let list = this.versionsOf.get(name);
+    if (!list) {
+      list = versions.map((v) => semver.valid(v.manifest.spec.version)).filter((v): v is string => v !== null);
+      this.versionsOf.set(name, list);
+    }
+    return list;
   }
 
   /** `name@range` (consumes): some existing version must satisfy the range. */
   private contractRange(rec: ManifestRecord, pointer: string, ref: string): void {
     const { name, version: range } = splitContractRef(ref);
-    if (semver.validRange(range) === null) {
+    if (!this.rangeMet.has(ref) && semver.validRange(range) === null) {
       this.unknown(
         rec,
         pointer,
         `"${range}" in "${ref}" is not a valid semver range`,
-        'write a range such as ^1.0.0, ~1.2.0 or >=1.2.0 <2.0.0',
+        'write a range such as ^1.0.0, ~1.2.0, >=1.2.0 or ^1.0.0||^2.0.0',
       );
       return;
     }
     const versions = this.contract(rec, pointer, name);
     if (versions === undefined || versions === 'skip') return;
+    let met = this.rangeMet.get(ref);
+    if (met === undefined) {
+      met = this.validVersions(name, versions).some((v) => semver.satisfies(v, range));
+      this.rangeMet.set(ref, met);
+    }
+    if (met || this.invalidContracts.has(name)) return;
     const list = versions.map((v) => v.manifest.spec.version);
-    if (list.some((v) => semver.valid(v) !== null && semver.satisfies(v, range))) return;
-    if (this.invalidContracts.has(name)) return;
     this.unknown(
       rec,
       pointer,
@@ -304,30 +328,33 @@ class ReferenceCheck {
     }
   }
 
-  /** Any `{from: file, key}` under `value`: the file must be a relative path inside the repository. */
-  private secretFiles(rec: ManifestRecord, value: unknown, pointer: string): void {
-    if (Array.isArray(value)) {
-      value.forEach((v, i) => this.secretFiles(rec, v, `${pointer}/${i}`));
-      return;
-    }
-    if (value === null || typeof value !== 'object') return;
-    const obj = value as Obj;
-    if (obj.from === 'file' && typeof obj.key === 'string') {
-      const why = referenceEscapes(obj.key);
-      if (why !== null) {
-        const label = typeof obj.name === 'string' ? `secret "${obj.name}"` : 'a secret';
-        this.report(
-          rec,
-          `${pointer}/key`,
-          'path.outside-root',
-          `${label} reads the file "${obj.key}", which ${why}`,
-          'secret files must be paths relative to the repository root, inside it',
-        );
-      }
-    }
-    for (const k of Object.keys(obj)) {
-      this.secretFiles(rec, obj[k], `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-    }
+  /**
+   * Secret references `{name, from: file, key}` must name a relative path inside the
+   * repository. They live in `spec.secrets` (platforms, templates, environments) and, for
+   * an environment, `spec.config.secrets`; free-form `config` maps are not references.
+   */
+  private secretFiles(rec: ManifestRecord): void {
+    const spec = (rec.manifest as { spec: { secrets?: unknown; config?: { secrets?: unknown } } }).spec;
+    this.secretList(rec, spec.secrets, '/spec/secrets');
+    if (rec.kind === 'Environment') this.secretList(rec, spec.config?.secrets, '/spec/config/secrets');
+  }
+
+  private secretList(rec: ManifestRecord, list: unknown, pointer: string): void {
+    if (!Array.isArray(list)) return;
+    list.forEach((ref: unknown, i) => {
+      if (ref === null || typeof ref !== 'object') return;
+      const { from, key, name } = ref as Obj;
+      if (from !== 'file' || typeof key !== 'string') return;
+      const why = referenceEscapes(key);
+      if (why === null) return;
+      this.report(
+        rec,
+        `${pointer}/${i}/key`,
+        'path.outside-root',
+        `${typeof name === 'string' ? `secret "${name}"` : 'a secret'} reads the file "${key}", which ${why}`,
+        'secret files must be paths relative to the repository root, inside it',
+      );
+    });
   }
 
   /**

@@ -1,0 +1,175 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../tools/lib/cli/run.js';
+import { buildGraph, toMermaid } from '../../tools/lib/registry/index.js';
+import { git } from '../helpers/repo.js';
+import { doc, load, removeWorlds, writeWorld } from './world.js';
+
+afterAll(removeWorlds);
+
+/** Run the CLI in-process, capturing what it prints. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const capture = (sink: (s: string) => void) =>
+    ((chunk: string | Uint8Array, a?: unknown, b?: unknown) => {
+      sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+      const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
+      if (cb) (cb as () => void)();
+      return true;
+    }) as typeof process.stdout.write;
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture((s) => (stdout += s)));
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture((s) => (stderr += s)));
+  try {
+    const code = await runCli(args);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+const previousNoCache = process.env.MNOPS_NO_CACHE;
+beforeAll(() => {
+  process.env.MNOPS_NO_CACHE = '1';
+});
+afterAll(() => {
+  if (previousNoCache === undefined) delete process.env.MNOPS_NO_CACHE;
+  else process.env.MNOPS_NO_CACHE = previousNoCache;
+});
+afterEach(() => vi.restoreAllMocks());
+
+const FILES = {
+  'registry/namespaces.yaml': doc('Namespace', 'ops', ['owners: [team-a, team-b]']),
+  'ecosystem/platform-templates/base.yaml': doc('PlatformTemplate', 'base', ['replicas: 1']),
+  'ecosystem/contracts/storage/1.0.0.yaml': doc('Contract', 'storage', ['version: 1.0.0', 'operations: []']),
+  'ecosystem/contracts/storage/10.0.0.yaml': doc('Contract', 'storage', ['version: 10.0.0', 'operations: []']),
+  'ecosystem/contracts/storage/2.0.0.yaml': doc('Contract', 'storage', ['version: 2.0.0', 'operations: []']),
+  'ecosystem/ecosystem-cloud/adapters/docker.yaml': doc('Adapter', 'docker', ['provider: docker', 'implements: [storage@1.0.0]']),
+  'platforms/db-platform/platform.yaml': doc('Platform', 'db-platform', ['owner: team-a', 'namespace: ops', 'version: 1.0.0', 'extends: base']),
+  'platforms/api-platform/platform.yaml': doc('Platform', 'api-platform', ['owner: team-b', 'namespace: ops', 'version: 1.10.0', 'dependsOn: [db-platform]']),
+  'ecosystem/platform-cloud/dev/environment.yaml': doc('Environment', 'dev', ['tier: dev', 'adapter: docker']),
+  'ecosystem/platform-cloud/dev/platform.yaml': doc('PlatformInstance', 'dev', ['environment: dev', 'platforms: [{name: db-platform, version: 1.0.0}]']),
+};
+
+describe('mnops registry list', () => {
+  it('prints an aligned table sorted by kind, name and version', async () => {
+    const root = writeWorld(FILES);
+    const r = await cli(['registry', 'list', '--root', root]);
+    expect(r).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'KIND              NAME          VERSION  OWNER          TIER  FILE',
+        'Adapter           docker        -        -              -     ecosystem/ecosystem-cloud/adapters/docker.yaml:1',
+        'Contract          storage       1.0.0    -              -     ecosystem/contracts/storage/1.0.0.yaml:1',
+        'Contract          storage       2.0.0    -              -     ecosystem/contracts/storage/2.0.0.yaml:1',
+        'Contract          storage       10.0.0   -              -     ecosystem/contracts/storage/10.0.0.yaml:1',
+        'Environment       dev           -        -              dev   ecosystem/platform-cloud/dev/environment.yaml:1',
+        'Namespace         ops           -        team-a,team-b  -     registry/namespaces.yaml:1',
+        'Platform          api-platform  1.10.0   team-b         -     platforms/api-platform/platform.yaml:1',
+        'Platform          db-platform   1.0.0    team-a         -     platforms/db-platform/platform.yaml:1',
+        'PlatformInstance  dev           -        -              -     ecosystem/platform-cloud/dev/platform.yaml:1',
+        'PlatformTemplate  base          -        -              -     ecosystem/platform-templates/base.yaml:1',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  it('prints json, and warns on stderr when some manifests could not be loaded', async () => {
+    const root = writeWorld({ ...FILES, 'platforms/bad/platform.yaml': 'kind: Platform\n' });
+    const r = await cli(['registry', 'list', '--root', root, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^mnops: \d+ errors? while loading manifests; what failed is left out — run mnops validate for details\n$/);
+    const out = JSON.parse(r.stdout) as { version: number; manifests: unknown[] };
+    expect(out.version).toBe(1);
+    expect(out.manifests).toHaveLength(10);
+    expect(out.manifests[6]).toEqual({
+      kind: 'Platform',
+      name: 'api-platform',
+      version: '1.10.0',
+      owner: 'team-b',
+      tier: null,
+      file: 'platforms/api-platform/platform.yaml',
+      line: 1,
+    });
+  });
+});
+
+describe('mnops registry graph', () => {
+  it('prints mermaid by default, dot and json on request', async () => {
+    const root = writeWorld(FILES);
+    const mermaid = await cli(['registry', 'graph', '--root', root]);
+    expect(mermaid.code).toBe(0);
+    expect(mermaid.stdout).toBe(toMermaid(buildGraph(await load(root))));
+    const dot = await cli(['registry', 'graph', '--root', root, '--format', 'dot']);
+    expect(dot.stdout).toContain('  "Platform/api-platform" -> "Platform/db-platform" [label="dependsOn"];\n');
+    const json = await cli(['registry', 'graph', '--root', root, '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { edges: unknown[] }).edges).toContainEqual({ from: 'Environment/dev', to: 'Platform/db-platform', relation: 'runs' });
+    const bad = await cli(['registry', 'graph', '--root', root, '--format', 'svg']);
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('mnops registry impact', () => {
+  it('lists the affected platforms and environments and exits 0', async () => {
+    const root = writeWorld(FILES);
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    rmSync(path.join(root, 'ecosystem/platform-templates/base.yaml'));
+
+    const text = await cli(['registry', 'impact', '--changed-since', 'main', '--root', root]);
+    expect(text).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'Files changed since main (1):',
+        '  ecosystem/platform-templates/base.yaml',
+        'Manifests deleted (1):',
+        '  PlatformTemplate/base',
+        'Platforms affected (2):',
+        '  api-platform',
+        '  db-platform',
+        'Environments affected (1):',
+        '  dev',
+        '',
+      ].join('\n'),
+    });
+    const json = await cli(['registry', 'impact', '--changed-since', 'main', '--root', root, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      version: 1,
+      ref: 'main',
+      files: ['ecosystem/platform-templates/base.yaml'],
+      deletedManifests: ['PlatformTemplate/base'],
+      manifests: ['Environment/dev', 'Platform/api-platform', 'Platform/db-platform', 'PlatformTemplate/base'],
+      platforms: ['api-platform', 'db-platform'],
+      environments: ['dev'],
+    });
+  });
+
+  it('nothing changed: says so', async () => {
+    const root = writeWorld(FILES);
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    const r = await cli(['registry', 'impact', '--changed-since', 'HEAD', '--root', root]);
+    expect(r.stdout).toBe('Files changed since HEAD: none\nPlatforms affected: none\nEnvironments affected: none\n');
+  });
+
+  it('an unknown ref or a missing --changed-since exits 2 with one clear sentence', async () => {
+    const root = writeWorld(FILES);
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    const r = await cli(['registry', 'impact', '--changed-since', 'origin/main', '--root', root]);
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'mnops: unknown git ref "origin/main" — fetch it or pass a commit that exists (in GitHub Actions use fetch-depth: 0)\n',
+    });
+    const missing = await cli(['registry', 'impact', '--root', root]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--changed-since <ref>' not specified");
+  });
+});

@@ -1,0 +1,178 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Ecosystem } from '../../tools/lib/manifest/ecosystem.js';
+import { impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../../tools/lib/registry/index.js';
+import { changedFilesSince } from '../../tools/lib/repo/git.js';
+import type { Finding } from '../../tools/lib/report/finding.js';
+import { git } from '../helpers/repo.js';
+import { load, removeWorlds, world } from './world.js';
+
+afterAll(removeWorlds);
+
+let shared: Ecosystem | undefined;
+async function baseEco(): Promise<Ecosystem> {
+  shared ??= (await world()).eco;
+  return shared;
+}
+
+const sorted = (impact: Impact) => ({
+  manifests: [...impact.manifests].sort(),
+  platforms: [...impact.platforms].sort(),
+  environments: [...impact.environments].sort(),
+});
+
+describe('impactOfChanges', () => {
+  it('a changed template affects what extends it transitively, where it runs, what depends on it and what consumes it', async () => {
+    const impact = impactOfChanges(await baseEco(), ['ecosystem/platform-templates/http-service.yaml']);
+    expect([...impact.files]).toEqual(['ecosystem/platform-templates/http-service.yaml']);
+    expect(sorted(impact)).toEqual({
+      manifests: [
+        'Environment/dev',
+        'Environment/staging',
+        'Platform/api-platform',
+        'Platform/report-platform', // depends on api
+        'Platform/worker-platform', // consumes queue, which api provides
+        'PlatformTemplate/http-service',
+      ],
+      platforms: ['api-platform', 'report-platform', 'worker-platform'],
+      environments: ['dev', 'staging'],
+    });
+  });
+
+  it('the root template reaches every platform built on it', async () => {
+    const impact = impactOfChanges(await baseEco(), ['ecosystem/platform-templates/base.yaml']);
+    expect(sorted(impact).platforms).toEqual(['api-platform', 'db-platform', 'report-platform', 'worker-platform']);
+    expect(sorted(impact).environments).toEqual(['dev', 'prod', 'staging']);
+    expect(impact.manifests.has('PlatformTemplate/http-service')).toBe(true);
+  });
+
+  it('a changed environment affects the platforms it runs and the environments promoting from it', async () => {
+    const impact = impactOfChanges(await baseEco(), ['ecosystem/platform-cloud/staging/environment.yaml']);
+    expect(sorted(impact)).toEqual({
+      manifests: ['Environment/prod', 'Environment/staging', 'Platform/api-platform', 'Platform/db-platform'],
+      platforms: ['api-platform', 'db-platform'],
+      environments: ['prod', 'staging'],
+    });
+  });
+
+  it('a changed instance affects its environment the same way', async () => {
+    const impact = impactOfChanges(await baseEco(), ['ecosystem/platform-cloud/sandbox/platform.yaml']);
+    expect(sorted(impact)).toEqual({
+      manifests: ['Environment/sandbox', 'Platform/worker-platform', 'PlatformInstance/sandbox'],
+      platforms: ['worker-platform'],
+      environments: ['sandbox'],
+    });
+  });
+
+  it('a changed contract affects its providers, consumers, implementing adapters and their environments', async () => {
+    const impact = impactOfChanges(await baseEco(), ['ecosystem/contracts/storage/1.1.0.yaml']);
+    expect(sorted(impact)).toEqual({
+      manifests: [
+        'Adapter/docker',
+        'Contract/storage',
+        'Contract/storage@1.1.0',
+        'Environment/dev',
+        'Environment/prod',
+        'Environment/staging',
+        'Platform/api-platform',
+        'Platform/db-platform',
+      ],
+      platforms: ['api-platform', 'db-platform'],
+      environments: ['dev', 'prod', 'staging'],
+    });
+  });
+
+  it('a changed adapter affects the environments using it; a namespace its platforms; an exception its target', async () => {
+    const eco = await baseEco();
+    expect(sorted(impactOfChanges(eco, ['ecosystem/ecosystem-cloud/adapters/swarm.yaml']))).toEqual({
+      manifests: ['Adapter/swarm', 'Environment/prod', 'Environment/sandbox'],
+      platforms: [],
+      environments: ['prod', 'sandbox'],
+    });
+    // registry/namespaces.yaml holds both namespaces.
+    expect(sorted(impactOfChanges(eco, ['registry/namespaces.yaml'])).platforms).toEqual([
+      'api-platform',
+      'db-platform',
+      'lone-platform',
+      'report-platform',
+      'worker-platform',
+    ]);
+    expect(sorted(impactOfChanges(eco, ['ecosystem/governance/api-prod-replicas.yaml']))).toEqual({
+      manifests: ['Platform/api-platform', 'PolicyException/api-prod-replicas'],
+      platforms: ['api-platform'],
+      environments: [],
+    });
+  });
+
+  it('a file that holds no manifest changes nothing but itself', async () => {
+    expect(sorted(impactOfChanges(await baseEco(), ['README.md']))).toEqual({ manifests: [], platforms: [], environments: [] });
+  });
+
+  it('a platform deleted since a git ref affects where it ran and what depended on it', async () => {
+    const { root } = await world();
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    rmSync(path.join(root, 'platforms/db-platform/platform.yaml'));
+
+    const change = await changedFilesSince(root, 'main');
+    expect(change.changed).toEqual(['platforms/db-platform/platform.yaml']);
+    const deletedKeys = change.deleted.flatMap((d) => manifestKeysOfText(d.text));
+    expect(deletedKeys).toEqual(['Platform/db-platform']);
+
+    const eco = await load(root);
+    expect(eco.platforms.has('db-platform')).toBe(false);
+    expect(sorted(impactOfChanges(eco, change.changed, deletedKeys))).toEqual({
+      manifests: [
+        'Environment/dev',
+        'Environment/prod',
+        'Environment/staging',
+        'Platform/api-platform',
+        'Platform/db-platform',
+        'Platform/report-platform',
+      ],
+      platforms: ['api-platform', 'db-platform', 'report-platform'],
+      environments: ['dev', 'prod', 'staging'],
+    });
+  });
+
+  it('an added file counts as changed', async () => {
+    const { root, eco: before } = await world();
+    expect(before.platforms.has('new-platform')).toBe(false);
+    writeFileSync(
+      path.join(root, 'platforms/new.yaml'),
+      'apiVersion: mnops/v1\nkind: Platform\nmetadata:\n  name: new-platform\nspec:\n  owner: team-a\n  namespace: ops\n  version: 1.0.0\n  dependsOn: [lone-platform]\n',
+    );
+    const eco = await load(root);
+    expect(sorted(impactOfChanges(eco, ['platforms/new.yaml']))).toEqual({ manifests: ['Platform/new-platform'], platforms: ['new-platform'], environments: [] });
+  });
+});
+
+describe('isFindingAffected', () => {
+  const f = (extra: Partial<Finding>): Finding => ({ ruleId: 'x.y', severity: 'error', message: 'm', file: 'other.yaml', line: 1, column: 1, ...extra });
+  const impact: Impact = {
+    files: new Set(['platforms/api-platform/platform.yaml']),
+    manifests: new Set(['Platform/api-platform', 'Environment/staging', 'PlatformTemplate/http-service']),
+    platforms: new Set(['api-platform']),
+    environments: new Set(['staging']),
+  };
+
+  it('true for a finding in a changed file or about an affected manifest', () => {
+    expect(isFindingAffected(f({ file: 'platforms/api-platform/platform.yaml' }), impact)).toBe(true);
+    expect(isFindingAffected(f({ kind: 'PlatformTemplate', name: 'http-service' }), impact)).toBe(true);
+    expect(isFindingAffected(f({ kind: 'PlatformTemplate', name: 'base' }), impact)).toBe(false);
+  });
+
+  it('a platform finding in an environment: affected when the platform or the environment is', () => {
+    expect(isFindingAffected(f({ kind: 'Platform', name: 'api-platform', environment: 'prod' }), impact)).toBe(true);
+    expect(isFindingAffected(f({ kind: 'Platform', name: 'db-platform', environment: 'staging' }), impact)).toBe(true);
+    expect(isFindingAffected(f({ kind: 'Platform', name: 'db-platform', environment: 'prod' }), impact)).toBe(false);
+    expect(isFindingAffected(f({ kind: 'Platform', name: 'db-platform' }), impact)).toBe(false);
+  });
+
+  it('other findings in an affected environment are affected', () => {
+    expect(isFindingAffected(f({ kind: 'PlatformInstance', name: 'staging', environment: 'staging' }), impact)).toBe(true);
+    expect(isFindingAffected(f({ kind: 'PlatformInstance', name: 'dev', environment: 'dev' }), impact)).toBe(false);
+  });
+});
