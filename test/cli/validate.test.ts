@@ -254,3 +254,25 @@ describe('output files', () => {
     expect(readFileSync(summary, 'utf8')).toMatch(/schema\.invalid/);
   });
 });
+
+describe('enforce (warnings fail) and the evaluation time', () => {
+  it('a warning passes validate but fails enforce; --now decides what has expired', () => {
+    const root = repo();
+    const later = ['--now', '2027-06-01T00:00:00Z'];
+    const v = mnops(['validate', '--root', root, '--format', 'json', ...later]);
+    expect(v.status).toBe(0);
+    const warned = json(v.stdout).findings;
+    expect(warned.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['environments.expired', 'warning'],
+      ['environments.expired', 'warning'],
+    ]);
+    expect(mnops(['--root', root, ...later], { entry: 'enforce' }).status).toBe(1);
+    expect(mnops(['--root', root], { entry: 'enforce' }).status).toBe(0);
+  });
+
+  it('rejects a --now that is not a time', () => {
+    const r = mnops(['validate', '--now', 'tomorrow']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--now "tomorrow" is not a valid time/);
+  });
+});

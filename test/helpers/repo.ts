@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(PROJECT_ROOT, 'dist/tools/mnops.js');
+/** The example's sandbox and preview environments expire; tests judge them at a fixed time. */
+export const FIXED_NOW = '2026-11-23T12:00:00Z';
 const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry', 'schemas'];
 
 export function tempDir(prefix = 'mnops-test-'): string {
@@ -67,7 +69,7 @@ export function mnops(
 ): CliResult {
   const t0 = performance.now();
   const env: Record<string, string> = {};
-  const merged = { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', GITHUB_STEP_SUMMARY: undefined, FORCE_COLOR: undefined, ...options.env };
+  const merged = { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, GITHUB_STEP_SUMMARY: undefined, FORCE_COLOR: undefined, ...options.env };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   const entry = options.entry ? path.join(PROJECT_ROOT, `dist/tools/${options.entry}.js`) : CLI;
   const r = spawnSync(process.execPath, [entry, ...args], {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEcosystem } from '../../tools/lib/manifest/ecosystem.js';
 import { parseManifestText } from '../../tools/lib/manifest/load.js';
-import { resolvePlatform, templateChain } from '../../tools/lib/manifest/resolve.js';
+import { provenanceOf, resolvePlatform, templateChain } from '../../tools/lib/manifest/resolve.js';
 
 function eco(files: Record<string, string>) {
   const parsed = Object.entries(files).map(([file, text]) => ({ file, content: parseManifestText(text) }));
@@ -81,14 +81,14 @@ describe('resolvePlatform', () => {
   });
 
   it('remembers the file and line that set each value', () => {
-    expect(r.provenance.get('/resources/cpuCores')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 7, column: 5 });
-    expect(r.provenance.get('/resources/memoryMb')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 11, column: 9 });
-    expect(r.provenance.get('/resources/maxOpenFds')).toEqual({ file: 'ecosystem/platform-cloud/prod/environment.yaml', line: 12, column: 7 });
-    expect(r.provenance.get('/network/policy')).toEqual({ file: 'ecosystem/platform-templates/http.yaml', line: 10, column: 5 });
-    expect(r.provenance.get('/engines/0/description')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 13, column: 7 });
-    expect(r.provenance.get('/engines/1/name')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 13, column: 7 });
-    expect(r.provenance.get('/command/0')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 15, column: 13 });
-    expect(r.provenance.get('/version')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 9, column: 7 });
+    expect(provenanceOf(r, '/resources/cpuCores')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 7, column: 5 });
+    expect(provenanceOf(r, '/resources/memoryMb')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 11, column: 9 });
+    expect(provenanceOf(r, '/resources/maxOpenFds')).toEqual({ file: 'ecosystem/platform-cloud/prod/environment.yaml', line: 12, column: 7 });
+    expect(provenanceOf(r, '/network/policy')).toEqual({ file: 'ecosystem/platform-templates/http.yaml', line: 10, column: 5 });
+    expect(provenanceOf(r, '/engines/0/description')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 13, column: 7 });
+    expect(provenanceOf(r, '/engines/1/name')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 13, column: 7 });
+    expect(provenanceOf(r, '/command/0')).toEqual({ file: 'platforms/demo-platform/platform.yaml', line: 15, column: 13 });
+    expect(provenanceOf(r, '/version')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 9, column: 7 });
   });
 
   it('never lets __proto__ from a template reach a prototype through the merge', () => {

@@ -43,6 +43,7 @@ export interface Ecosystem {
   adapters: Map<string, ManifestRecord<'Adapter'>>;
   namespaces: Map<string, ManifestRecord<'Namespace'>>;
   exceptions: Map<string, ManifestRecord<'PolicyException'>>;
+  settings: Map<string, ManifestRecord<'PolicySettings'>>;
   /** Keys of manifests that exist but failed their schema: references to them are not "unknown". */
   invalidKeys: Set<string>;
   /** Every document seen, valid or not. */
@@ -85,11 +86,13 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
     adapters: new Map(),
     namespaces: new Map(),
     exceptions: new Map(),
+    settings: new Map(),
     invalidKeys: new Set(),
     documentCount: 0,
     files: [],
   };
-  const seen = new Map<string, SourceLoc>();
+  // The first definition of each key; its location is computed only if a duplicate turns up.
+  const seen = new Map<string, () => SourceLoc>();
 
   for (const { file, content } of parsed) {
     eco.files.push(file);
@@ -97,7 +100,8 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
     for (const doc of content.documents) {
       eco.documentCount++;
       const id = rawIdentity(doc.value);
-      const { kind, problems } = validateDocument(doc.value);
+      const { kind, problems } = doc.schemaOk === true ? { kind: id.kind as KindName, problems: [] } : validateDocument(doc.value);
+      doc.schemaOk = problems.length === 0;
       const loc = (pointer: string) => locateIn({ file, positions: doc.positions }, pointer);
       if (problems.length > 0) {
         for (const p of problems) {
@@ -123,12 +127,16 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
         file,
         docIndex: doc.index,
         manifest: doc.value,
-        positions: doc.positions,
+        // Read through: positions of cached documents are computed only when asked for.
+        get positions() {
+          return doc.positions;
+        },
       } as ManifestRecord;
       const instanceKey = rec.kind === 'PlatformInstance' ? `PlatformInstance@${id.environment}` : undefined;
       const dupKey = instanceKey ?? rec.key;
-      const first = seen.get(dupKey);
-      if (first) {
+      const firstAt = seen.get(dupKey);
+      if (firstAt) {
+        const first = firstAt();
         findings.push({
           ruleId: 'manifest.duplicate',
           severity: 'error',
@@ -143,7 +151,7 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
         });
         continue;
       }
-      seen.set(dupKey, loc('/metadata/name'));
+      seen.set(dupKey, () => loc('/metadata/name'));
       eco.records.push(rec);
       index(eco, rec);
     }
@@ -194,6 +202,9 @@ function index(eco: Ecosystem, rec: ManifestRecord): void {
       break;
     case 'PolicyException':
       eco.exceptions.set(rec.name, rec as ManifestRecord<'PolicyException'>);
+      break;
+    case 'PolicySettings':
+      eco.settings.set(rec.name, rec as ManifestRecord<'PolicySettings'>);
       break;
   }
 }

@@ -343,6 +343,58 @@ export const PolicyException = envelope(
 );
 export type PolicyException = Static<typeof PolicyException>;
 
+const Severity = StringEnum(['error', 'warning', 'note', 'off'] as const);
+const TierSettings = Type.Object(
+  {
+    ceilings: Type.Optional(Type.Partial(Resources)),
+    severity: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }), Severity, { description: 'rule id → error | warning | note | off' }),
+    ),
+  },
+  strict,
+);
+export const PolicySettings = envelope(
+  'PolicySettings',
+  Type.Object(
+    {
+      description: Type.Optional(Type.String()),
+      tiers: Type.Optional(
+        Type.Object(
+          {
+            dev: Type.Optional(TierSettings),
+            staging: Type.Optional(TierSettings),
+            prod: Type.Optional(TierSettings),
+            sandbox: Type.Optional(TierSettings),
+            preview: Type.Optional(TierSettings),
+          },
+          strict,
+        ),
+      ),
+      ttl: Type.Optional(
+        Type.Object(
+          { maxHours: Type.Optional(Type.Partial(Type.Object({ sandbox: Type.Integer({ minimum: 1 }), preview: Type.Integer({ minimum: 1 }) }, strict))) },
+          strict,
+        ),
+      ),
+      secrets: Type.Optional(
+        Type.Object(
+          {
+            keyPattern: Type.Optional(Type.String({ minLength: 1, description: 'regular expression for secret-looking keys' })),
+            valuePatterns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'extra token formats (regular expressions)' })),
+          },
+          strict,
+        ),
+      ),
+      naming: Type.Optional(
+        Type.Object({ platform: Type.Optional(Type.String({ minLength: 1 })), environment: Type.Optional(Type.String({ minLength: 1 })) }, strict),
+      ),
+    },
+    strict,
+  ),
+  'Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns (ecosystem/governance/).',
+);
+export type PolicySettings = Static<typeof PolicySettings>;
+
 export const KIND_SCHEMAS = {
   Platform,
   PlatformTemplate,
@@ -352,6 +404,7 @@ export const KIND_SCHEMAS = {
   Adapter,
   Namespace,
   PolicyException,
+  PolicySettings,
 } as const;
 
 export type KindName = keyof typeof KIND_SCHEMAS;
@@ -366,6 +419,7 @@ export interface KindTypes {
   Adapter: Adapter;
   Namespace: Namespace;
   PolicyException: PolicyException;
+  PolicySettings: PolicySettings;
 }
 
 export type AnyManifest = KindTypes[KindName];

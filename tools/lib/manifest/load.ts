@@ -42,7 +42,10 @@ export interface ParsedDocument {
   /** Index of the document in its file (0-based). */
   index: number;
   value: unknown;
+  /** May be a lazy getter: cached documents re-parse their file only when a position is asked for. */
   positions: PositionMap;
+  /** Set once the document passed its kind's schema (cached, so warm runs skip ajv). */
+  schemaOk?: boolean;
 }
 
 /** A parsed file without its path, so it can be cached by content. */

@@ -10,8 +10,8 @@ export const MAX_TEMPLATE_DEPTH = 5;
 /** One layer: a value and where its positions live. */
 export interface Layer {
   value: Record<string, unknown>;
-  file: string;
-  positions: PositionMap;
+  /** The manifest the layer comes from; its positions are read only when provenance is asked for. */
+  from: { file: string; readonly positions: PositionMap };
   /** Pointer of `value` inside its own document, e.g. `/spec` or `/spec/platforms/3`. */
   base: string;
   /** Short description for explanations: `template base-service`, `environment prod config`. */
@@ -23,10 +23,10 @@ export interface ResolvedPlatform {
   environment: string;
   /** The effective spec; `version` is the instance's, `${version}` in image is replaced. */
   spec: PlatformSpec & { version: string };
-  /** Pointer into `spec` → where the value came from. */
-  provenance: Map<string, SourceLoc>;
-  /** The layers applied, first to last. */
+  /** Labels of the layers applied, first to last. */
   layers: string[];
+  /** The layers themselves: provenance is computed from them on demand (provenanceOf). */
+  sources: Layer[];
 }
 
 type Obj = Record<string, unknown>;
@@ -43,6 +43,10 @@ function esc(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+function unesc(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
 function clone(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(clone);
   if (isObj(v)) {
@@ -53,61 +57,112 @@ function clone(v: unknown): unknown {
   return v;
 }
 
-export class ProvenanceMerger {
-  readonly value: Obj = {};
-  readonly provenance = new Map<string, SourceLoc>();
-  readonly layers: string[] = [];
-
-  apply(layer: Layer, skip: ReadonlySet<string> = new Set()): void {
-    this.layers.push(layer.label);
-    this.mergeInto(this.value, '', layer.value, layer.base, layer, skip);
-  }
-
-  private src(layer: Layer, pointer: string): SourceLoc {
-    const [line, column] = locate(layer.positions, pointer);
-    return { file: layer.file, line, column };
-  }
-
-  private record(target: string, value: unknown, layerPtr: string, layer: Layer): void {
-    this.provenance.set(target, this.src(layer, layerPtr));
-    if (Array.isArray(value)) value.forEach((v, i) => this.record(`${target}/${i}`, v, `${layerPtr}/${i}`, layer));
-    else if (isObj(value)) for (const k of Object.keys(value)) if (!FORBIDDEN_KEYS.has(k)) this.record(`${target}/${esc(k)}`, value[k], `${layerPtr}/${esc(k)}`, layer);
-  }
-
-  private forget(prefix: string): void {
-    for (const key of [...this.provenance.keys()]) {
-      if (key === prefix || key.startsWith(`${prefix}/`)) this.provenance.delete(key);
+/** Deep merge of one layer into the target (maps merge, lists replace, name-keyed lists merge by name). */
+function mergeInto(target: Obj, layer: Obj, skip: ReadonlySet<string>, top: boolean): void {
+  for (const key of Object.keys(layer)) {
+    // The loader reports these keys; they are never merged, so no prototype can be reached.
+    if (FORBIDDEN_KEYS.has(key) || (top && skip.has(key))) continue;
+    const lv = layer[key];
+    const tv = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+    if (isObj(tv) && isObj(lv)) {
+      mergeInto(tv, lv, skip, false);
+    } else if (isNameKeyedList(tv) && isNameKeyedList(lv)) {
+      for (const item of lv) {
+        const at = tv.findIndex((e) => e.name === item.name);
+        if (at >= 0) mergeInto(tv[at]!, item, skip, false);
+        else tv.push(clone(item) as Obj);
+      }
+    } else {
+      setOwn(target, key, clone(lv));
     }
   }
+}
 
-  private mergeInto(target: Obj, targetPtr: string, layer: Obj, layerPtr: string, src: Layer, skip: ReadonlySet<string>): void {
-    for (const key of Object.keys(layer)) {
-      // The loader reports these keys; they are never merged, so no prototype can be reached.
-      if (FORBIDDEN_KEYS.has(key) || (targetPtr === '' && skip.has(key))) continue;
-      const lv = layer[key];
-      const tv = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
-      const tp = `${targetPtr}/${esc(key)}`;
-      const lp = `${layerPtr}/${esc(key)}`;
-      if (isObj(tv) && isObj(lv)) {
-        this.provenance.set(tp, this.provenance.get(tp) ?? this.src(src, lp));
-        this.mergeInto(tv, tp, lv, lp, src, skip);
-      } else if (isNameKeyedList(tv) && isNameKeyedList(lv)) {
-        lv.forEach((item, i) => {
-          const at = tv.findIndex((e) => e.name === item.name);
-          if (at >= 0) {
-            this.mergeInto(tv[at]!, `${tp}/${at}`, item, `${lp}/${i}`, src, skip);
-          } else {
-            tv.push(clone(item) as Obj);
-            this.record(`${tp}/${tv.length - 1}`, item, `${lp}/${i}`, src);
-          }
-        });
-      } else {
-        this.forget(tp);
-        setOwn(target, key, clone(lv));
-        this.record(tp, lv, lp, src);
+/** Applies layers in order. Provenance is not tracked here: it is recomputed per query. */
+export function mergeLayers(layers: { layer: Layer; skip?: ReadonlySet<string> }[]): Obj {
+  const out: Obj = {};
+  for (const { layer, skip } of layers) mergeInto(out, layer.value, skip ?? new Set(), true);
+  return out;
+}
+
+/** One step of a resolved pointer: a map key, a list index, or a name in a name-keyed list. */
+type Step = { key: string } | { index: number } | { name: string };
+
+/** Translates a pointer into the resolved spec to steps that also apply to each layer. */
+function stepsOf(spec: unknown, pointer: string): Step[] | undefined {
+  const steps: Step[] = [];
+  let cur: unknown = spec;
+  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    const token = unesc(raw);
+    if (Array.isArray(cur)) {
+      const i = Number(token);
+      if (!Number.isInteger(i) || i < 0 || i >= cur.length) return undefined;
+      steps.push(isNameKeyedList(cur) ? { name: (cur[i] as Obj).name as string } : { index: i });
+      cur = cur[i];
+    } else if (isObj(cur) && Object.prototype.hasOwnProperty.call(cur, token)) {
+      steps.push({ key: token });
+      cur = cur[token];
+    } else return undefined;
+  }
+  return steps;
+}
+
+/** The pointer of `steps` inside a layer's value, or undefined if the layer does not set it. */
+function pointerInLayer(layer: Layer, steps: Step[]): string | undefined {
+  let cur: unknown = layer.value;
+  let ptr = layer.base;
+  for (const step of steps) {
+    if ('key' in step) {
+      if (!isObj(cur) || !Object.prototype.hasOwnProperty.call(cur, step.key)) return undefined;
+      cur = cur[step.key];
+      ptr += `/${esc(step.key)}`;
+    } else {
+      if (!Array.isArray(cur)) return undefined;
+      const i = 'index' in step ? step.index : cur.findIndex((e) => isObj(e) && e.name === step.name);
+      if (i < 0 || i >= cur.length) return undefined;
+      cur = cur[i];
+      ptr += `/${i}`;
+    }
+  }
+  return ptr;
+}
+
+function sourceOf(layer: Layer, pointer: string): SourceLoc {
+  const [line, column] = locate(layer.from.positions, pointer);
+  return { file: layer.from.file, line, column };
+}
+
+/**
+ * Where a resolved value came from. A value is set by the last layer that has it; a map
+ * that several layers fill is attributed to the first layer that created it. Falls back to
+ * the nearest ancestor that exists in the resolved spec.
+ */
+export function provenanceOf(resolved: ResolvedPlatform, pointer: string): SourceLoc | undefined {
+  let p = pointer;
+  for (;;) {
+    const steps = stepsOf(resolved.spec, p);
+    if (steps && steps.length > 0) {
+      const isMap = isObj(valueAt(resolved.spec, p)) && !('name' in (steps[steps.length - 1] ?? {}));
+      const order = isMap ? resolved.sources : [...resolved.sources].reverse();
+      for (const layer of order) {
+        const lp = pointerInLayer(layer, steps);
+        if (lp !== undefined) return sourceOf(layer, lp);
       }
     }
+    if (p === '') return undefined;
+    p = p.slice(0, p.lastIndexOf('/'));
   }
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let cur = root;
+  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    const t = unesc(raw);
+    if (Array.isArray(cur)) cur = cur[Number(t)];
+    else if (isObj(cur)) cur = cur[t];
+    else return undefined;
+  }
+  return cur;
 }
 
 export interface TemplateChain {
@@ -144,39 +199,36 @@ export function resolvePlatform(eco: Ecosystem, platformName: string, envName: s
   const instance = eco.instances.get(envName);
   const entryIndex = instance?.manifest.spec.platforms.findIndex((p) => p.name === platformName) ?? -1;
 
-  const m = new ProvenanceMerger();
+  const skipExtends = new Set(['extends']);
+  const applied: { layer: Layer; skip?: ReadonlySet<string> }[] = [];
   for (const t of templateChain(eco, platform.manifest.spec.extends).chain) {
-    m.apply(
-      { value: t.manifest.spec as Obj, file: t.file, positions: t.positions, base: '/spec', label: `template ${t.name}` },
-      new Set(['extends']),
-    );
+    applied.push({
+      layer: { value: t.manifest.spec as Obj, from: t, base: '/spec', label: `template ${t.name}` },
+      skip: skipExtends,
+    });
   }
-  m.apply(
-    { value: platform.manifest.spec as Obj, file: platform.file, positions: platform.positions, base: '/spec', label: `platform ${platform.name}` },
-    new Set(['extends']),
-  );
+  applied.push({
+    layer: { value: platform.manifest.spec as Obj, from: platform, base: '/spec', label: `platform ${platform.name}` },
+    skip: skipExtends,
+  });
   const envSpec = env.manifest.spec;
   if (envSpec.config) {
-    m.apply({ value: envSpec.config as Obj, file: env.file, positions: env.positions, base: '/spec/config', label: `environment ${env.name} config` });
+    applied.push({ layer: { value: envSpec.config as Obj, from: env, base: '/spec/config', label: `environment ${env.name} config` } });
   }
   if (envSpec.secrets) {
-    m.apply({ value: { secrets: envSpec.secrets }, file: env.file, positions: env.positions, base: '/spec', label: `environment ${env.name} secrets` });
+    applied.push({ layer: { value: { secrets: envSpec.secrets }, from: env, base: '/spec', label: `environment ${env.name} secrets` } });
   }
   if (instance && entryIndex >= 0) {
     const entry = instance.manifest.spec.platforms[entryIndex]!;
     const overrides: Obj = { version: entry.version };
     for (const k of INSTANCE_OVERRIDES) if (entry[k] !== undefined) overrides[k] = entry[k];
-    m.apply({
-      value: overrides,
-      file: instance.file,
-      positions: instance.positions,
-      base: `/spec/platforms/${entryIndex}`,
-      label: `instance ${envName}`,
+    applied.push({
+      layer: { value: overrides, from: instance, base: `/spec/platforms/${entryIndex}`, label: `instance ${envName}` },
     });
   }
-  const spec = m.value as ResolvedPlatform['spec'];
+  const spec = mergeLayers(applied) as ResolvedPlatform['spec'];
   if (typeof spec.image === 'string') spec.image = spec.image.split('${version}').join(spec.version);
-  return { platform: platformName, environment: envName, spec, provenance: m.provenance, layers: m.layers };
+  return { platform: platformName, environment: envName, spec, layers: applied.map((a) => a.layer.label), sources: applied.map((a) => a.layer) };
 }
 
 /** Every platform placed in every environment, resolved. */
@@ -190,15 +242,4 @@ export function resolveAll(eco: Ecosystem): ResolvedPlatform[] {
     }
   }
   return out;
-}
-
-/** Where a resolved value came from; falls back to the nearest ancestor with provenance. */
-export function provenanceOf(resolved: ResolvedPlatform, pointer: string): SourceLoc | undefined {
-  let p = pointer;
-  for (;;) {
-    const hit = resolved.provenance.get(p);
-    if (hit) return hit;
-    if (p === '') return undefined;
-    p = p.slice(0, p.lastIndexOf('/'));
-  }
 }

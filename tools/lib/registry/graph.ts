@@ -359,6 +359,7 @@ const MERMAID_SHAPE: Record<KindName, [string, string]> = {
   Adapter: ['[[', ']]'],
   Namespace: ['[(', ')]'],
   PolicyException: ['>', ']'],
+  PolicySettings: ['[', ']'],
 };
 
 const MERMAID_FILL: Record<KindName, string> = {
@@ -370,6 +371,7 @@ const MERMAID_FILL: Record<KindName, string> = {
   Adapter: '#eceff1',
   Namespace: '#fce4ec',
   PolicyException: '#ffebee',
+  PolicySettings: '#eceff1',
 };
 
 /** Mermaid text in labels: quotes and angle brackets as entity codes so ranges render. */
@@ -410,6 +412,7 @@ const DOT_SHAPE: Record<KindName, string> = {
   Adapter: 'component',
   Namespace: 'folder',
   PolicyException: 'octagon',
+  PolicySettings: 'box',
 };
 
 function dotString(s: string): string {

@@ -94,6 +94,7 @@ const KIND_WORD: Record<KindName, string> = {
   Adapter: 'adapter',
   Namespace: 'namespace',
   PolicyException: 'policy exception',
+  PolicySettings: 'policy settings',
 };
 
 class ReferenceCheck {
@@ -156,6 +157,8 @@ class ReferenceCheck {
         return this.eco.namespaces;
       case 'PolicyException':
         return this.eco.exceptions;
+      case 'PolicySettings':
+        return this.eco.settings;
     }
   }
 

@@ -2,14 +2,14 @@
 // caller asked about (paths, or the impact of a git change).
 import path from 'node:path';
 import type { Ecosystem } from '../manifest/ecosystem.js';
-import { checkReferences, impactOfChanges, isFindingAffected, type Impact } from '../registry/index.js';
+import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
 import { changedFilesSince } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
-import { parseManifestText } from '../manifest/load.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
+import { runPolicies, type WaivedFinding } from '../policy/index.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
@@ -17,6 +17,10 @@ export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   paths?: string[];
   /** Report only findings the change since this git ref affects. */
   changedSince?: string;
+  /** Evaluate the Rego policies (default true). */
+  policies?: boolean;
+  /** The time policies judge against (expiry, ttl); default now. */
+  now?: Date;
 }
 
 export interface ValidateOutcome {
@@ -24,6 +28,8 @@ export interface ValidateOutcome {
   ecosystem: Ecosystem;
   /** Set with --changed-since. */
   impact?: Impact;
+  /** Findings a PolicyException waived. */
+  waived: WaivedFinding[];
   stats: { files: number; parsed: number; cached: number; ms: number };
 }
 
@@ -40,10 +46,16 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads });
   const eco = loaded.ecosystem;
   let findings: Finding[] = [...loaded.findings, ...checkReferences(eco)];
+  let waived: WaivedFinding[] = [];
+  if (options.policies !== false) {
+    const run = await runPolicies(root, eco, options.now ?? new Date());
+    findings.push(...run.findings);
+    waived = run.waived;
+  }
 
   let impact: Impact | undefined;
   if (change) {
-    impact = impactOfChanges(eco, change.changed, deletedKeys(change.deleted));
+    impact = impactOfChanges(eco, change.changed, change.deleted.flatMap((d) => manifestKeysOfText(d.text)));
     const affected = impact;
     findings = findings.filter((f) => isFindingAffected(f, affected));
   }
@@ -58,22 +70,11 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     report: { summary: summarize(eco.documentCount, sorted), findings: sorted, root, toolVersion: TOOL_VERSION },
     ecosystem: eco,
     impact,
+    waived,
     stats: { ...loaded.stats, ms: performance.now() - t0 },
   };
 }
 
 function inScope(file: string, scope: string): boolean {
   return scope === '' || file === scope || file.startsWith(`${scope}/`);
-}
-
-/** Keys (`Kind/name`) of manifests held by files the change deleted, read from their old text. */
-function deletedKeys(deleted: { file: string; text: string }[]): string[] {
-  const keys: string[] = [];
-  for (const d of deleted) {
-    for (const doc of parseManifestText(d.text).documents) {
-      const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
-      if (v && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') keys.push(`${v.kind}/${v.metadata.name}`);
-    }
-  }
-  return keys;
 }

@@ -5,6 +5,7 @@ import { FORMAT_NAMES, FORMATTERS, type FormatName } from '../../report/index.js
 import { validate } from '../../validate/validate.js';
 import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
+import { UsageError } from '../../repo/errors.js';
 
 interface ValidateFlags {
   root?: string;
@@ -13,6 +14,16 @@ interface ValidateFlags {
   output?: string;
   failOn: 'error' | 'warning';
   cache: boolean;
+  now?: string;
+}
+
+/** The time policies judge against: --now, else $MNOPS_NOW (reproducible CI runs), else the clock. */
+function evaluationTime(flag: string | undefined): Date {
+  const raw = flag ?? process.env.MNOPS_NOW;
+  if (!raw) return new Date();
+  const t = new Date(raw);
+  if (Number.isNaN(t.getTime())) throw new UsageError(`--now "${raw}" is not a valid time`, 'use an RFC 3339 time such as 2026-11-23T12:00:00Z');
+  return t;
 }
 
 export const registerValidate: RegisterCommand = (program: Command, setExit) => {
@@ -26,12 +37,14 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .option('--output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices(['error', 'warning']).default('error'))
     .option('--no-cache', 'do not read or write the parse cache')
+    .option('--now <time>', 'judge expiry (ttl, exceptions) as of this RFC 3339 time (default: $MNOPS_NOW or now)')
     .action(async (paths: string[], flags: ValidateFlags) => {
       const root = await rootFromOption(flags.root);
       const outcome = await validate({
         root,
         paths,
         changedSince: flags.changedSince,
+        now: evaluationTime(flags.now),
         ...(flags.cache ? {} : { cacheDir: false as const }),
       });
       const { report } = outcome;

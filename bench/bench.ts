@@ -1,0 +1,387 @@
+// `npm run bench`: the DESIGN §9 figures on synthetic ecosystems of 1,000 and 10,000
+// manifests (BENCH_SIZES=1000,10000 overrides). It prints figures next to their bars and
+// asserts nothing: it exits 0 unless it crashed. BENCH_JSON=1 (or --json) prints one JSON
+// document on stdout instead of the table; progress always goes to stderr.
+//
+// Each section is a function from a prepared workspace (a generated, committed ecosystem
+// and its parse floor) to rows of metrics; later sections (policy validate, audit, drift,
+// apply) are one more entry in SECTIONS.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument } from 'yaml';
+import { discoverManifestFiles } from '../tools/lib/repo/paths.js';
+import type { Finding } from '../tools/lib/report/finding.js';
+import { validate, type ValidateOptions, type ValidateOutcome } from '../tools/lib/validate/validate.js';
+import { generateEcosystem, touchFiles, type SyntheticSummary } from './synthetic.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(HERE, '../tools/mnops.js');
+const RSS_WRAPPER = path.join(HERE, 'max-rss.js');
+const GNU_TIME = '/usr/bin/time';
+
+// ---------------------------------------------------------------------------------------
+// The model: workspaces in, rows of metrics out.
+
+export interface Workspace {
+  size: number;
+  /** The generated repository (git, one commit until a section adds more). */
+  root: string;
+  summary: SyntheticSummary;
+  /** Repo-relative manifest files. */
+  files: string[];
+  /** One thread reading and parsing every file with `yaml`: the §9 "physical floor". */
+  floor: { ms: number; perFileMs: number };
+  /** Runs of the expensive measurements (floor, cold) at this size. */
+  heavyReps: number;
+  /** Runs of the cheap ones (warm, PR). */
+  lightReps: number;
+  /** A fresh empty folder, removed with the workspace. */
+  scratch(label: string): string;
+}
+
+export interface Metric {
+  /** Stable key for JSON output. */
+  key: string;
+  /** Column header. */
+  label: string;
+  value: number;
+  unit: 'ms' | 'MB';
+  /** Shown in parentheses after the value, e.g. per-file cost. */
+  detail?: string;
+  /** value / floor, when the bar is relative to the floor. */
+  ratio?: number;
+  bar?: { limit: string; ok: boolean };
+}
+
+export interface Row {
+  size: number;
+  metrics: Metric[];
+  /** Anything that makes the figures suspect (findings in a synthetic set, a failed child). */
+  notes?: string[];
+}
+
+export interface Section {
+  name: string;
+  title: string;
+  /** The bars this section's metrics are marked against, one line each. */
+  bars: string[];
+  run(ws: Workspace): Promise<Row[]>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring.
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** The lower median: with two runs, the faster one. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  gc();
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+function measureFloor(root: string, files: string[]): number {
+  gc();
+  let sink = 0;
+  const t0 = performance.now();
+  for (const file of files) {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    const doc = parseDocument(text, { lineCounter: new LineCounter() });
+    sink += doc.errors.length;
+  }
+  const ms = performance.now() - t0;
+  if (sink < 0) console.error(sink); // keeps the parse observable
+  return ms;
+}
+
+function ratioMetric(key: string, label: string, ms: number, floorMs: number, limit: number): Metric {
+  const ratio = ms / floorMs;
+  return { key, label, value: ms, unit: 'ms', ratio, bar: { limit: `≤ ${limit.toFixed(1)}×`, ok: ratio <= limit } };
+}
+
+function findingNotes(what: string, outcome: ValidateOutcome): string[] {
+  const { summary, findings } = outcome.report;
+  if (findings.length === 0) return [];
+  const first = findings.slice(0, 3).map((f: Finding) => `    ${f.file}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.message}`);
+  return [
+    `${what}: the synthetic ecosystem has ${summary.errors} errors, ${summary.warnings} warnings, ${summary.notes} notes — figures are not representative`,
+    ...first,
+  ];
+}
+
+/** Peak RSS (MB) of `mnops validate --no-cache` in a child process, and its wall time. */
+function childPeakRss(root: string): { mb: number; ms: number; method: string; note?: string } {
+  const args = [CLI, 'validate', '--root', root, '--format', 'json', '--no-cache'];
+  const rssFile = path.join(os.tmpdir(), `mnops-bench-rss-${process.pid}-${Date.now()}`);
+  const useGnuTime = existsSync(GNU_TIME) && process.env.BENCH_RSS !== 'wrapper';
+  const [cmd, cmdArgs] = useGnuTime
+    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args]]
+    : [process.execPath, [RSS_WRAPPER, ...args]];
+  const t0 = performance.now();
+  const r = spawnSync(cmd, cmdArgs, {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', BENCH_RSS_FILE: rssFile },
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 900_000,
+  });
+  const ms = performance.now() - t0;
+  let kb = NaN;
+  try {
+    // GNU time may prefix a "Command exited with non-zero status" line: take the last number.
+    const nums = readFileSync(rssFile, 'utf8').trim().split(/\s+/).map(Number).filter(Number.isFinite);
+    kb = nums[nums.length - 1] ?? NaN;
+  } catch {
+    // reported below
+  } finally {
+    rmSync(rssFile, { force: true });
+  }
+  const note =
+    r.status === 0
+      ? undefined
+      : `peak RSS child exited ${r.status ?? r.signal}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(0, 3).join(' | ')}`;
+  return { mb: kb / 1024, ms, method: useGnuTime ? 'GNU time %M' : 'process.resourceUsage().maxRSS', note };
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections.
+
+const WARM_CHANGED = 5;
+const SLOW_MS = 15_000;
+
+const validateSection: Section = {
+  name: 'validate',
+  title: 'validate (what `mnops validate` runs: schema, references, policies; cold = empty parse cache, warm/PR = 5 files changed)',
+  bars: ['cold ≤ 1.0× floor', `warm ≤ 0.3× floor (${WARM_CHANGED} files changed)`, `PR ≤ 0.3× floor (--changed-since HEAD~1, ${WARM_CHANGED} files)`, 'peak RSS < 400 MB'],
+  async run(ws) {
+    const { root, floor } = ws;
+    const notes: string[] = [];
+    const run = async (label: string, options: Omit<ValidateOptions, 'root'>) => {
+      const r = await timed(() => validate({ root, ...options }));
+      const s = r.value.stats;
+      progress(`  ${label}: ${fmtMs(r.ms)} ms (files ${s.files}, parsed ${s.parsed}, cached ${s.cached}, findings ${r.value.report.findings.length})`);
+      return r;
+    };
+
+    // Cold: every run starts from an empty cache; the last one's cache seeds the warm runs.
+    // A run slower than SLOW_MS is not repeated: the figure is far from its bar anyway,
+    // and repeats would push the bench past its few minutes.
+    const cold: number[] = [];
+    let seeded = '';
+    let lightReps = ws.lightReps;
+    for (let i = 0; i < ws.heavyReps; i++) {
+      seeded = ws.scratch('cache-cold');
+      const r = await run('cold', { cacheDir: seeded });
+      cold.push(r.ms);
+      if (i === 0) notes.push(...findingNotes('cold validate', r.value));
+      if (r.ms > SLOW_MS) {
+        lightReps = 1;
+        notes.push(`cold validate took ${fmtMs(r.ms)} ms (> ${fmtMs(SLOW_MS)} ms): one run of each measurement, not ${ws.heavyReps}/${ws.lightReps}`);
+        break;
+      }
+    }
+
+    // A change of 5 files on a second commit; the cache still reflects the first.
+    touchFiles(root, WARM_CHANGED);
+    const fromSeed = (label: string) => {
+      const dir = ws.scratch(label);
+      cpSync(seeded, dir, { recursive: true });
+      return dir;
+    };
+    const warm: number[] = [];
+    const pr: number[] = [];
+    for (let i = 0; i < lightReps; i++) warm.push((await run('warm', { cacheDir: fromSeed('cache-warm') })).ms);
+    for (let i = 0; i < lightReps; i++) {
+      const r = await run('PR', { cacheDir: fromSeed('cache-pr'), changedSince: 'HEAD~1' });
+      pr.push(r.ms);
+      if (i === 0) notes.push(...findingNotes('PR validate', r.value));
+    }
+
+    progress('  peak RSS: cold CLI validate in a child process');
+    const rss = childPeakRss(root);
+    progress(`  peak RSS: ${rss.mb.toFixed(0)} MB (${rss.method}; child wall ${fmtMs(rss.ms)} ms)`);
+    if (rss.note) notes.push(rss.note);
+
+    return [
+      {
+        size: ws.size,
+        metrics: [
+          { key: 'floorMs', label: 'floor ms', value: floor.ms, unit: 'ms', detail: `${floor.perFileMs.toFixed(3)}/file` },
+          ratioMetric('coldMs', 'cold ms (×floor)', median(cold), floor.ms, 1.0),
+          ratioMetric('warmMs', 'warm ms (×floor)', median(warm), floor.ms, 0.3),
+          ratioMetric('prMs', 'PR ms (×floor)', median(pr), floor.ms, 0.3),
+          { key: 'peakRssMb', label: 'peak RSS MB', value: rss.mb, unit: 'MB', bar: { limit: '< 400', ok: rss.mb < 400 } },
+        ],
+        notes,
+      },
+    ];
+  },
+};
+
+export const SECTIONS: Section[] = [validateSection];
+
+// ---------------------------------------------------------------------------------------
+// Output.
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? Math.round(ms).toLocaleString('en-US') : ms.toFixed(1);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+interface Cell {
+  value: string;
+  detail: string;
+  mark: string;
+}
+
+function cellOf(m: Metric | undefined): Cell {
+  if (!m) return { value: '—', detail: '', mark: '' };
+  const value = m.unit === 'MB' ? (Number.isFinite(m.value) ? m.value.toFixed(0) : '?') : fmtMs(m.value);
+  const detail = m.ratio !== undefined ? `(${m.ratio.toFixed(2)}×)` : m.detail ? `(${m.detail})` : '';
+  const mark = m.bar ? (m.bar.ok ? 'ok' : 'over') : '';
+  return { value, detail, mark };
+}
+
+/** One table per section: a line per row, a column per metric; value, detail and mark each aligned. */
+export function renderTable(section: Section, rows: Row[]): string {
+  const labels: string[] = [];
+  for (const row of rows) for (const m of row.metrics) if (!labels.includes(m.label)) labels.push(m.label);
+  const grid = rows.map((row) => labels.map((l) => cellOf(row.metrics.find((m) => m.label === l))));
+  const sizes = rows.map((r) => r.size.toLocaleString('en-US'));
+  const widths = labels.map((_, c) => {
+    const cells = grid.map((g) => g[c]!);
+    return {
+      value: Math.max(0, ...cells.map((x) => x.value.length)),
+      detail: Math.max(0, ...cells.map((x) => x.detail.length)),
+      mark: Math.max(0, ...cells.map((x) => x.mark.length)),
+    };
+  });
+  const render = (x: Cell, w: { value: number; detail: number; mark: number }) =>
+    [x.value.padStart(w.value), w.detail ? x.detail.padEnd(w.detail) : '', w.mark ? x.mark.padEnd(w.mark) : ''].filter((s, i) => i === 0 || s !== '').join(' ');
+  const colWidth = labels.map((l, c) => {
+    const w = widths[c]!;
+    const inner = w.value + (w.detail ? w.detail + 1 : 0) + (w.mark ? w.mark + 1 : 0);
+    return Math.max(l.length, inner);
+  });
+  const sizeWidth = Math.max(4, ...sizes.map((s) => s.length));
+  const lines = [
+    section.title,
+    ['size'.padEnd(sizeWidth), ...labels.map((l, c) => l.padEnd(colWidth[c]!))].join(' | '),
+    ['-'.repeat(sizeWidth), ...colWidth.map((w) => '-'.repeat(w))].join('-+-'),
+    ...grid.map((cells, r) => [sizes[r]!.padStart(sizeWidth), ...cells.map((x, c) => render(x, widths[c]!).padEnd(colWidth[c]!))].join(' | ')),
+    `bars (DESIGN §9): ${section.bars.join(' · ')}`,
+  ];
+  for (const row of rows) for (const n of row.notes ?? []) lines.push(`note (${row.size.toLocaleString('en-US')}): ${n}`);
+  return lines.map((l) => l.trimEnd()).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Driver.
+
+function parseSizes(): number[] {
+  const raw = process.env.BENCH_SIZES ?? '1000,10000';
+  const sizes = raw.split(',').map((s) => Number(s.trim().replace(/_/g, ''))).filter((n) => Number.isInteger(n) && n > 0);
+  if (sizes.length === 0) throw new Error(`BENCH_SIZES=${raw}: expected a comma-separated list of positive integers`);
+  return sizes;
+}
+
+async function prepare(base: string, size: number): Promise<Workspace> {
+  const root = path.join(base, `eco-${size}`);
+  mkdirSync(root, { recursive: true });
+  const t0 = performance.now();
+  const summary = generateEcosystem(root, size);
+  progress(
+    `${size.toLocaleString('en-US')} manifests: generated ${summary.files} files, avg ${summary.avgLines} lines ` +
+      `(${summary.platforms} platforms, ${summary.templates} templates, ${summary.contracts} contracts, ${summary.environments} environments) in ${fmtMs(performance.now() - t0)} ms`,
+  );
+  const { files } = await discoverManifestFiles(root);
+  const heavyReps = Number(process.env.BENCH_REPS) || (size <= 2000 ? 3 : 2);
+  // JIT warm-up first: the floor is the steady per-file cost, not the compiler's.
+  measureFloor(root, files.slice(0, 500));
+  const floorRuns: number[] = [];
+  for (let i = 0; i < heavyReps; i++) floorRuns.push(measureFloor(root, files));
+  const floorMs = median(floorRuns);
+  progress(`  floor: ${fmtMs(floorMs)} ms (${(floorMs / files.length).toFixed(3)} ms/file; runs ${floorRuns.map(fmtMs).join(', ')})`);
+  let n = 0;
+  return {
+    size,
+    root,
+    summary,
+    files,
+    floor: { ms: floorMs, perFileMs: floorMs / files.length },
+    heavyReps,
+    lightReps: 3,
+    scratch(label) {
+      const dir = path.join(base, `${label}-${size}-${n++}`);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const json = process.env.BENCH_JSON === '1' || process.argv.includes('--json');
+  const sizes = parseSizes();
+  const base = mkdtempSync(path.join(os.tmpdir(), 'mnops-bench-'));
+  const cleanup = () => rmSync(base, { recursive: true, force: true });
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  // Other work on the machine skews every figure: say so next to them.
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const t0 = performance.now();
+  const results = SECTIONS.map((section) => ({ section, rows: [] as Row[] }));
+  try {
+    for (const size of sizes) {
+      const ws = await prepare(base, size);
+      for (const r of results) {
+        progress(`  [${r.section.name}]`);
+        r.rows.push(...(await r.section.run(ws)));
+      }
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  } finally {
+    cleanup();
+  }
+  const totalMs = performance.now() - t0;
+  if (json) {
+    const doc = {
+      machine: {
+        node: process.version,
+        platform: `${os.platform()} ${os.arch()}`,
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model ?? '',
+        loadAverageAtStart: loadAtStart,
+      },
+      sizes,
+      totalMs,
+      sections: results.map(({ section, rows }) => ({ name: section.name, title: section.title, bars: section.bars, rows })),
+    };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return;
+  }
+  const out = [
+    `machine-native-ops bench — node ${process.version}, ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}, load ${loadAtStart.toFixed(2)} at start`,
+    ...(loadAtStart > 0.5 ? ['warning: the machine was busy when the bench started; figures are noisy'] : []),
+    '',
+    ...results.flatMap(({ section, rows }) => [renderTable(section, rows), '']),
+    'floor = one thread reading and parsing every file with yaml parseDocument + LineCounter, after a JIT warm-up;',
+    `figures are lower medians of repeated runs. total ${(totalMs / 1000).toFixed(1)} s`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// Sections and the table renderer are importable; only running the file runs the bench.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tar from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyEngine } from '../../tools/lib/policy/engine.js';
+import { PolicyError } from '../../tools/lib/policy/errors.js';
+import { CAPABILITIES } from '../../tools/lib/policy/build.js';
+import { opa } from '../../tools/lib/policy/opa.js';
+import { exampleRepo, mnops, PROJECT_ROOT, removeDir } from '../helpers/repo.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnops-engine-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A tiny real bundle built with the pinned OPA. */
+async function tinyBundle(rego: string, entrypoints: string[]): Promise<string> {
+  const dir = mkdtempSync(path.join(tmp, 'b-'));
+  writeFileSync(path.join(dir, 'p.rego'), rego);
+  const r = await opa(['build', '-t', 'wasm', '--capabilities', CAPABILITIES(), ...entrypoints.flatMap((e) => ['-e', e]), '-o', path.join(dir, 'b.tar.gz'), path.join(dir, 'p.rego')], dir);
+  expect(r.stderr).toBe('');
+  await tar.x({ file: path.join(dir, 'b.tar.gz'), cwd: dir, filter: (p) => p.endsWith('policy.wasm') });
+  writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify({ opaVersion: 'v1.22.2', sourceHash: 'x', entrypoints, userPackages: [] }));
+  return dir;
+}
+
+let tiny: PolicyEngine;
+beforeAll(async () => {
+  tiny = await PolicyEngine.loadFrom(
+    await tinyBundle('package t\n\nallow if input.x == 1\n\ncmp := semver.compare(input.a, "1.0.0")\n\nkeys := object.keys(input.o)\n', ['t/allow', 't/cmp', 't/keys']),
+  );
+}, 120_000);
+
+describe('PolicyEngine fails closed', () => {
+  it('a missing bundle is a PolicyError that says what to run', async () => {
+    const err = await PolicyEngine.loadFrom(path.join(tmp, 'nope')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyError);
+    expect((err as PolicyError).message).toMatch(/cannot be read \(ENOENT\)/);
+    expect((err as PolicyError).hint).toMatch(/mnops policy build/);
+  });
+
+  it('a corrupt bundle is a PolicyError', async () => {
+    const dir = path.join(tmp, 'corrupt');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'policy.wasm'), 'not wasm at all');
+    writeFileSync(path.join(dir, 'bundle.json'), '{"entrypoints":["governance"]}');
+    await expect(PolicyEngine.loadFrom(dir)).rejects.toThrow(/is corrupt/);
+  });
+
+  it('a bundle missing a declared entrypoint is refused', async () => {
+    const dir = path.join(tmp, 'noentry');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'policy.wasm'), readFileSync(path.join(PROJECT_ROOT, 'policies/dist/policy.wasm')));
+    writeFileSync(path.join(dir, 'bundle.json'), '{"entrypoints":["governance","nothing/here"]}');
+    await expect(PolicyEngine.loadFrom(dir)).rejects.toThrow(/has no entrypoint "nothing\/here"/);
+  });
+
+  it('an undefined result is an error, never a pass', () => {
+    expect(tiny.evaluate('t/allow', { x: 1 })).toBe(true);
+    expect(() => tiny.evaluate('t/allow', { x: 2 })).toThrow(/returned no result/);
+  });
+
+  it('host builtins run, and a builtin error stops the evaluation', () => {
+    expect(tiny.evaluate('t/cmp', { a: '1.2.0' })).toBe(1);
+    expect(tiny.evaluate('t/keys', { o: { b: 1, a: 2 } })).toEqual(['b', 'a']);
+    expect(() => tiny.evaluate('t/cmp', { a: 'not-a-version' })).toThrow(/policy evaluation of "t\/cmp" failed: semver\.compare: "not-a-version" is not a valid semantic version/);
+  });
+
+  it('mnops validate exits 2 with one sentence when the repository bundle is corrupt', () => {
+    const root = exampleRepo();
+    try {
+      mkdirSync(path.join(root, 'policies/dist'), { recursive: true });
+      writeFileSync(path.join(root, 'policies/dist/policy.wasm'), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0, 255]));
+      writeFileSync(path.join(root, 'policies/dist/bundle.json'), '{"entrypoints":["governance"]}');
+      const r = mnops(['validate', '--root', root]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^mnops: the policy bundle in .*policies\/dist is corrupt/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    } finally {
+      removeDir(root);
+    }
+  });
+});
