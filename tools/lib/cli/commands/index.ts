@@ -4,8 +4,9 @@ import type { ExitCode } from '../context.js';
 import { registerValidate } from './validate.js';
 import { registerRegistry } from './registry.js';
 import { registerPolicy } from './policy.js';
+import { registerAudit } from './audit.js';
 
 /** A command adds itself to the program and reports its exit code through `setExit`. */
 export type RegisterCommand = (program: Command, setExit: (code: ExitCode) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit];
