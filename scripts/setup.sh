@@ -10,7 +10,9 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # 1. npm packages — reinstall only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 can write a lockfile without other platforms' optional packages, which its own
+  # `npm ci` then refuses; fall back to a lock-respecting `npm install` in that case.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
 fi
 
 # 2. OPA, pinned — reused when the right version is already on the machine.
