@@ -35,6 +35,11 @@ if [ -n "$OPA_BIN" ]; then
   ln -sf "$OPA_BIN" node_modules/.bin/opa
 fi
 
-# 3. Build the CLI.
+# 3. A real Docker engine (a one-node swarm) and the local base image, for reconcile and its tests.
+if [ "${MNOPS_SKIP_ENGINE:-}" != 1 ]; then
+  bash scripts/engine.sh
+fi
+
+# 4. Build the CLI.
 log "building"
 npm run --silent build

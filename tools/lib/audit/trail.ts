@@ -175,15 +175,19 @@ export class AuditTrail {
 
       const entry = build(tip);
       if (entry && fixedId === undefined) fixedId = entry.id ?? crypto.randomUUID();
-      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id)).map(stripChain);
+      // This append's own earlier attempt (its push was rejected, or a crashed run with the
+      // same id) is never republished as it was: it was decided against an older tip, and a
+      // builder (a lease) may decide differently now. It is rebuilt from `entry`, or dropped.
+      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id) && r.id !== fixedId).map(stripChain);
       let duplicate = false;
       if (entry) {
         const id = fixedId!;
-        if (known.has(id) || toWrite.some((e) => e.id === id)) duplicate = !toWrite.some((e) => e.id === id);
+        if (known.has(id)) duplicate = true;
         else toWrite.push({ ...entry, id });
       }
       if (toWrite.length === 0) {
         if (localTip !== base && base) await git(this.root, ['update-ref', this.ref, base]);
+        else if (localTip && !base && this.remote) await gitRun(this.root, ['update-ref', '-d', this.ref, localTip]);
         const existing = entry ? tip.recent.find((r) => r.id === fixedId) : undefined;
         return { record: existing, duplicate: duplicate || Boolean(existing), retries };
       }

@@ -5,8 +5,10 @@ import { registerValidate } from './validate.js';
 import { registerRegistry } from './registry.js';
 import { registerPolicy } from './policy.js';
 import { registerAudit } from './audit.js';
+import { registerReconcile, registerTeardown } from './reconcile.js';
+import { registerDeploy } from './deploy.js';
 
 /** A command adds itself to the program and reports its exit code through `setExit`. */
 export type RegisterCommand = (program: Command, setExit: (code: ExitCode) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit, registerReconcile, registerTeardown, registerDeploy];

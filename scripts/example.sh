@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job on the built-in example ecosystem: validate it, then deploy the dev
+# environment to the local Docker engine and show every platform running healthy.
+# Tear it down with: npm run teardown
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node dist/tools/mnops.js validate
+# The example's dev secrets come from the runner's environment; demo values if unset.
+export MNOPS_AUDIT_SIGNING_KEY="${MNOPS_AUDIT_SIGNING_KEY:-example-only-signing-key}"
+export MNOPS_WEBHOOK_SIGNATURE="${MNOPS_WEBHOOK_SIGNATURE:-example-only-webhook-signature}"
+node dist/tools/mnops.js apply --env dev --concurrency 4
+echo
+echo "dev after apply (unchanged = running and healthy):"
+node dist/tools/mnops.js plan --env dev | grep -v '^!'

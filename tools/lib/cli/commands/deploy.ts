@@ -1,0 +1,79 @@
+// mnops deploy PLATFORM --to ENV | rollback PLATFORM --env ENV — promotion through the gate.
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { deployPlatform, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
+import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import type { RegisterCommand } from './index.js';
+
+function actor(): string {
+  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
+}
+
+export function formatOutcome(o: DeployOutcome, color: boolean): string {
+  const c = pc.createColors(color);
+  const head = `${o.platform} ${o.fromVersion} → ${o.toVersion} in ${o.environment}`;
+  const lines: string[] = [];
+  switch (o.status) {
+    case 'deployed':
+      lines.push(`${c.green('✔')} deployed ${head}${o.commit ? ` (commit ${o.commit.slice(0, 12)})` : ''}`);
+      break;
+    case 'unchanged':
+      lines.push(`${c.green('✔')} ${head}: already running, nothing to do`);
+      break;
+    case 'dry-run':
+      lines.push(`${o.decision && !o.decision.allow ? c.red('✖') : c.green('✔')} dry run: ${head} would be ${o.decision && !o.decision.allow ? 'denied' : 'allowed'}`);
+      break;
+    case 'denied':
+      lines.push(`${c.red('✖')} promotion denied: ${head}`);
+      break;
+    case 'failed':
+      lines.push(`${c.red('✖')} rollout failed: ${head}: ${o.error ?? ''}`);
+      if (o.revertCommit) lines.push(`  reverted the manifest commit (${o.revertCommit.slice(0, 12)}); the previous version keeps running`);
+      break;
+  }
+  for (const r of o.decision?.reasons ?? []) lines.push(`  - ${r}`);
+  for (const r of o.decision?.overrides ?? []) lines.push(`  ! override: ${r}`);
+  if (o.audit) lines.push(c.dim(`  audit #${o.audit.seq} ${o.audit.id}`));
+  return `${lines.join('\n')}\n`;
+}
+
+const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, unchanged: EXIT.OK, 'dry-run': EXIT.OK, denied: EXIT.FOUND, failed: EXIT.FOUND };
+
+async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
+  const color = useColor();
+  const outcome = await deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: (m) => process.stderr.write(`${m}\n`) });
+  await writeStdout(formatOutcome(outcome, color));
+  setExit(outcome.status === 'dry-run' && outcome.decision && !outcome.decision.allow ? EXIT.FOUND : (EXIT_OF[outcome.status] as 0 | 1 | 2));
+}
+
+export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('deploy')
+    .description('promote a platform into an environment through the promotion gate (= tools/deploy_platform)')
+    .argument('<platform>', 'platform name')
+    .requiredOption('--to <env>', 'target environment')
+    .option('--version <v>', 'version (default: what runs in the source environment)')
+    .option('--approved-by <user...>', 'approvals')
+    .option('--emergency <reason>', 'deploy through an open freeze window (recorded)')
+    .option('--timeout <seconds>', 'health timeout of the rollout', '120')
+    .option('--dry-run', 'ask the gate and change nothing')
+    .option('--root <dir>', 'repository root (default: git top level)')
+    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: string; dryRun?: boolean; root?: string }) => {
+      await run(
+        { root: flags.root, platform, to: flags.to, version: flags.version, actor: actor(), approvals: flags.approvedBy, emergency: flags.emergency, dryRun: flags.dryRun, healthTimeoutMs: Number(flags.timeout) * 1000 },
+        setExit,
+      );
+    });
+  program
+    .command('rollback')
+    .description('restore a previous version of a platform in an environment')
+    .argument('<platform>', 'platform name')
+    .requiredOption('--env <env>', 'environment')
+    .requiredOption('--to-version <v>', 'version to restore')
+    .option('--approved-by <user...>', 'approvals')
+    .option('--timeout <seconds>', 'health timeout of the rollout', '120')
+    .option('--root <dir>', 'repository root (default: git top level)')
+    .action(async (platform: string, flags: { env: string; toVersion: string; approvedBy?: string[]; timeout: string; root?: string }) => {
+      await run({ root: flags.root, platform, to: flags.env, version: flags.toVersion, actor: actor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
+    });
+};

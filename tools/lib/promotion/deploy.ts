@@ -1,0 +1,204 @@
+// The promotion flow (`mnops deploy`, tools/deploy_platform): version from the source
+// environment → promotion gate → a git commit of the new version → a health-gated rollout →
+// the commit reverted if the rollout fails. Serialized per environment by a lease in the
+// audit trail; every outcome is recorded there. Secrets come from the runner only.
+import { simpleGit } from 'simple-git';
+import { AuditTrail, acquireLease, releaseLease, type AuditRecord, type LeaseInfo } from '../audit/index.js';
+import type { Ecosystem } from '../manifest/ecosystem.js';
+import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/index.js';
+import { providerFor } from '../provider/registry.js';
+import type { ActualWorkload } from '../provider/types.js';
+import { desiredWorkload } from '../reconcile/desired.js';
+import { MnopsError } from '../repo/errors.js';
+import { loadEcosystem } from '../validate/load-ecosystem.js';
+import { setInstanceVersion } from './manifest-edit.js';
+
+export class DeployError extends MnopsError {}
+
+export interface DeployRequest {
+  root: string;
+  platform: string;
+  to: string;
+  /** Default: the version running in the source environment (the target's promotion.from). */
+  version?: string;
+  actor: string;
+  approvals?: string[];
+  emergency?: string;
+  /** A rollback may go to a lower version. */
+  rollback?: boolean;
+  dryRun?: boolean;
+  healthTimeoutMs?: number;
+  /** How long to wait for another deploy's lease on the environment. */
+  lockTimeoutMs?: number;
+  now?: () => Date;
+  /** Where secrets are read from (default process.env). */
+  env?: Record<string, string | undefined>;
+  onProgress?: (message: string) => void;
+}
+
+export type DeployStatus = 'deployed' | 'denied' | 'failed' | 'unchanged' | 'dry-run';
+
+export interface DeployOutcome {
+  status: DeployStatus;
+  platform: string;
+  environment: string;
+  fromVersion: string;
+  toVersion: string;
+  decision?: GateDecision;
+  commit?: string;
+  revertCommit?: string;
+  error?: string;
+  audit?: AuditRecord;
+}
+
+function instanceOf(eco: Ecosystem, env: string) {
+  const inst = eco.instances.get(env);
+  if (!inst) throw new DeployError(`environment ${env} has no platform.yaml (PlatformInstance)`, `create ecosystem/platform-cloud/${env}/platform.yaml`);
+  return inst;
+}
+
+function versionIn(eco: Ecosystem, env: string, platform: string): string | undefined {
+  return eco.instances.get(env)?.manifest.spec.platforms.find((p) => p.name === platform)?.version;
+}
+
+async function waitForLease(trail: AuditTrail, req: DeployRequest, now: () => Date): Promise<LeaseInfo> {
+  const deadline = Date.now() + (req.lockTimeoutMs ?? 600_000);
+  const ttl = Math.min((req.healthTimeoutMs ?? 120_000) * 4 + 300_000, 12 * 3_600_000);
+  for (;;) {
+    const r = await acquireLease(trail, { environment: req.to, holder: req.actor, ttlMs: ttl, reason: `deploy ${req.platform}`, now });
+    if (r.acquired) return r.lease;
+    if (Date.now() > deadline) {
+      throw new DeployError(
+        `${req.to} is locked by ${r.heldBy.holder} (lease ${r.heldBy.id}) until ${r.heldBy.expiresAt}`,
+        `wait for that deploy, or clear a crashed one with: mnops audit lock break --env ${req.to} --lease ${r.heldBy.id} --reason "..."`,
+      );
+    }
+    req.onProgress?.(`waiting for ${r.heldBy.holder}'s deploy to ${req.to} to finish…`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome> {
+  const now = req.now ?? (() => new Date());
+  const say = req.onProgress ?? (() => undefined);
+  const { ecosystem: eco } = await loadEcosystem(req.root);
+  const target = eco.environments.get(req.to);
+  if (!target) throw new DeployError(`environment "${req.to}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
+  if (!eco.platforms.has(req.platform)) throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
+  const instance = instanceOf(eco, req.to);
+  const fromVersion = versionIn(eco, req.to, req.platform);
+  if (fromVersion === undefined) throw new DeployError(`${req.platform} is not placed in ${req.to}`, `add it to ${instance.file} first`);
+  const source = target.manifest.spec.promotion?.from;
+  const toVersion = req.version ?? (source ? versionIn(eco, source, req.platform) : undefined);
+  if (!toVersion) {
+    throw new DeployError(
+      source ? `${req.platform} does not run in ${source}, the environment ${req.to} promotes from` : `${req.to} promotes from no environment, so the version must be given`,
+      'pass --version',
+    );
+  }
+  const base: Pick<DeployOutcome, 'platform' | 'environment' | 'fromVersion' | 'toVersion'> = { platform: req.platform, environment: req.to, fromVersion, toVersion };
+
+  // The gate: what runs in the source, observed on its engine.
+  let decision: GateDecision | undefined;
+  if (source) {
+    const sourceProvider = providerFor(eco, source);
+    await sourceProvider.ping();
+    const running = (await sourceProvider.list(source)).find((a: ActualWorkload) => a.platform === req.platform);
+    const targetRunning = (await providerFor(eco, req.to).list(req.to)).find((a) => a.platform === req.platform);
+    decision = evaluatePromotion(
+      await PolicyEngine.load(req.root),
+      eco,
+      {
+        platform: req.platform,
+        version: toVersion,
+        from: source,
+        to: req.to,
+        actor: req.actor,
+        approvals: req.approvals ?? [],
+        emergency: req.emergency,
+        rollback: req.rollback,
+      },
+      {
+        source: { version: running?.version ?? null, healthy: Boolean(running?.healthy), healthySince: running?.healthy ? (running.since ?? null) : null },
+        target: { version: targetRunning?.version ?? fromVersion },
+      },
+      now(),
+    );
+  }
+  if (req.dryRun) return { ...base, status: 'dry-run', decision };
+
+  const trail = await AuditTrail.open({ root: req.root, secrets: secretValues(eco, req) });
+  const action = req.rollback ? 'rollback' : 'promote';
+  if (decision && !decision.allow) {
+    const audit = await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'denied', reason: decision.reasons.join('; ') });
+    return { ...base, status: 'denied', decision, audit: audit.record };
+  }
+
+  const lease = await waitForLease(trail, req, now);
+  try {
+    const git = simpleGit(req.root);
+    const file = instance.file;
+    let commit: string | undefined;
+    if (fromVersion !== toVersion) {
+      setInstanceVersion(req.root, file, req.platform, toVersion);
+      const gate = decision ? `allowed${decision.overrides.length ? ` (overrides: ${decision.overrides.join('; ')})` : ''}` : 'none (no source environment)';
+      const message = [
+        `deploy(${req.to}): ${req.platform} ${fromVersion} → ${toVersion}`,
+        '',
+        `Actor: ${req.actor}`,
+        `Gate: ${gate}`,
+        ...(req.approvals?.length ? [`Approved-by: ${req.approvals.join(', ')}`] : []),
+        ...(req.emergency ? [`Emergency: ${req.emergency}`] : []),
+      ].join('\n');
+      await git.add(file);
+      commit = (await git.commit(message, [file], { '--no-verify': null })).commit || (await git.revparse(['HEAD'])).trim();
+      say(`committed ${file}: ${req.platform} ${fromVersion} → ${toVersion}`);
+    }
+
+    // Roll out from the committed manifests.
+    const { ecosystem: after } = await loadEcosystem(req.root);
+    const provider = providerFor(after, req.to);
+    const desired = desiredWorkload(after, req.platform, req.to, { env: req.env ?? process.env, root: req.root });
+    const actual = (await provider.list(req.to)).find((a) => a.platform === req.platform);
+    if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
+      return { ...base, status: 'unchanged', decision };
+    }
+    try {
+      say(`rolling out ${req.platform} ${toVersion} to ${req.to}…`);
+      await provider.replace(desired, actual, req.healthTimeoutMs ?? 120_000);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      let revertCommit: string | undefined;
+      if (commit) {
+        await git.raw(['revert', '--no-edit', '--no-verify', commit]);
+        revertCommit = (await git.revparse(['HEAD'])).trim();
+        say(`rollout failed; reverted ${commit.slice(0, 12)}`);
+      }
+      const audit = await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'failure', reason: error, ...(commit ? { commit } : {}) });
+      return { ...base, status: 'failed', decision, commit, revertCommit, error, audit: audit.record };
+    }
+    const audit = await trail.append({
+      actor: req.actor,
+      action,
+      environment: req.to,
+      platform: req.platform,
+      fromVersion,
+      toVersion,
+      outcome: 'success',
+      ...(decision?.overrides.length ? { reason: `overrides: ${decision.overrides.join('; ')}` } : {}),
+      ...(commit ? { commit } : {}),
+    });
+    return { ...base, status: 'deployed', decision, commit, audit: audit.record };
+  } finally {
+    await releaseLease(trail, { environment: req.to, leaseId: lease.id, actor: req.actor }).catch(() => undefined);
+  }
+}
+
+/** Secret values the deploy may touch: redacted from every audit record. */
+function secretValues(eco: Ecosystem, req: DeployRequest): string[] {
+  const env = req.env ?? process.env;
+  const keys = new Set<string>();
+  for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
+  for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
+  return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}

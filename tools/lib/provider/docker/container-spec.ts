@@ -1,0 +1,289 @@
+// Pure mapping of a DesiredWorkload onto Docker Engine objects (API 1.41): container names,
+// labels, the create body, the network plan, what the engine cannot enforce, and the
+// comparison of what was asked with what `inspect` says the engine applied. No I/O here.
+import type Docker from 'dockerode';
+import { managedLabels } from '../labels.js';
+import type { DesiredWorkload, Unenforceable } from '../types.js';
+
+/** Docker-only labels beside LABELS: the replica index and the desired replica count. */
+export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replicas' } as const;
+
+export type NetworkPolicy = 'no-network' | 'egress-only' | 'http-only' | 'allow-all';
+
+/** The restart policy of a replica that passed its rollout (survives an engine restart). */
+export const RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 } as const;
+
+/** Health-check timings when the manifest leaves them out (seconds). */
+export const HEALTH_DEFAULTS = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } as const;
+
+const NS = 1_000_000_000;
+const MB = 1024 * 1024;
+
+/** The per-environment networks: `mnops-<env>` routes out (NAT), `mnops-<env>-internal` does not. */
+export function networkNames(environment: string): { egress: string; internal: string } {
+  return { egress: `mnops-${environment}`, internal: `mnops-${environment}-internal` };
+}
+
+export interface NetworkAttachment {
+  name: string;
+  /** Docker `Internal`: no gateway, no NAT, no published ports. */
+  internal: boolean;
+}
+
+export interface NetworkPlan {
+  policy: NetworkPolicy;
+  /** HostConfig.NetworkMode: `none` or the primary network. */
+  mode: string;
+  /** Every network the container joins, primary first (the others are connected before start). */
+  networks: NetworkAttachment[];
+  /** Declared ports are exposed (ExposedPorts) to peers. */
+  expose: boolean;
+  /** Declared host ports are published (PortBindings). */
+  publish: boolean;
+}
+
+/**
+ * no-network → `none`. http-only → the internal network (peers reach it by platform name, it
+ * has no route out); when it publishes a host port it must sit on the routed network too,
+ * because Docker publishes nothing from an internal network (reported by unenforceable()).
+ * egress-only → the routed network, nothing published; allow-all → the routed network, host
+ * ports published. Both also join the internal network so they can call http-only peers.
+ */
+export function planNetwork(d: DesiredWorkload): NetworkPlan {
+  const policy: NetworkPolicy = d.network.policy ?? 'no-network';
+  const names = networkNames(d.environment);
+  const egress = { name: names.egress, internal: false };
+  const internal = { name: names.internal, internal: true };
+  switch (policy) {
+    case 'no-network':
+      return { policy, mode: 'none', networks: [], expose: false, publish: false };
+    case 'egress-only':
+      return { policy, mode: egress.name, networks: [egress, internal], expose: false, publish: false };
+    case 'allow-all':
+      return { policy, mode: egress.name, networks: [egress, internal], expose: true, publish: true };
+    case 'http-only':
+      return hasHostPort(d)
+        ? { policy, mode: egress.name, networks: [egress, internal], expose: true, publish: true }
+        : { policy, mode: internal.name, networks: [internal], expose: true, publish: false };
+  }
+}
+
+function hasHostPort(d: DesiredWorkload): boolean {
+  return d.ports.some((p) => p.hostPort !== undefined);
+}
+
+/** The first 12 alphanumerics of the spec hash (a `sha256:` prefix is skipped). */
+export function shortHash(specHash: string): string {
+  return specHash.replace(/^[a-z0-9]+:/i, '').replace(/[^a-z0-9]/gi, '').slice(0, 12).toLowerCase();
+}
+
+/** `mnops-<environment>-<platform>-<short spec hash>-<replica>[-<generation>]`. */
+export function containerName(d: DesiredWorkload, replica: number, generation?: string): string {
+  const base = `mnops-${d.environment}-${d.platform}-${shortHash(d.specHash)}-${replica}`;
+  return generation ? `${base}-${generation}` : base;
+}
+
+export function containerLabels(d: DesiredWorkload, replica: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...extra,
+    ...managedLabels(d),
+    [DOCKER_LABELS.replica]: String(replica),
+    [DOCKER_LABELS.replicas]: String(d.replicas),
+  };
+}
+
+/** pids.max counts every task (thread), so one limit bounds both: the smaller one wins. */
+export function pidsLimit(d: DesiredWorkload): number | undefined {
+  const bounds = [d.resources.maxProcesses, d.resources.maxThreads].filter((n): n is number => n !== undefined);
+  return bounds.length ? Math.min(...bounds) : undefined;
+}
+
+/**
+ * `NAME=value` for env then secrets (a secret wins over an env entry of the same name). A
+ * `from: swarm` secret has no value outside swarm: it is not injected (see unenforceable()).
+ */
+export function environment(d: DesiredWorkload): string[] {
+  const merged = new Map<string, string>(Object.entries(d.env));
+  for (const s of d.secrets) if (s.from !== 'swarm') merged.set(s.name, s.value);
+  return [...merged].map(([k, v]) => `${k}=${v}`);
+}
+
+export interface SpecOptions {
+  /** Extra labels on everything created (e.g. a CI run id). */
+  labels?: Record<string, string>;
+  /** Seconds `docker stop` waits before SIGKILL. */
+  stopTimeoutSeconds?: number;
+  /** Appended to the name when the plain name is taken (same spec hash replaced in place). */
+  generation?: string;
+}
+
+export function createBody(d: DesiredWorkload, replica: number, opts: SpecOptions = {}): Docker.ContainerCreateOptions {
+  const net = planNetwork(d);
+  const r = d.resources;
+  const readOnly = d.sandbox.readOnlyRootfs === true;
+  const host: Docker.HostConfig = {
+    NetworkMode: net.mode,
+    ReadonlyRootfs: readOnly,
+    SecurityOpt: d.sandbox.noNewPrivileges ? ['no-new-privileges:true'] : [],
+    CapDrop: [...(d.sandbox.capDrop ?? [])],
+    // No restarts while a rollout watches it (an exit is final, with its code); the provider
+    // switches to RESTART_POLICY once the replica is healthy.
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+  };
+  if (r.cpuCores !== undefined) host.NanoCpus = Math.round(r.cpuCores * NS);
+  if (r.memoryMb !== undefined) {
+    host.Memory = r.memoryMb * MB;
+    host.MemorySwap = r.memoryMb * MB; // equal to Memory: no swap
+  }
+  const pids = pidsLimit(d);
+  if (pids !== undefined) host.PidsLimit = pids;
+  if (r.maxOpenFds !== undefined) host.Ulimits = [{ Name: 'nofile', Soft: r.maxOpenFds, Hard: r.maxOpenFds }];
+  // A read-only root leaves /tmp as the only writable place; its size bounds the disk used.
+  if (readOnly) host.Tmpfs = { '/tmp': `rw,nosuid,nodev,noexec${r.diskMb !== undefined ? `,size=${r.diskMb}m` : ''}` };
+
+  const body: Docker.ContainerCreateOptions = {
+    name: containerName(d, replica, opts.generation),
+    Image: d.image,
+    Env: environment(d),
+    Labels: containerLabels(d, replica, opts.labels),
+    HostConfig: host,
+  };
+  if (d.command?.length) body.Cmd = [...d.command];
+  if (d.sandbox.user) body.User = d.sandbox.user;
+  if (opts.stopTimeoutSeconds !== undefined) body.StopTimeout = opts.stopTimeoutSeconds;
+  if (net.expose && d.ports.length) {
+    body.ExposedPorts = Object.fromEntries(d.ports.map((p) => [portKey(p), {}]));
+  }
+  // Only replica 0 can bind a host port: the others would collide on the same host.
+  if (net.publish && replica === 0 && hasHostPort(d)) {
+    host.PortBindings = Object.fromEntries(
+      d.ports.filter((p) => p.hostPort !== undefined).map((p) => [portKey(p), [{ HostPort: String(p.hostPort) }]]),
+    );
+  }
+  if (net.mode !== 'none') body.NetworkingConfig = { EndpointsConfig: { [net.mode]: { Aliases: [d.platform] } } };
+  if (d.healthCheck) {
+    const h = { ...HEALTH_DEFAULTS, ...d.healthCheck };
+    body.Healthcheck = {
+      Test: ['CMD', ...d.healthCheck.command],
+      Interval: h.intervalSeconds * NS,
+      Timeout: h.timeoutSeconds * NS,
+      Retries: h.retries,
+      StartPeriod: h.startPeriodSeconds * NS,
+    };
+  }
+  return body;
+}
+
+function portKey(p: DesiredWorkload['ports'][number]): string {
+  return `${p.containerPort}/${p.protocol ?? 'tcp'}`;
+}
+
+/** Every declared setting the docker provider cannot enforce as declared. */
+export function unenforceable(d: DesiredWorkload): Unenforceable[] {
+  const out: Unenforceable[] = [];
+  const add = (field: string, reason: string) => out.push({ platform: d.platform, field, reason });
+  const net = planNetwork(d);
+  const r = d.resources;
+
+  if (r.diskMb !== undefined && d.sandbox.readOnlyRootfs !== true) {
+    add(
+      'resources.diskMb',
+      'overlay2 has no per-container disk quota without xfs project quotas; only a read-only root (writes confined to a /tmp tmpfs of diskMb) bounds it',
+    );
+  }
+  if (r.maxThreads !== undefined && r.maxProcesses !== undefined && r.maxThreads > r.maxProcesses) {
+    add(
+      'resources.maxThreads',
+      `threads count against the pids limit, so processes and threads together are capped at maxProcesses=${r.maxProcesses} tasks, stricter than maxThreads=${r.maxThreads}`,
+    );
+  }
+  for (const p of d.ports) {
+    if (net.policy === 'no-network') add(`ports.${p.name}`, 'no-network gives the container no interface: the port is unreachable');
+    else if (net.policy === 'egress-only') add(`ports.${p.name}`, 'egress-only accepts no ingress: the port is neither exposed nor published');
+    else if (p.hostPort !== undefined && d.replicas > 1) {
+      add(`ports.${p.name}.hostPort`, `host port ${p.hostPort} can be bound once per host: only replica 0 publishes it`);
+    }
+  }
+  for (const s of d.secrets) {
+    if (s.from === 'swarm') add(`secrets.${s.name}`, `refers to the swarm secret ${s.key}, which only swarm services can mount: not injected`);
+  }
+  if (net.policy === 'http-only' && net.publish) {
+    add('network.policy', 'http-only with a host port: Docker publishes nothing from an internal network, so outbound traffic is not blocked');
+  }
+  (d.network.rules ?? []).forEach((rule, i) => {
+    if (!ruleEnforced(rule, d, net)) {
+      add(
+        `network.rules[${i}]`,
+        `${rule.action} ${rule.direction} ${rule.protocol}/${rule.port} ${rule.cidr}: the engine has no per-port or per-CIDR firewall`,
+      );
+    }
+  });
+  return out;
+}
+
+type Rule = NonNullable<DesiredWorkload['network']['rules']>[number];
+
+/** A rule holds only when the network mode already implies it. */
+function ruleEnforced(rule: Rule, d: DesiredWorkload, net: NetworkPlan): boolean {
+  const anywhere = rule.cidr === '0.0.0.0/0' || rule.cidr === '::/0';
+  const noEgress = net.policy === 'no-network' || (net.policy === 'http-only' && !net.publish);
+  if (rule.action === 'deny') {
+    if (rule.direction === 'egress') return noEgress;
+    return net.policy === 'no-network';
+  }
+  if (rule.direction === 'ingress') {
+    return anywhere && net.publish && d.ports.some((p) => p.hostPort !== undefined && p.containerPort === rule.port && (p.protocol ?? 'tcp') === rule.protocol);
+  }
+  return anywhere && net.policy === 'allow-all';
+}
+
+// ---- what the engine applied -------------------------------------------------------------
+
+export interface Mismatch {
+  field: string;
+  asked: unknown;
+  applied: unknown;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && v > 0 ? v : 0);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const cap = (c: unknown) => String(c).toUpperCase().replace(/^CAP_/, '');
+
+/**
+ * Compares the asked body with `inspect` output, field by field. Env is never compared (nor
+ * returned), so a mismatch report cannot leak a secret.
+ */
+export function verifyApplied(
+  body: Docker.ContainerCreateOptions,
+  info: Docker.ContainerInspectInfo,
+  /** Networks the container must be attached to (`none` for no network). */
+  networks?: string[],
+): Mismatch[] {
+  const asked = body.HostConfig ?? {};
+  const got = info.HostConfig as Docker.HostConfig;
+  const out: Mismatch[] = [];
+  const check = (field: string, a: unknown, g: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(g)) out.push({ field, asked: a, applied: g });
+  };
+  check('NanoCpus', num(asked.NanoCpus), num(got.NanoCpus));
+  check('Memory', num(asked.Memory), num(got.Memory));
+  check('MemorySwap', num(asked.MemorySwap), num(got.MemorySwap));
+  check('PidsLimit', num(asked.PidsLimit), num(got.PidsLimit));
+  const ulimits = (v: unknown) =>
+    (list(v) as Docker.Ulimit[]).map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard })).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+  check('Ulimits', ulimits(asked.Ulimits), ulimits(got.Ulimits));
+  check('ReadonlyRootfs', asked.ReadonlyRootfs === true, got.ReadonlyRootfs === true);
+  check('Tmpfs', asked.Tmpfs ?? {}, got.Tmpfs ?? {});
+  check('SecurityOpt', [...list(asked.SecurityOpt)].sort(), [...list(got.SecurityOpt)].sort());
+  check('CapDrop', list(asked.CapDrop).map(cap).sort(), list(got.CapDrop).map(cap).sort());
+  check('User', body.User ?? '', info.Config.User ?? '');
+  check('NetworkMode', asked.NetworkMode ?? 'default', got.NetworkMode);
+  if (networks) check('Networks', [...networks].sort(), Object.keys(info.NetworkSettings.Networks ?? {}).sort());
+  const h = body.Healthcheck;
+  const gh = (info.Config as { Healthcheck?: Docker.HealthConfig }).Healthcheck;
+  const health = (x: Docker.HealthConfig | undefined) =>
+    x?.Test?.length ? { Test: x.Test, Interval: num(x.Interval), Timeout: num(x.Timeout), Retries: num(x.Retries), StartPeriod: num(x.StartPeriod) } : null;
+  check('Healthcheck', health(h), health(gh));
+  return out;
+}

@@ -1,0 +1,42 @@
+// The labels every provider puts on what it creates: identity, and the spec (without secret
+// values) so a plan can diff field by field from one list call.
+import { canonicalJson } from '../audit/record.js';
+import { LABELS, type ActualWorkload, type DesiredWorkload } from './types.js';
+
+/** The desired spec as it is recorded on the workload: secret values replaced by digests. */
+export function recordedSpec(desired: DesiredWorkload): Record<string, unknown> {
+  const { secrets, specHash: _h, ...rest } = desired;
+  return { ...rest, secrets: secrets.map(({ value: _v, ...ref }) => ({ ...ref })) };
+}
+
+export function managedLabels(desired: DesiredWorkload): Record<string, string> {
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.platform]: desired.platform,
+    [LABELS.environment]: desired.environment,
+    [LABELS.version]: desired.version,
+    [LABELS.specHash]: desired.specHash,
+    [LABELS.spec]: canonicalJson(recordedSpec(desired)),
+  };
+}
+
+/** Identity fields of a managed object, from its labels; undefined when not ours. */
+export function fromLabels(labels: Record<string, string> | undefined): Pick<ActualWorkload, 'platform' | 'environment' | 'version' | 'specHash' | 'spec'> | undefined {
+  const platform = labels?.[LABELS.platform];
+  const environment = labels?.[LABELS.environment];
+  if (!labels || labels[LABELS.managed] !== 'true' || !platform || !environment) return undefined;
+  let spec: Record<string, unknown> | undefined;
+  const specText = labels[LABELS.spec];
+  try {
+    spec = specText ? (JSON.parse(specText) as Record<string, unknown>) : undefined;
+  } catch {
+    spec = undefined;
+  }
+  return {
+    platform,
+    environment,
+    version: labels[LABELS.version] ?? '',
+    specHash: labels[LABELS.specHash] ?? '',
+    ...(spec ? { spec } : {}),
+  };
+}

@@ -1,0 +1,93 @@
+// The Provider interface (DESIGN §6): desired workload in, actual workloads out, plus the
+// list of declared settings the target cannot enforce. Implementations live one folder
+// each (docker/, swarm/) and are registered in registry.ts.
+import type { HealthCheck, Network, Resources, SecretRef } from '../manifest/kinds.js';
+import type { Static } from '@sinclair/typebox';
+
+/** Labels on every managed object, so actual state is read with a few list calls. */
+export const LABELS = {
+  managed: 'mnops.managed',
+  platform: 'mnops.platform',
+  environment: 'mnops.environment',
+  version: 'mnops.version',
+  specHash: 'mnops.spec-hash',
+  /** The desired spec as canonical JSON, secrets as digests only: what plan diffs against. */
+  spec: 'mnops.spec',
+} as const;
+
+export interface ResolvedSecret extends SecretRef {
+  /**
+   * The value, resolved from the runner at deploy time. Never logged, never written to git.
+   * Empty for `from: swarm`: the swarm provider references the existing swarm secret named
+   * `key`; other providers report such a secret as unenforceable.
+   */
+  value: string;
+}
+
+/** Everything a provider needs to run one platform in one environment. */
+export interface DesiredWorkload {
+  platform: string;
+  environment: string;
+  version: string;
+  /** Hash of every field below (secrets by digest): equal hash = nothing to do. */
+  specHash: string;
+  image: string;
+  command?: string[];
+  env: Record<string, string>;
+  secrets: ResolvedSecret[];
+  resources: Partial<Resources>;
+  network: Partial<Network>;
+  sandbox: { readOnlyRootfs?: boolean; noNewPrivileges?: boolean; capDrop?: string[]; user?: string };
+  healthCheck?: Static<typeof HealthCheck>;
+  replicas: number;
+  ports: { name: string; containerPort: number; hostPort?: number; protocol?: 'tcp' | 'udp' }[];
+  /** Platforms this one depends on (apply order). */
+  dependsOn: string[];
+}
+
+export interface ActualWorkload {
+  /** Provider-specific id (container id, service id). */
+  id: string;
+  platform: string;
+  environment: string;
+  version: string;
+  specHash: string;
+  /** Running replicas / desired replicas as the engine reports them. */
+  running: number;
+  replicas: number;
+  /** True when every running replica passes its health check (or none is declared). */
+  healthy: boolean;
+  /** When the oldest running replica started (RFC 3339), if the engine says. */
+  since?: string;
+  /** The spec it was created from (the mnops.spec label), for field-level plans. */
+  spec?: Record<string, unknown>;  /**
+   * Provider-specific ids of the replicas (docker: container ids), so a rollout retires
+   * exactly the old ones even when old and new share a spec hash.
+   */
+  instances?: string[];
+}
+
+/** A declared setting the target cannot enforce: reported, never silently dropped. */
+export interface Unenforceable {
+  platform: string;
+  field: string;
+  reason: string;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Fails with a clear error (exit 2) when the engine does not answer. */
+  ping(): Promise<void>;
+  unenforceable(desired: DesiredWorkload): Unenforceable[];
+  /** Every managed workload of an environment. */
+  list(environment: string): Promise<ActualWorkload[]>;
+  /**
+   * Starts the desired workload beside any old one, waits for it to be healthy within
+   * `timeoutMs`, then retires the old one. On failure the new one is removed, the old one
+   * keeps running, and the error says why.
+   */
+  replace(desired: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload>;
+  remove(actual: ActualWorkload): Promise<void>;
+  /** Removes every managed workload, secret and network of an environment. */
+  teardown(environment: string): Promise<void>;
+}

@@ -1,0 +1,70 @@
+// plan: desired (git) against actual (engine) → create / update / delete, each update with
+// the fields that differ (read like terraform plan: `field: actual → desired`).
+import { canonicalJson } from '../audit/record.js';
+import { recordedSpec } from '../provider/labels.js';
+import type { ActualWorkload, DesiredWorkload } from '../provider/types.js';
+
+export interface FieldChange {
+  /** JSON pointer into the workload spec, e.g. /resources/memoryMb. */
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export type PlanAction =
+  | { kind: 'create'; platform: string; desired: DesiredWorkload; changes: FieldChange[] }
+  | { kind: 'update'; platform: string; desired: DesiredWorkload; actual: ActualWorkload; changes: FieldChange[] }
+  | { kind: 'delete'; platform: string; actual: ActualWorkload; changes: FieldChange[] }
+  | { kind: 'noop'; platform: string; desired: DesiredWorkload; actual: ActualWorkload; changes: FieldChange[] };
+
+export interface Plan {
+  environment: string;
+  actions: PlanAction[];
+}
+
+function esc(k: string): string {
+  return k.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Leaf-level differences between two JSON values. */
+export function diffValues(from: unknown, to: unknown, at = ''): FieldChange[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(from) && isObj(to)) {
+    const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+    return keys.flatMap((k) => diffValues(from[k], to[k], `${at}/${esc(k)}`));
+  }
+  if (canonicalJson(from ?? null) === canonicalJson(to ?? null)) return [];
+  return [{ field: at || '/', from: from ?? null, to: to ?? null }];
+}
+
+export function plan(environment: string, desired: DesiredWorkload[], actual: ActualWorkload[]): Plan {
+  const byPlatform = new Map(actual.map((a) => [a.platform, a]));
+  const actions: PlanAction[] = [];
+  for (const d of desired) {
+    const a = byPlatform.get(d.platform);
+    byPlatform.delete(d.platform);
+    const want = recordedSpec(d);
+    if (!a) {
+      actions.push({ kind: 'create', platform: d.platform, desired: d, changes: diffValues(undefined, want).length ? diffValues({}, want) : [] });
+    } else if (a.specHash === d.specHash && a.running >= d.replicas && a.healthy) {
+      actions.push({ kind: 'noop', platform: d.platform, desired: d, actual: a, changes: [] });
+    } else {
+      const changes = diffValues(a.spec ?? {}, want);
+      if (a.specHash === d.specHash && changes.length === 0) {
+        // Same spec, but not all replicas run healthy: replacing restores it.
+        changes.push({ field: '/running', from: `${a.running}/${a.replicas}${a.healthy ? '' : ' unhealthy'}`, to: `${d.replicas}/${d.replicas}` });
+      } else if (changes.length === 0) {
+        // Only secret values changed (the spec records digests, not values).
+        changes.push({ field: '/secrets', from: '(rotated)', to: '(rotated)' });
+      }
+      actions.push({ kind: 'update', platform: d.platform, desired: d, actual: a, changes });
+    }
+  }
+  for (const a of byPlatform.values()) actions.push({ kind: 'delete', platform: a.platform, actual: a, changes: [] });
+  actions.sort((x, y) => (x.platform < y.platform ? -1 : x.platform > y.platform ? 1 : 0));
+  return { environment, actions };
+}
+
+export function pendingActions(p: Plan): PlanAction[] {
+  return p.actions.filter((a) => a.kind !== 'noop');
+}
