@@ -2,10 +2,13 @@
 // manifests (BENCH_SIZES=1000,10000 overrides). It prints figures next to their bars and
 // asserts nothing: it exits 0 unless it crashed. BENCH_JSON=1 (or --json) prints one JSON
 // document on stdout instead of the table; progress always goes to stderr.
+// BENCH_SECTIONS=audit (a comma-separated list of section names) runs only those sections;
+// no ecosystem is generated when none of them needs one.
 //
 // Each section is a function from a prepared workspace (a generated, committed ecosystem
-// and its parse floor) to rows of metrics; later sections (policy validate, audit, drift,
-// apply) are one more entry in SECTIONS.
+// and its parse floor) to rows of metrics, or — when it does not measure the ecosystem,
+// like the audit trail — a function run once in a folder of its own; later sections
+// (drift, apply) are one more entry in SECTIONS.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +18,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { discoverManifestFiles } from '../tools/lib/repo/paths.js';
 import type { Finding } from '../tools/lib/report/finding.js';
 import { validate, type ValidateOptions, type ValidateOutcome } from '../tools/lib/validate/validate.js';
+import { auditSection } from './audit.js';
+import { applySection } from './apply.js';
 import { generateEcosystem, touchFiles, type SyntheticSummary } from './synthetic.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +73,10 @@ export interface Section {
   title: string;
   /** The bars this section's metrics are marked against, one line each. */
   bars: string[];
-  run(ws: Workspace): Promise<Row[]>;
+  /** Once per ecosystem size, on that size's workspace. */
+  run?(ws: Workspace): Promise<Row[]>;
+  /** Once per bench, in an empty folder of its own, for sections that do not use the ecosystem. */
+  runOnce?(dir: string): Promise<Row[]>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +234,7 @@ const validateSection: Section = {
   },
 };
 
-export const SECTIONS: Section[] = [validateSection];
+export const SECTIONS: Section[] = [validateSection, auditSection, applySection];
 
 // ---------------------------------------------------------------------------------------
 // Output.
@@ -296,6 +304,15 @@ function parseSizes(): number[] {
   return sizes;
 }
 
+function selectSections(): Section[] {
+  const raw = process.env.BENCH_SECTIONS;
+  if (!raw) return SECTIONS;
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_SECTIONS=${raw}: expected names among ${SECTIONS.map((s) => s.name).join(', ')}`);
+  return SECTIONS.filter((s) => names.includes(s.name));
+}
+
 async function prepare(base: string, size: number): Promise<Workspace> {
   const root = path.join(base, `eco-${size}`);
   mkdirSync(root, { recursive: true });
@@ -333,6 +350,7 @@ async function prepare(base: string, size: number): Promise<Workspace> {
 async function main(): Promise<void> {
   const json = process.env.BENCH_JSON === '1' || process.argv.includes('--json');
   const sizes = parseSizes();
+  const sections = selectSections();
   const base = mkdtempSync(path.join(os.tmpdir(), 'mnops-bench-'));
   const cleanup = () => rmSync(base, { recursive: true, force: true });
   process.once('SIGINT', () => {
@@ -342,15 +360,24 @@ async function main(): Promise<void> {
   // Other work on the machine skews every figure: say so next to them.
   const loadAtStart = os.loadavg()[0] ?? 0;
   const t0 = performance.now();
-  const results = SECTIONS.map((section) => ({ section, rows: [] as Row[] }));
+  const results = sections.map((section) => ({ section, rows: [] as Row[] }));
   try {
-    for (const size of sizes) {
+    const perSize = results.filter((r) => r.section.run);
+    for (const size of perSize.length > 0 ? sizes : []) {
       const ws = await prepare(base, size);
-      for (const r of results) {
+      for (const r of perSize) {
         progress(`  [${r.section.name}]`);
-        r.rows.push(...(await r.section.run(ws)));
+        r.rows.push(...(await r.section.run!(ws)));
       }
       rmSync(ws.root, { recursive: true, force: true });
+    }
+    for (const r of results) {
+      if (!r.section.runOnce) continue;
+      progress(`[${r.section.name}]`);
+      const dir = path.join(base, `section-${r.section.name}`);
+      mkdirSync(dir, { recursive: true });
+      r.rows.push(...(await r.section.runOnce(dir)));
+      rmSync(dir, { recursive: true, force: true });
     }
   } finally {
     cleanup();
@@ -365,7 +392,7 @@ async function main(): Promise<void> {
         cpuModel: os.cpus()[0]?.model ?? '',
         loadAverageAtStart: loadAtStart,
       },
-      sizes,
+      sizes: sections.some((s) => s.run) ? sizes : [],
       totalMs,
       sections: results.map(({ section, rows }) => ({ name: section.name, title: section.title, bars: section.bars, rows })),
     };
@@ -377,8 +404,10 @@ async function main(): Promise<void> {
     ...(loadAtStart > 0.5 ? ['warning: the machine was busy when the bench started; figures are noisy'] : []),
     '',
     ...results.flatMap(({ section, rows }) => [renderTable(section, rows), '']),
-    'floor = one thread reading and parsing every file with yaml parseDocument + LineCounter, after a JIT warm-up;',
-    `figures are lower medians of repeated runs. total ${(totalMs / 1000).toFixed(1)} s`,
+    ...(sections.some((s) => s.run)
+      ? ['floor = one thread reading and parsing every file with yaml parseDocument + LineCounter, after a JIT warm-up;', 'figures are lower medians of repeated runs.']
+      : []),
+    `total ${(totalMs / 1000).toFixed(1)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -108,6 +108,19 @@ export class AuditTrail {
     return resolveRef(this.root, this.remoteRef);
   }
 
+  /** The record with this id anywhere on the branch up to `tip`. */
+  private async findById(tip: string, id: string): Promise<AuditRecord | undefined> {
+    // The record's JSON line holds `"id":<id>` verbatim (canonical JSON); a lease's nested id
+    // can match too, hence the parse.
+    const needle = `${JSON.stringify('id')}:${JSON.stringify(id)}`;
+    const out = await git(this.root, ['log', '--first-parent', '--fixed-strings', `--grep=${needle}`, '--format=%B%x1e', tip]);
+    for (const message of out.split('\x1e')) {
+      const record = recordFromMessage(message.replace(/^\n/, ''));
+      if (record?.id === id) return record;
+    }
+    return undefined;
+  }
+
   /** Records carried by the commits in base..tip (oldest first), from their messages. */
   private async between(base: string | undefined, tip: string): Promise<ChainedRecord[]> {
     const range = base ? `${base}..${tip}` : tip;
@@ -155,6 +168,10 @@ export class AuditTrail {
     let retries = 0;
     // The id is fixed on the first attempt, so every retry appends the same record.
     let fixedId: string | undefined = typeof entryOrBuilder === 'function' ? undefined : entryOrBuilder.id;
+    // A caller's own id may have landed long ago (a CI job re-run days later): looked up
+    // once in the whole branch when the recent days do not have it. Generated ids cannot.
+    let lookUpOld = typeof entryOrBuilder !== 'function' && entryOrBuilder.id !== undefined;
+    let old: AuditRecord | undefined;
     for (let attempt = 1; attempt <= max; attempt++) {
       const remoteTip = await this.fetch();
       const localTip = await resolveRef(this.root, this.ref);
@@ -175,10 +192,15 @@ export class AuditTrail {
 
       const entry = build(tip);
       if (entry && fixedId === undefined) fixedId = entry.id ?? crypto.randomUUID();
+      if (entry && lookUpOld && base && !known.has(fixedId!) && pending.length === 0) {
+        lookUpOld = false;
+        old = await this.findById(base, fixedId!);
+        if (old) known.add(old.id);
+      }
       // This append's own earlier attempt (its push was rejected, or a crashed run with the
       // same id) is never republished as it was: it was decided against an older tip, and a
       // builder (a lease) may decide differently now. It is rebuilt from `entry`, or dropped.
-      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id) && r.id !== fixedId).map(stripChain);
+      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id) && r.id !== fixedId).map((r) => unconfirmedLease(stripChain(r)));
       let duplicate = false;
       if (entry) {
         const id = fixedId!;
@@ -188,7 +210,7 @@ export class AuditTrail {
       if (toWrite.length === 0) {
         if (localTip !== base && base) await git(this.root, ['update-ref', this.ref, base]);
         else if (localTip && !base && this.remote) await gitRun(this.root, ['update-ref', '-d', this.ref, localTip]);
-        const existing = entry ? tip.recent.find((r) => r.id === fixedId) : undefined;
+        const existing = entry ? (tip.recent.find((r) => r.id === fixedId) ?? (old?.id === fixedId ? old : undefined)) : undefined;
         return { record: existing, duplicate: duplicate || Boolean(existing), retries };
       }
 
@@ -267,6 +289,16 @@ export class AuditTrail {
     for (const f of files) map.set(f, (await readBlob(this.root, commit, f)).split('\n').filter((l) => l !== ''));
     return map;
   }
+}
+
+/**
+ * A lease acquisition still pending was never granted (acquireLease reports a lease only
+ * once its push landed): published as `acquired` it would hand the environment to a holder
+ * who does not know it holds it — over the real holder, if someone took the lease since.
+ * It is kept, as the failed acquisition it was.
+ */
+function unconfirmedLease(e: AuditEntry): AuditEntry {
+  return e.action === 'lock' && e.outcome === 'acquired' ? { ...e, outcome: 'failure' } : e;
 }
 
 function stripChain(r: AuditRecord): AuditEntry {

@@ -14,6 +14,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('GitOps governance and policy-as-code for platform manifests')
     .version(TOOL_VERSION)
     .option('--debug', 'show stack traces for unexpected errors')
+    // Program options only before the command: otherwise the program's --version shadows
+    // `deploy --version V` (it printed the tool version and exited 0 without deploying).
+    .enablePositionalOptions()
     .showHelpAfterError('(run mnops --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -23,7 +26,8 @@ export async function runCli(argv: string[]): Promise<number> {
     });
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // --debug works anywhere on the line (read above), so commands need not declare it.
+    await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

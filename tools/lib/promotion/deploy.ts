@@ -86,7 +86,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   if (!target) throw new DeployError(`environment "${req.to}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
   if (!eco.platforms.has(req.platform)) throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
   const instance = instanceOf(eco, req.to);
-  const fromVersion = versionIn(eco, req.to, req.platform);
+  let fromVersion = versionIn(eco, req.to, req.platform);
   if (fromVersion === undefined) throw new DeployError(`${req.platform} is not placed in ${req.to}`, `add it to ${instance.file} first`);
   const source = target.manifest.spec.promotion?.from;
   const toVersion = req.version ?? (source ? versionIn(eco, source, req.platform) : undefined);
@@ -136,6 +136,10 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
 
   const lease = await waitForLease(trail, req, now);
   try {
+    // Another deploy may have committed to this environment while this one waited for the
+    // lease: read the version again, or a deploy back to the old version is lost ("unchanged").
+    const current = versionIn((await loadEcosystem(req.root)).ecosystem, req.to, req.platform);
+    if (current !== undefined && current !== fromVersion) base.fromVersion = fromVersion = current;
     const git = simpleGit(req.root);
     const file = instance.file;
     let commit: string | undefined;
@@ -170,7 +174,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       const error = err instanceof Error ? err.message : String(err);
       let revertCommit: string | undefined;
       if (commit) {
-        await git.raw(['revert', '--no-edit', '--no-verify', commit]);
+        await git.raw(['revert', '--no-edit', commit]); // git revert has no --no-verify (it made every revert fail)
         revertCommit = (await git.revparse(['HEAD'])).trim();
         say(`rollout failed; reverted ${commit.slice(0, 12)}`);
       }
@@ -201,4 +205,22 @@ function secretValues(eco: Ecosystem, req: DeployRequest): string[] {
   for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
   for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
   return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/**
+ * The version a rollback restores by default: what the platform ran before the deploy that
+ * brought the current version, from the audit trail's last successful deploy into the env.
+ */
+export async function previousVersion(root: string, platform: string, environment: string): Promise<string> {
+  const { ecosystem } = await loadEcosystem(root);
+  const current = versionIn(ecosystem, environment, platform);
+  const trail = await AuditTrail.open({ root });
+  const records = (await trail.records()).map((c) => c.record).reverse();
+  const last = records.find(
+    (r) => r.platform === platform && r.environment === environment && r.outcome === 'success' && (r.action === 'promote' || r.action === 'deploy' || r.action === 'rollback') && r.toVersion === current,
+  );
+  if (!last?.fromVersion) {
+    throw new DeployError(`the audit trail has no deploy of ${platform} ${current ?? ''} into ${environment} to roll back`, 'pass --to-version');
+  }
+  return last.fromVersion;
 }

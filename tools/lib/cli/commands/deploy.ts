@@ -1,7 +1,7 @@
 // mnops deploy PLATFORM --to ENV | rollback PLATFORM --env ENV — promotion through the gate.
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { deployPlatform, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
+import { deployPlatform, previousVersion, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
 import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -69,11 +69,13 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .description('restore a previous version of a platform in an environment')
     .argument('<platform>', 'platform name')
     .requiredOption('--env <env>', 'environment')
-    .requiredOption('--to-version <v>', 'version to restore')
+    .option('--to-version <v>', 'version to restore (default: the one before the last deploy, from the audit trail)')
     .option('--approved-by <user...>', 'approvals')
     .option('--timeout <seconds>', 'health timeout of the rollout', '120')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { env: string; toVersion: string; approvedBy?: string[]; timeout: string; root?: string }) => {
-      await run({ root: flags.root, platform, to: flags.env, version: flags.toVersion, actor: actor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
+    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; root?: string }) => {
+      const root = await rootFromOption(flags.root);
+      const version = flags.toVersion ?? (await previousVersion(root, platform, flags.env));
+      await run({ root, platform, to: flags.env, version, actor: actor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
     });
 };
