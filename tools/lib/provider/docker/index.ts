@@ -282,6 +282,8 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         if (sequential) {
           const restarts = await Promise.allSettled(oldIds.map((id) => engine(() => docker.getContainer(id).start()).catch(ignoreGone)));
           oldRestored = restarts.every((r) => r.status === 'fulfilled');
+          // Report only once the old version serves again, not while it is still starting.
+          if (oldRestored) await waitHealthy(oldIds, Math.max(timeoutMs, 15_000)).catch(() => (oldRestored = false));
         }
         throw err;
       }
