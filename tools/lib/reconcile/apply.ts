@@ -1,6 +1,7 @@
 // apply: execute a plan in dependency order, parallel where the graph allows. Each
 // replacement is health-gated by the provider (start new, wait healthy, retire old); a
 // failure leaves the old workload serving and skips the platforms that depend on it.
+import { EngineUnreachableError } from '../provider/errors.js';
 import type { Provider } from '../provider/types.js';
 import type { Plan, PlanAction } from './plan.js';
 
@@ -42,6 +43,8 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
 
   const waiting = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'delete');
   const running = new Map<string, Promise<void>>();
+  // The engine gone is no platform's failure: start nothing more, and throw it (exit 2).
+  let unreachable: EngineUnreachableError | undefined;
 
   const run = async (a: PlanAction): Promise<void> => {
     const t0 = performance.now();
@@ -52,6 +55,11 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
       results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'done', ms: performance.now() - t0 });
       emit({ platform: a.platform, phase: 'done', kind: a.kind });
     } catch (err) {
+      if (err instanceof EngineUnreachableError) {
+        unreachable ??= err;
+        waiting.splice(0);
+        return;
+      }
       const message = err instanceof Error ? err.message : String(err);
       results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'failed', error: message, ms: performance.now() - t0 });
       emit({ platform: a.platform, phase: 'failed', kind: a.kind, message });
@@ -90,6 +98,8 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
     }
   }
 
+  if (unreachable) throw unreachable;
+
   for (const a of plan.actions.filter((x) => x.kind === 'delete')) {
     const t0 = performance.now();
     emit({ platform: a.platform, phase: 'start', kind: a.kind });
@@ -98,6 +108,7 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
       results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'done', ms: performance.now() - t0 });
       emit({ platform: a.platform, phase: 'done', kind: a.kind });
     } catch (err) {
+      if (err instanceof EngineUnreachableError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'failed', error: message, ms: performance.now() - t0 });
       emit({ platform: a.platform, phase: 'failed', kind: a.kind, message });
