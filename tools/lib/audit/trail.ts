@@ -262,6 +262,11 @@ export class AuditTrail {
     throw new AuditConflictError(`could not append to ${this.branch} after ${max} attempts: other writers kept moving it`, 'retry; the record id makes a retry safe');
   }
 
+  /** The records of the chain ending at `tip`, oldest first (no fetch). */
+  recordsAt(tip: string): Promise<ChainedRecord[]> {
+    return this.between(undefined, tip);
+  }
+
   /** Every record with the commit that added it, oldest first (after fetching the remote). */
   async records(): Promise<ChainedRecord[]> {
     const remoteTip = await this.fetch();

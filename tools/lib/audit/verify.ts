@@ -30,7 +30,8 @@ function content(r: AuditRecord): Omit<AuditRecord, 'seq' | 'prev' | 'hash'> {
 export async function verifyTrail(trail: AuditTrail): Promise<VerifyReport> {
   const t0 = performance.now();
   const { tip, checkpoints } = await trail.snapshot();
-  const chain: ChainedRecord[] = tip ? await trail.records() : [];
+  // One fetch: snapshot() already brought the branch and the checkpoints.
+  const chain: ChainedRecord[] = tip ? await trail.recordsAt(tip) : [];
   const breaks: ChainBreak[] = [];
 
   // 1. The chain itself: sequence numbers, links and hashes.

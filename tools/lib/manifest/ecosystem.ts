@@ -171,40 +171,38 @@ function compareVersions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Kinds indexed by their own name (contracts are by name and version, instances by environment). */
+export type NamedKind = Exclude<KindName, 'Contract' | 'PlatformInstance'>;
+
+const NAMED_MAPS: { [K in NamedKind]: (eco: Ecosystem) => Map<string, ManifestRecord<K>> } = {
+  Platform: (eco) => eco.platforms,
+  PlatformTemplate: (eco) => eco.templates,
+  Environment: (eco) => eco.environments,
+  Adapter: (eco) => eco.adapters,
+  Namespace: (eco) => eco.namespaces,
+  PolicyException: (eco) => eco.exceptions,
+  PolicySettings: (eco) => eco.settings,
+};
+
+/** The name-keyed map holding manifests of a kind. */
+export function namedMap<K extends NamedKind>(eco: Ecosystem, kind: K): Map<string, ManifestRecord<K>> {
+  return NAMED_MAPS[kind](eco);
+}
+
+export function isNamedKind(kind: string): kind is NamedKind {
+  return Object.prototype.hasOwnProperty.call(NAMED_MAPS, kind);
+}
+
 function index(eco: Ecosystem, rec: ManifestRecord): void {
-  switch (rec.kind) {
-    case 'Platform':
-      eco.platforms.set(rec.name, rec as ManifestRecord<'Platform'>);
-      break;
-    case 'PlatformTemplate':
-      eco.templates.set(rec.name, rec as ManifestRecord<'PlatformTemplate'>);
-      break;
-    case 'Environment':
-      eco.environments.set(rec.name, rec as ManifestRecord<'Environment'>);
-      break;
-    case 'PlatformInstance': {
-      const r = rec as ManifestRecord<'PlatformInstance'>;
-      eco.instances.set(r.manifest.spec.environment, r);
-      break;
-    }
-    case 'Contract': {
-      const r = rec as ManifestRecord<'Contract'>;
-      const list = eco.contracts.get(r.name) ?? [];
-      list.push(r);
-      eco.contracts.set(r.name, list);
-      break;
-    }
-    case 'Adapter':
-      eco.adapters.set(rec.name, rec as ManifestRecord<'Adapter'>);
-      break;
-    case 'Namespace':
-      eco.namespaces.set(rec.name, rec as ManifestRecord<'Namespace'>);
-      break;
-    case 'PolicyException':
-      eco.exceptions.set(rec.name, rec as ManifestRecord<'PolicyException'>);
-      break;
-    case 'PolicySettings':
-      eco.settings.set(rec.name, rec as ManifestRecord<'PolicySettings'>);
-      break;
+  if (rec.kind === 'PlatformInstance') {
+    const r = rec as ManifestRecord<'PlatformInstance'>;
+    eco.instances.set(r.manifest.spec.environment, r);
+  } else if (rec.kind === 'Contract') {
+    const r = rec as ManifestRecord<'Contract'>;
+    const list = eco.contracts.get(r.name) ?? [];
+    list.push(r);
+    eco.contracts.set(r.name, list);
+  } else {
+    (namedMap(eco, rec.kind) as Map<string, ManifestRecord>).set(rec.name, rec);
   }
 }

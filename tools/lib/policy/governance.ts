@@ -2,7 +2,7 @@
 // mapping of each policy finding back to the file and line that set the value — through
 // resolution provenance, so a ceiling broken in a template points at the template line.
 import type { Ecosystem, ManifestRecord, SourceLoc } from '../manifest/ecosystem.js';
-import { locateIn } from '../manifest/ecosystem.js';
+import { isNamedKind, locateIn, namedMap } from '../manifest/ecosystem.js';
 import { provenanceOf, type ResolvedPlatform } from '../manifest/resolve.js';
 import type { Finding, Severity } from '../report/finding.js';
 import type { PolicyEngine } from './engine.js';
@@ -36,31 +36,13 @@ export interface GovernanceResult {
 const SEVERITIES = new Set(['error', 'warning', 'note']);
 
 function recordOf(eco: Ecosystem, kind: string, name: string): ManifestRecord | undefined {
-  switch (kind) {
-    case 'Platform':
-      return eco.platforms.get(name);
-    case 'PlatformTemplate':
-      return eco.templates.get(name);
-    case 'Environment':
-      return eco.environments.get(name);
-    case 'PlatformInstance':
-      return eco.instances.get(name) ?? [...eco.instances.values()].find((r) => r.name === name);
-    case 'Contract': {
-      const at = name.lastIndexOf('@');
-      const versions = eco.contracts.get(at > 0 ? name.slice(0, at) : name);
-      return at > 0 ? versions?.find((r) => r.manifest.spec.version === name.slice(at + 1)) : versions?.[0];
-    }
-    case 'Adapter':
-      return eco.adapters.get(name);
-    case 'Namespace':
-      return eco.namespaces.get(name);
-    case 'PolicyException':
-      return eco.exceptions.get(name);
-    case 'PolicySettings':
-      return eco.settings.get(name);
-    default:
-      return undefined;
+  if (kind === 'PlatformInstance') return eco.instances.get(name) ?? [...eco.instances.values()].find((r) => r.name === name);
+  if (kind === 'Contract') {
+    const at = name.lastIndexOf('@');
+    const versions = eco.contracts.get(at > 0 ? name.slice(0, at) : name);
+    return at > 0 ? versions?.find((r) => r.manifest.spec.version === name.slice(at + 1)) : versions?.[0];
   }
+  return isNamedKind(kind) ? namedMap(eco, kind).get(name) : undefined;
 }
 
 function isPolicyFinding(v: unknown): v is PolicyFinding {

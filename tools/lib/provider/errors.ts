@@ -17,11 +17,21 @@ export function isUnreachable(err: unknown): err is NodeJS.ErrnoException {
   return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
-/** Replaces every secret value occurring in `text` with `***` (longest first). */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const value of [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) {
-    out = out.split(value).join('***');
-  }
-  return out;
+/** An error as dockerode reports an HTTP answer from the engine. */
+interface HttpError extends Error {
+  statusCode?: number;
+  json?: { message?: string } | null;
 }
+
+export function statusOf(err: unknown): number | undefined {
+  return (err as HttpError | undefined)?.statusCode;
+}
+
+/** The engine's own message without dockerode's "(HTTP code 404) no such container - " prefix. */
+export function engineMessage(err: unknown): string {
+  const e = err as HttpError;
+  return e?.json?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Secret values (and token-shaped text) become `***`: the audit trail's redaction, reused. */
+export { redact } from '../audit/record.js';

@@ -2,7 +2,7 @@
 // every name a manifest mentions must name something, chains must end, and secret files must
 // stay inside the repository. Every finding points at the exact value that is wrong.
 import semver from 'semver';
-import { locateIn, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
+import { locateIn, namedMap, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
 import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
@@ -144,23 +144,9 @@ class ReferenceCheck {
   }
 
   private mapOf(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>): Map<string, unknown> {
-    switch (kind) {
-      case 'Platform':
-        return this.eco.platforms;
-      case 'PlatformTemplate':
-        return this.eco.templates;
-      case 'Environment':
-        return this.eco.environments;
-      case 'Adapter':
-        return this.eco.adapters;
-      case 'Namespace':
-        return this.eco.namespaces;
-      case 'PolicyException':
-        return this.eco.exceptions;
-      case 'PolicySettings':
-        return this.eco.settings;
-    }
+    return namedMap(this.eco, kind);
   }
+
 
   private named(
     rec: ManifestRecord,

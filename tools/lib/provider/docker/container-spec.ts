@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
 import type { DesiredWorkload, Unenforceable } from '../types.js';
+import { maxThreadsReport, pidsLimit } from '../limits.js';
 
 /** Docker-only labels beside LABELS: the replica index and the desired replica count. */
 export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replicas' } as const;
@@ -92,11 +93,6 @@ export function containerLabels(d: DesiredWorkload, replica: number, extra: Reco
   };
 }
 
-/** pids.max counts every task (thread), so one limit bounds both: the smaller one wins. */
-export function pidsLimit(d: DesiredWorkload): number | undefined {
-  const bounds = [d.resources.maxProcesses, d.resources.maxThreads].filter((n): n is number => n !== undefined);
-  return bounds.length ? Math.min(...bounds) : undefined;
-}
 
 /**
  * `NAME=value` for env then secrets (a secret wins over an env entry of the same name). A
@@ -192,12 +188,8 @@ export function unenforceable(d: DesiredWorkload): Unenforceable[] {
       'overlay2 has no per-container disk quota without xfs project quotas; only a read-only root (writes confined to a /tmp tmpfs of diskMb) bounds it',
     );
   }
-  if (r.maxThreads !== undefined && r.maxProcesses !== undefined && r.maxThreads > r.maxProcesses) {
-    add(
-      'resources.maxThreads',
-      `threads count against the pids limit, so processes and threads together are capped at maxProcesses=${r.maxProcesses} tasks, stricter than maxThreads=${r.maxThreads}`,
-    );
-  }
+  const threads = maxThreadsReport(d);
+  if (threads) out.push(threads);
   for (const p of d.ports) {
     if (net.policy === 'no-network') add(`ports.${p.name}`, 'no-network gives the container no interface: the port is unreachable');
     else if (net.policy === 'egress-only') add(`ports.${p.name}`, 'egress-only accepts no ingress: the port is neither exposed nor published');

@@ -4,7 +4,7 @@
 // the old, waits for health, then retires the old, and on failure leaves the old serving.
 import Docker from 'dockerode';
 import { recordedSpec } from '../labels.js';
-import { EngineUnreachableError, ProviderError, isUnreachable, redact } from '../errors.js';
+import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, redact, statusOf } from '../errors.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider, type Unenforceable } from '../types.js';
 import { RESTART_POLICY, createBody, networkNames, planNetwork, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
 import { groupContainers, healthFromInspect, healthFromList, type ReplicaHealth } from './state.js';
@@ -33,25 +33,10 @@ export interface DockerProvider extends Provider {
   teardown(environment: string): Promise<void>;
 }
 
-interface HttpError extends Error {
-  statusCode?: number;
-  json?: { message?: string } | null;
-}
-
 /** A network the provider remembered is gone: recreate it and retry once. */
 class NetworkGone extends ProviderError {}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function statusOf(err: unknown): number | undefined {
-  return (err as HttpError | undefined)?.statusCode;
-}
-
-/** The engine's own message without dockerode's "(HTTP code 404) no such container - " prefix. */
-function engineMessage(err: unknown): string {
-  const e = err as HttpError;
-  return e?.json?.message ?? (err instanceof Error ? err.message : String(err));
-}
 
 export function createDockerProvider(options: DockerProviderOptions = {}): DockerProvider {
   const docker = options.docker ?? new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);

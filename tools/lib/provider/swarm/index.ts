@@ -5,7 +5,7 @@
 // task fails, rolls the service back by itself, so the old version keeps serving.
 import Docker from 'dockerode';
 import { MnopsError } from '../../repo/errors.js';
-import { EngineUnreachableError, ProviderError, isUnreachable } from '../errors.js';
+import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
 import { fromLabels } from '../labels.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider } from '../types.js';
 import { buildServiceSpec, planNetwork, secretName, serviceName, unenforceable, verifyApplied, type SwarmNetwork } from './service-spec.js';
@@ -46,22 +46,7 @@ interface SwarmTask {
   Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
 }
 
-interface HttpError extends Error {
-  statusCode?: number;
-  json?: { message?: string } | null;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function statusOf(err: unknown): number | undefined {
-  return (err as HttpError | undefined)?.statusCode;
-}
-
-/** The engine's own message without dockerode's "(HTTP code 500) server error - " prefix. */
-function engineMessage(err: unknown): string {
-  const e = err as HttpError;
-  return e?.json?.message ?? (err instanceof Error ? err.message : String(err));
-}
 
 /**
  * Updates a service at `version` (Version.Index as read). Swarm refuses the update when the

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
 import { LABELS, type DesiredWorkload, type ResolvedSecret, type Unenforceable } from '../types.js';
+import { maxThreadsReport, pidsLimit } from '../limits.js';
 
 /** Health-check timings when the manifest leaves them out (seconds); the docker provider's too. */
 export const HEALTH_DEFAULTS = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } as const;
@@ -100,11 +101,6 @@ export function planNetwork(d: DesiredWorkload): NetworkPlan {
   }
 }
 
-/** pids.max counts every task (thread), so one limit bounds both: the smaller one wins. */
-export function pidsLimit(d: DesiredWorkload): number | undefined {
-  const bounds = [d.resources.maxProcesses, d.resources.maxThreads].filter((n): n is number => n !== undefined);
-  return bounds.length ? Math.min(...bounds) : undefined;
-}
 
 /** Labels of the containers swarm starts: identity without `mnops.managed`, so the docker
  * provider, which lists managed containers, never mistakes a swarm task for its own. */
@@ -228,12 +224,8 @@ export function unenforceable(d: DesiredWorkload): Unenforceable[] {
       'swarm services have no per-task disk quota (no StorageOpt in ContainerSpec); only a read-only root (writes confined to a /tmp tmpfs of diskMb) bounds it',
     );
   }
-  if (r.maxThreads !== undefined && r.maxProcesses !== undefined && r.maxThreads > r.maxProcesses) {
-    add(
-      'resources.maxThreads',
-      `threads count against the pids limit, so processes and threads together are capped at maxProcesses=${r.maxProcesses} tasks, stricter than maxThreads=${r.maxThreads}`,
-    );
-  }
+  const threads = maxThreadsReport(d);
+  if (threads) out.push(threads);
   if (d.sandbox.noNewPrivileges) {
     add(
       'sandbox.noNewPrivileges',
