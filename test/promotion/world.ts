@@ -22,6 +22,8 @@ export interface EnvSpec {
   name: string;
   version: string;
   from?: string;
+  /** The adapter the environment runs on (default docker). */
+  adapter?: 'docker' | 'swarm';
 }
 
 /** Instance file of an environment, relative to the repo root. */
@@ -44,6 +46,7 @@ export function writeRepo(envs: EnvSpec[]): string {
   const files: Record<string, string> = {
     'registry/namespaces.yaml': doc('Namespace', 'demo', ['owners: [team-demo]']),
     'ecosystem/ecosystem-cloud/adapters/docker.yaml': doc('Adapter', 'docker', ['provider: docker', 'implements: []']),
+    'ecosystem/ecosystem-cloud/adapters/swarm.yaml': doc('Adapter', 'swarm', ['provider: swarm', 'implements: []']),
     [`platforms/${PLATFORM}/platform.yaml`]: doc('Platform', PLATFORM, [
       'owner: team-demo',
       'namespace: demo',
@@ -75,7 +78,7 @@ export function writeRepo(envs: EnvSpec[]): string {
   };
   for (const e of envs) {
     const promotion = e.from ? ['promotion:', `  from: ${e.from}`, '  requires:', '    approvals: 1', '    soakMinutes: 0'] : [];
-    files[`ecosystem/platform-cloud/${e.name}/environment.yaml`] = doc('Environment', e.name, ['tier: dev', 'adapter: docker', ...promotion]);
+    files[`ecosystem/platform-cloud/${e.name}/environment.yaml`] = doc('Environment', e.name, ['tier: dev', `adapter: ${e.adapter ?? 'docker'}`, ...promotion]);
     files[instanceFile(e.name)] = instanceText(e.name, e.version);
   }
   for (const [file, text] of Object.entries(files)) {

@@ -3,9 +3,9 @@
 // the chain from that point on.
 import { createHash, randomUUID } from 'node:crypto';
 
-export const AUDIT_ACTIONS = ['deploy', 'promote', 'rollback', 'heal', 'drift-detected', 'exception-used', 'lock', 'unlock'] as const;
+export const AUDIT_ACTIONS = ['deploy', 'promote', 'rollback', 'heal', 'drift-detected', 'drift-cleared', 'exception-used', 'lock', 'unlock'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'started' | 'acquired' | 'released' | 'expired' | 'broken';
+export type AuditOutcome = 'success' | 'failure' | 'denied' | 'started' | 'acquired' | 'released' | 'expired' | 'broken' | 'detected' | 'cleared';
 
 export interface LeaseInfo {
   id: string;
@@ -31,6 +31,8 @@ export interface AuditEntry {
   /** The manifest commit the action acted on. */
   commit?: string;
   lease?: LeaseInfo;
+  /** drift-detected / drift-cleared: which differences (each stable while it lasts). */
+  fingerprints?: string[];
 }
 
 export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | 'actor' | 'action' | 'environment' | 'outcome'>> {
@@ -40,6 +42,7 @@ export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | '
   reason?: string;
   commit?: string;
   lease?: LeaseInfo;
+  fingerprints?: string[];
   /** 1-based position in the chain. */
   seq: number;
   /** Hash of the previous record ('' for the first). */
@@ -78,6 +81,7 @@ export function sealRecord(entry: AuditEntry, seq: number, prev: string, secrets
     outcome: entry.outcome,
     ...(entry.reason !== undefined ? { reason: scrub(entry.reason) } : {}),
     ...(entry.commit !== undefined ? { commit: entry.commit } : {}),
+    ...(entry.fingerprints !== undefined ? { fingerprints: entry.fingerprints.map((f) => scrub(String(f))!) } : {}),
     ...(entry.lease !== undefined ? { lease: { id: entry.lease.id, holder: scrub(entry.lease.holder)!, expiresAt: entry.lease.expiresAt } } : {}),
     seq,
     prev,

@@ -3,6 +3,7 @@
 // each (docker/, swarm/) and are registered in registry.ts.
 import type { HealthCheck, Network, Resources, SecretRef } from '../manifest/kinds.js';
 import type { Static } from '@sinclair/typebox';
+import type { DriftObservation } from './view.js';
 
 /** Labels on every managed object, so actual state is read with a few list calls. */
 export const LABELS = {
@@ -90,4 +91,9 @@ export interface Provider {
   remove(actual: ActualWorkload): Promise<void>;
   /** Removes every managed workload, secret and network of an environment. */
   teardown(environment: string): Promise<void>;
+  /**
+   * Drift: the desired workloads and everything the engine runs with the managed labels of the
+   * environment, both as views in one shape, read with as few engine calls as the engine allows.
+   */
+  observe(environment: string, desired: DesiredWorkload[]): Promise<DriftObservation>;
 }

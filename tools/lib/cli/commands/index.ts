@@ -7,8 +7,9 @@ import { registerPolicy } from './policy.js';
 import { registerAudit } from './audit.js';
 import { registerReconcile, registerTeardown } from './reconcile.js';
 import { registerDeploy } from './deploy.js';
+import { registerDrift } from './drift.js';
 
 /** A command adds itself to the program and reports its exit code through `setExit`. */
 export type RegisterCommand = (program: Command, setExit: (code: ExitCode) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit, registerReconcile, registerTeardown, registerDeploy];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit, registerReconcile, registerTeardown, registerDeploy, registerDrift];

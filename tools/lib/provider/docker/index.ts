@@ -8,6 +8,9 @@ import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, re
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider, type Unenforceable } from '../types.js';
 import { RESTART_POLICY, createBody, networkNames, planNetwork, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
 import { groupContainers, healthFromInspect, healthFromList, type ReplicaHealth } from './state.js';
+import { NO_IMAGE_DEFAULTS, actualContainerView, desiredContainerView, imageDefaults, replicaOf, type ImageDefaults } from './view.js';
+import type { DriftObservation, ObservedInstance } from '../view.js';
+import pLimit from 'p-limit';
 
 export { createBody, unenforceable, verifyApplied, planNetwork, networkNames, containerName } from './container-spec.js';
 
@@ -301,8 +304,79 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     }
   }
 
+  /**
+   * Drift: one list call finds the environment's containers; the limits, hardening and
+   * networks are not in the list, so each container is inspected (in parallel), and each
+   * distinct image once, for the defaults it gives a container.
+   */
+  async function observe(environment: string, desired: DesiredWorkload[]): Promise<DriftObservation> {
+    let calls = 0;
+    const call = <T>(f: () => Promise<T>) => {
+      calls++;
+      return engine(f);
+    };
+    const limit = pLimit(32);
+    const images = new Map<string, Promise<ImageDefaults>>();
+    const defaultsOf = (ref: string) => {
+      let p = images.get(ref);
+      if (!p) {
+        p = limit(() => call(() => docker.getImage(ref).inspect()))
+          .then(imageDefaults)
+          .catch((err: unknown) => {
+            if (err instanceof EngineUnreachableError) throw err;
+            return NO_IMAGE_DEFAULTS; // not on the engine: nothing to normalise
+          });
+        images.set(ref, p);
+      }
+      return p;
+    };
+    const listed = await call(() => listEnvironment(environment));
+    const byPlatform = new Map(desired.map((d) => [d.platform, d]));
+    const inspected = await Promise.all(
+      listed.map((c) =>
+        limit(() => call(() => docker.getContainer(c.Id).inspect())).catch((err: unknown) => {
+          if (statusOf(err) === 404) return undefined; // removed since the list
+          throw err;
+        }),
+      ),
+    );
+    const instances: ObservedInstance[] = [];
+    for (const info of inspected) {
+      if (!info) continue;
+      const platform = info.Config.Labels?.[LABELS.platform] ?? '';
+      const d = byPlatform.get(platform);
+      instances.push({
+        name: info.Name.replace(/^\//, ''),
+        platform,
+        replica: replicaOf(info.Config.Labels),
+        state: info.State.Status,
+        health: healthFromInspect(info),
+        view: actualContainerView(info, await defaultsOf(info.Config.Image), d),
+      });
+    }
+    const desiredViews = new Map<string, ReturnType<typeof desiredContainerView>[]>();
+    for (const d of desired) {
+      const defaults = await defaultsOf(d.image);
+      desiredViews.set(
+        d.platform,
+        Array.from({ length: Math.max(1, d.replicas) }, (_, i) => desiredContainerView(d, i, defaults, extraLabels)),
+      );
+    }
+    const replicas = new Map<string, { declared: number; running: number }>();
+    for (const i of instances) {
+      const r = replicas.get(i.platform) ?? { declared: 0, running: 0 };
+      r.declared++;
+      if (i.state === 'running') r.running++;
+      replicas.set(i.platform, r);
+    }
+    instances.sort((a, b) => a.platform.localeCompare(b.platform) || a.replica - b.replica || a.name.localeCompare(b.name));
+    return { desired: desiredViews, instances, replicas, calls };
+  }
+
   return {
     name: 'docker',
+
+    observe,
 
     async ping() {
       await engine(() => docker.ping());

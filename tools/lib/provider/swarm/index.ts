@@ -9,6 +9,8 @@ import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, st
 import { fromLabels } from '../labels.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider } from '../types.js';
 import { buildServiceSpec, planNetwork, secretName, serviceName, unenforceable, verifyApplied, type SwarmNetwork } from './service-spec.js';
+import { desiredServiceView, serviceView, type SwarmNames } from './view.js';
+import type { DriftObservation, ObservedInstance, WorkloadView } from '../view.js';
 
 export { buildServiceSpec, healthOf, networkNames, planNetwork, secretName, serviceName, unenforceable, verifyApplied } from './service-spec.js';
 
@@ -508,6 +510,50 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
     unenforceable,
     list,
     replace,
+
+    /** Drift: one listServices (it carries every spec), one listTasks, one listNetworks, and one
+     * image inspect per distinct desired image. Nothing per service. */
+    async observe(environment: string, desired: DesiredWorkload[]): Promise<DriftObservation> {
+      let calls = 3;
+      const [services, nets] = await Promise.all([
+        engine(`list the services of ${environment}`, () => docker.listServices({ filters: managedFilter(environment) })),
+        engine('list networks', () => docker.listNetworks()),
+      ]);
+      const tasks = await tasksOf(services.map((s) => s.ID));
+      const imageIds = new Map<string, string>();
+      await Promise.all(
+        [...new Set(desired.map((d) => d.image))].map(async (ref) => {
+          calls++;
+          imageIds.set(ref, await resolveImage(ref));
+        }),
+      );
+      const netNames = new Map(nets.map((n) => [n.Id, n.Name]));
+      const imageNames = new Map([...imageIds].map(([ref, id]) => [id, ref]));
+      const names: SwarmNames = { network: (id) => netNames.get(id) ?? id, image: (id) => imageNames.get(id) ?? id };
+      const byPlatform = new Map(desired.map((d) => [d.platform, d]));
+      const instances: ObservedInstance[] = [];
+      const replicas = new Map<string, { declared: number; running: number }>();
+      for (const svc of services) {
+        const actual = toActual(svc, tasks);
+        if (!actual) continue;
+        const declared = svc.Spec?.Mode?.Replicated?.Replicas ?? 0;
+        replicas.set(actual.platform, { declared, running: actual.running });
+        instances.push({
+          name: svc.Spec?.Name ?? svc.ID,
+          platform: actual.platform,
+          replica: 0,
+          // Swarm restarts a task that exits or turns unhealthy: what shows is tasks not running.
+          state: actual.running >= declared ? 'running' : `${actual.running}/${declared} tasks running`,
+          health: actual.running >= declared ? 'healthy' : 'down',
+          view: serviceView(svc.Spec, names, byPlatform.get(actual.platform)),
+        });
+      }
+      const options = { labels: extraLabels, monitorSeconds, stopGraceSeconds };
+      const desiredViews = new Map<string, WorkloadView[]>(
+        desired.map((d) => [d.platform, [desiredServiceView(d, imageIds.get(d.image) ?? d.image, names, options)]]),
+      );
+      return { desired: desiredViews, instances: instances.sort((a, b) => a.platform.localeCompare(b.platform)), replicas, calls };
+    },
 
     async remove(actual) {
       const svc = (await inspectService(actual.id)) ?? (await findService(serviceName(actual.environment, actual.platform)));

@@ -1,0 +1,48 @@
+// mnops drift [--env ENV...] [--format text|json|markdown] [--heal] (= tools/detect_drift).
+import { Option, type Command } from 'commander';
+import { detectDrift, exitCodeOf, formatMarkdown, formatText } from '../../drift/index.js';
+import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import type { RegisterCommand } from './index.js';
+
+interface DriftFlags {
+  env?: string[];
+  format: 'text' | 'json' | 'markdown';
+  heal?: boolean;
+  record: boolean;
+  output?: string;
+  timeout: string;
+  root?: string;
+  now?: string;
+}
+
+export const registerDrift: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('drift')
+    .description('compare what git declares with what the engines run, field by field (= tools/detect_drift)')
+    .option('--env <name...>', 'environments (default: every one on docker or swarm)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--heal', 'reconcile the drifted platforms through apply (health-gated) and audit each heal')
+    .option('--no-record', 'read only: append no drift or heal records to the audit trail')
+    .option('--output <file>', 'also write the report to a file (atomically)')
+    .option('--timeout <seconds>', 'health timeout of a heal', '60')
+    .option('--root <dir>', 'repository root (default: git top level)')
+    .addOption(new Option('--now <time>', 'the time of the check (RFC 3339); default $MNOPS_NOW or now').hideHelp())
+    .action(async (flags: DriftFlags) => {
+      const fixed = flags.now ?? process.env.MNOPS_NOW;
+      const report = await detectDrift({
+        root: await rootFromOption(flags.root),
+        ...(flags.env ? { environments: flags.env } : {}),
+        heal: flags.heal === true,
+        record: flags.record,
+        actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
+        healthTimeoutMs: Number(flags.timeout) * 1000,
+        ...(fixed ? { now: () => new Date(fixed) } : {}),
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
+      const text =
+        flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? formatMarkdown(report) : formatText(report, useColor());
+      if (flags.output) await writeOutputFile(flags.output, flags.format === 'text' ? formatText(report, false) : text);
+      await writeStdout(text);
+      setExit(([EXIT.OK, EXIT.FOUND, EXIT.FAILED] as const)[exitCodeOf(report)]);
+    });
+};

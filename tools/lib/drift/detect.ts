@@ -1,0 +1,248 @@
+// mnops drift: every environment (or the chosen ones) read from its engine in parallel and
+// compared with git; first-seen times from the audit trail; with `heal`, the drifted
+// platforms reconciled through the apply path (health-gated, the old version kept on
+// failure) under the environment's lease, each heal audited, then checked again.
+import { AuditTrail, acquireLease, releaseLease } from '../audit/index.js';
+import type { Ecosystem } from '../manifest/ecosystem.js';
+import { MnopsError } from '../repo/errors.js';
+import { EngineUnreachableError } from '../provider/errors.js';
+import { providerFor as defaultProviderFor, PROVIDERS } from '../provider/registry.js';
+import type { ActualWorkload, DesiredWorkload, Provider } from '../provider/types.js';
+import { applyPlan, type ApplyResult } from '../reconcile/apply.js';
+import { desiredState } from '../reconcile/desired.js';
+import type { Plan, PlanAction } from '../reconcile/plan.js';
+import { loadEcosystem } from '../validate/load-ecosystem.js';
+import { compareEnvironment, type DriftItem } from './compare.js';
+import { openDrifts, transition, type OpenDrift } from './state.js';
+
+export interface DriftRequest {
+  root: string;
+  /** Default: every environment whose adapter mnops can read (docker, swarm). */
+  environments?: string[];
+  heal?: boolean;
+  /** Append drift-detected / drift-cleared / heal records (default true). */
+  record?: boolean;
+  actor: string;
+  now?: () => Date;
+  healthTimeoutMs?: number;
+  concurrency?: number;
+  /** Tests and the bench hand in providers with their own labels. */
+  providerFor?: (eco: Ecosystem, environment: string) => Provider;
+  onProgress?: (message: string) => void;
+}
+
+export interface HealResult {
+  platform: string;
+  action: PlanAction['kind'];
+  status: ApplyResult['status'];
+  error?: string;
+}
+
+export interface EnvironmentDrift {
+  environment: string;
+  provider: string;
+  /** Platforms git places in the environment. */
+  platforms: number;
+  /** Engine objects with the managed labels. */
+  instances: number;
+  items: DriftItem[];
+  /** Set when the environment could not be checked (exit 2). */
+  error?: string;
+  hint?: string;
+  healed?: HealResult[];
+  /** Drift left after healing (empty: healed completely). */
+  remaining?: DriftItem[];
+  calls: number;
+  ms: number;
+}
+
+export interface DriftReport {
+  version: 1;
+  checkedAt: string;
+  environments: EnvironmentDrift[];
+  /** Notes for environments skipped because their adapter cannot be read. */
+  skipped: { environment: string; reason: string }[];
+  /** Set when first-seen times could not be read from the audit trail. */
+  trail?: string;
+}
+
+/** Drift a report still shows: after a heal, what remained; otherwise what was found. */
+export function outstanding(e: EnvironmentDrift): DriftItem[] {
+  return e.remaining ?? e.items;
+}
+
+/** 0 clean, 1 drift, 2 some environment could not be checked. */
+export function exitCodeOf(report: DriftReport): 0 | 1 | 2 {
+  if (report.environments.some((e) => e.error)) return 2;
+  return report.environments.some((e) => outstanding(e).length > 0) ? 1 : 0;
+}
+
+interface Checked {
+  provider: Provider;
+  desired: DesiredWorkload[];
+  items: DriftItem[];
+  instances: number;
+  calls: number;
+}
+
+async function check(eco: Ecosystem, root: string, environment: string, provider: Provider): Promise<Checked> {
+  const desired = desiredState(eco, environment, { env: process.env, root });
+  await provider.ping();
+  const obs = await provider.observe(environment, desired);
+  const ignore = new Map<string, string[]>();
+  for (const d of desired) {
+    const p = eco.platforms.get(d.platform);
+    if (p?.manifest.spec.driftIgnore?.length) ignore.set(d.platform, p.manifest.spec.driftIgnore);
+  }
+  return { provider, desired, items: compareEnvironment(environment, desired, obs, ignore), instances: obs.instances.length, calls: obs.calls + 1 };
+}
+
+/** The platforms to reconcile and how: create the missing, replace the drifted, remove the undeclared. */
+function healPlan(environment: string, checked: Checked, actual: ActualWorkload[]): Plan {
+  const drifted = new Set(checked.items.map((i) => i.platform));
+  const actions: PlanAction[] = [];
+  for (const platform of drifted) {
+    const d = checked.desired.find((x) => x.platform === platform);
+    const mine = actual.filter((a) => a.platform === platform);
+    const changes = checked.items.filter((i) => i.platform === platform).map((i) => ({ field: i.field, from: i.actual, to: i.desired }));
+    if (!d) for (const a of mine) actions.push({ kind: 'delete', platform, actual: a, changes });
+    else if (mine[0]) actions.push({ kind: 'update', platform, desired: d, actual: { ...mine[0], instances: mine.flatMap((a) => a.instances ?? []) }, changes });
+    else actions.push({ kind: 'create', platform, desired: d, changes });
+  }
+  return { environment, actions };
+}
+
+function describe(err: unknown): { error: string; hint?: string } {
+  if (err instanceof MnopsError) return { error: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  return { error: err instanceof Error ? err.message : String(err) };
+}
+
+export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
+  const now = req.now ?? (() => new Date());
+  const progress = req.onProgress ?? (() => undefined);
+  const { ecosystem: eco } = await loadEcosystem(req.root);
+  const providerOf = req.providerFor ?? defaultProviderFor;
+  const skipped: DriftReport['skipped'] = [];
+  let names = req.environments;
+  if (!names?.length) {
+    names = [];
+    for (const [name, env] of eco.environments) {
+      const provider = eco.adapters.get(env.manifest.spec.adapter)?.manifest.spec.provider ?? '?';
+      if (req.providerFor || PROVIDERS[provider]) names.push(name);
+      else skipped.push({ environment: name, reason: `runs on ${provider}, which mnops cannot read yet` });
+    }
+  }
+
+  const checkedAt = now().toISOString();
+  const results = await Promise.all(
+    names.map(async (environment): Promise<[EnvironmentDrift, Checked | undefined]> => {
+      const t0 = performance.now();
+      let providerName = '?';
+      try {
+        const provider = providerOf(eco, environment);
+        providerName = provider.name;
+        const c = await check(eco, req.root, environment, provider);
+        progress(`${environment}: ${c.instances} workload(s) read, ${c.items.length} difference(s)`);
+        return [{ environment, provider: provider.name, platforms: c.desired.length, instances: c.instances, items: c.items, calls: c.calls, ms: performance.now() - t0 }, c];
+      } catch (err) {
+        if (!(err instanceof MnopsError) && !(err instanceof EngineUnreachableError)) throw err;
+        return [{ environment, provider: providerName, platforms: 0, instances: 0, items: [], ...describe(err), calls: 0, ms: performance.now() - t0 }, undefined];
+      }
+    }),
+  );
+  const report: DriftReport = { version: 1, checkedAt, environments: results.map(([e]) => e), skipped };
+
+  // First-seen times and the drift records live in the audit trail.
+  let trail: AuditTrail | undefined;
+  let open = new Map<string, OpenDrift>();
+  try {
+    trail = await AuditTrail.open({ root: req.root });
+    open = openDrifts((await trail.records()).map((r) => r.record));
+  } catch (err) {
+    trail = undefined;
+    report.trail = `first-seen times unknown: ${describe(err).error}`;
+  }
+  const settle = async (checkedEnvs: string[], items: DriftItem[]) => {
+    const t = transition(checkedEnvs, items, open, { time: now().toISOString(), actor: req.actor });
+    if (trail && req.record !== false) {
+      for (const entry of t.entries) await trail.append(entry);
+      open = openDrifts((await trail.records()).map((r) => r.record));
+    }
+    return t.items;
+  };
+  const ok = report.environments.filter((e) => !e.error);
+  const withTimes = await settle(
+    ok.map((e) => e.environment),
+    ok.flatMap((e) => e.items),
+  );
+  for (const e of ok) e.items = withTimes.filter((i) => i.environment === e.environment);
+
+  if (req.heal) {
+    for (const [e, c] of results) {
+      if (!c || e.items.length === 0) continue;
+      try {
+        await heal(req, e, c, trail, now, progress);
+      } catch (err) {
+        if (!(err instanceof MnopsError)) throw err;
+        Object.assign(e, describe(err));
+        continue;
+      }
+      const again = await check(eco, req.root, e.environment, c.provider).catch((err: unknown) => {
+        Object.assign(e, describe(err));
+        return undefined;
+      });
+      if (again) e.remaining = (await settle([e.environment], again.items)).filter((i) => i.environment === e.environment);
+    }
+  }
+  return report;
+}
+
+async function heal(
+  req: DriftRequest,
+  e: EnvironmentDrift,
+  c: Checked,
+  trail: AuditTrail | undefined,
+  now: () => Date,
+  progress: (m: string) => void,
+): Promise<void> {
+  const timeout = req.healthTimeoutMs ?? 60_000;
+  let leaseId: string | undefined;
+  if (trail) {
+    const got = await acquireLease(trail, { environment: e.environment, holder: req.actor, ttlMs: Math.max(timeout * 4, 600_000), reason: 'heal drift', now });
+    if (!got.acquired) {
+      e.healed = [];
+      e.error = `${e.environment} is locked by ${got.heldBy.holder} (lease ${got.heldBy.id}) until ${got.heldBy.expiresAt}: nothing healed`;
+      e.hint = `wait for that deploy, or clear a crashed one with: mnops audit lock break --env ${e.environment} --lease ${got.heldBy.id} --reason "..."`;
+      return;
+    }
+    leaseId = got.lease.id;
+  }
+  try {
+    const plan = healPlan(e.environment, c, await c.provider.list(e.environment));
+    progress(`${e.environment}: healing ${plan.actions.map((a) => a.platform).join(', ')}`);
+    const results = await applyPlan(plan, c.provider, {
+      healthTimeoutMs: timeout,
+      concurrency: req.concurrency ?? 4,
+      onEvent: (ev) => ev.phase !== 'start' && progress(`${e.environment}: ${ev.platform} ${ev.phase}${ev.message ? `: ${ev.message}` : ''}`),
+    });
+    e.healed = results.map((r) => ({ platform: r.platform, action: r.kind, status: r.status, ...(r.error ? { error: r.error } : {}) }));
+    if (trail && req.record !== false) {
+      for (const r of results) {
+        const version = c.desired.find((d) => d.platform === r.platform)?.version;
+        const fields = e.items.filter((i) => i.platform === r.platform).map((i) => i.field);
+        await trail.append({
+          actor: req.actor,
+          action: 'heal',
+          environment: e.environment,
+          platform: r.platform,
+          ...(version ? { toVersion: version } : {}),
+          outcome: r.status === 'done' ? 'success' : 'failure',
+          reason: `${r.kind === 'delete' ? 'removed undeclared workload' : `reconciled ${[...new Set(fields)].join(', ')}`}${r.error ? `: ${r.error}` : ''}`,
+          time: now().toISOString(),
+        });
+      }
+    }
+  } finally {
+    if (trail && leaseId) await releaseLease(trail, { environment: e.environment, leaseId, actor: req.actor }).catch(() => undefined);
+  }
+}

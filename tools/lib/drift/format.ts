@@ -1,0 +1,138 @@
+// Drift reports for people: text grouped by environment and platform (desired → actual per
+// field, read like a plan), and markdown for an issue body or a job summary. JSON is the
+// DriftReport itself (documented in the README).
+import pc from 'picocolors';
+import { outstanding, type DriftReport, type EnvironmentDrift } from './detect.js';
+import type { DriftItem } from './compare.js';
+
+const SYMBOL: Record<DriftItem['kind'], string> = { changed: '~', replicas: '~', missing: '+', undeclared: '-', stopped: '!', unhealthy: '!' };
+
+export function show(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** How long since `from`, in the two largest units: `3d 4h`, `12m`, `new`. */
+export function lasted(from: string | undefined, to: string): string {
+  if (!from) return 'new';
+  const s = Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 1000));
+  if (s < 60) return 'new';
+  const units: [string, number][] = [['d', 86_400], ['h', 3_600], ['m', 60]];
+  const parts: string[] = [];
+  let rest = s;
+  for (const [u, n] of units) {
+    const q = Math.floor(rest / n);
+    if (q > 0 || parts.length) parts.push(`${q}${u}`);
+    rest -= q * n;
+    if (parts.length === 2) break;
+  }
+  return parts.filter((p) => !p.startsWith('0')).join(' ') || 'new';
+}
+
+function describeItem(i: DriftItem): string {
+  if (i.kind === 'missing') return `missing: declared ${show(i.desired)}, nothing runs`;
+  if (i.kind === 'undeclared') return `undeclared: ${show(i.actual)} runs with the managed labels, no manifest declares it`;
+  return `${i.field}: ${show(i.desired)} → ${show(i.actual)}`;
+}
+
+function byPlatform(items: DriftItem[]): Map<string, DriftItem[]> {
+  const out = new Map<string, DriftItem[]>();
+  for (const i of items) out.set(i.platform, [...(out.get(i.platform) ?? []), i]);
+  return out;
+}
+
+function platformCount(items: DriftItem[]): number {
+  return new Set(items.map((i) => i.platform)).size;
+}
+
+export function formatText(report: DriftReport, color: boolean): string {
+  const c = pc.createColors(color);
+  const paint: Record<DriftItem['kind'], (s: string) => string> = {
+    changed: c.yellow,
+    replicas: c.yellow,
+    missing: c.green,
+    undeclared: c.red,
+    stopped: c.red,
+    unhealthy: c.red,
+  };
+  const lines: string[] = [];
+  for (const e of report.environments) {
+    const head = `${c.bold(e.environment)} (${e.provider})`;
+    if (e.error) {
+      lines.push(`${head}: ${c.red('could not check')}: ${e.error}`);
+      if (e.hint) lines.push(c.dim(`  ${e.hint}`));
+    }
+    if (!e.error || e.items.length) {
+      if (e.items.length === 0) lines.push(`${head}: ${c.green('no drift')} (${e.platforms} platform(s), ${e.instances} workload(s) read)`);
+      else lines.push(`${head}: ${platformCount(e.items)} platform(s) drifted, ${e.items.length} difference(s)`);
+    }
+    for (const [platform, items] of byPlatform(e.items)) {
+      lines.push(`  ${c.bold(platform)}`);
+      const width = Math.max(...items.map((i) => describeItem(i).length));
+      for (const i of items) {
+        const where = i.instances.length ? c.dim(` [${i.instances.join(', ')}]`) : '';
+        lines.push(`    ${paint[i.kind](`${SYMBOL[i.kind]} ${describeItem(i).padEnd(width)}`)}  ${c.dim(lasted(i.firstSeen, report.checkedAt))}${where}`);
+      }
+    }
+    if (e.healed) {
+      for (const h of e.healed) {
+        const mark = h.status === 'done' ? c.green('✔') : c.red('✖');
+        lines.push(`  ${mark} healed ${h.platform} (${h.action}): ${h.status}${h.error ? `: ${h.error}` : ''}`);
+      }
+      if (e.remaining) lines.push(e.remaining.length ? c.red(`  ${e.remaining.length} difference(s) remain after healing`) : c.green('  no drift after healing'));
+    }
+  }
+  for (const s of report.skipped) lines.push(c.dim(`${s.environment}: not checked, ${s.reason}`));
+  if (report.trail) lines.push(c.dim(report.trail));
+  const drifted = report.environments.filter((e) => outstanding(e).length > 0);
+  const total = drifted.reduce((n, e) => n + outstanding(e).length, 0);
+  const failed = report.environments.filter((e) => e.error).length;
+  lines.push(
+    '',
+    total
+      ? `Drift: ${total} difference(s) in ${drifted.length} of ${report.environments.length} environment(s).`
+      : `No drift in ${report.environments.length - failed} environment(s) checked.`,
+  );
+  if (failed) lines.push(`${failed} environment(s) could not be checked.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Markdown cell: pipes and newlines would break the table; code spans keep values literal. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function code(value: unknown): string {
+  const s = show(value);
+  return s === '(none)' ? '—' : `\`${cell(s).replace(/`/g, 'ˋ')}\``;
+}
+
+/** One environment as markdown: the body of its drift issue. */
+export function formatEnvironmentMarkdown(e: EnvironmentDrift, checkedAt: string): string {
+  const items = outstanding(e);
+  const lines = [`### ${e.environment} (${e.provider})`, ''];
+  if (e.error) lines.push(`**Could not check:** ${cell(e.error)}${e.hint ? ` — ${cell(e.hint)}` : ''}`, '');
+  if (items.length === 0 && !e.error) lines.push(`No drift: ${e.platforms} platform(s), ${e.instances} workload(s) read.`, '');
+  if (items.length) {
+    lines.push('| Platform | Field | Desired (git) | Actual (engine) | For | Where |', '|---|---|---|---|---|---|');
+    for (const i of items) {
+      const field = i.kind === 'missing' ? 'missing' : i.kind === 'undeclared' ? 'undeclared' : `\`${i.field}\``;
+      lines.push(`| ${cell(i.platform)} | ${field} | ${code(i.desired)} | ${code(i.actual)} | ${lasted(i.firstSeen, checkedAt)} | ${cell(i.instances.join(', '))} |`);
+    }
+    lines.push('');
+  }
+  if (e.healed?.length) {
+    lines.push('Healed:', '');
+    for (const h of e.healed) lines.push(`- ${h.status === 'done' ? '✅' : '❌'} ${cell(h.platform)} (${h.action}): ${h.status}${h.error ? ` — ${cell(h.error)}` : ''}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function formatMarkdown(report: DriftReport): string {
+  const drifted = report.environments.filter((e) => outstanding(e).length > 0).length;
+  const lines = [`## Drift check — ${report.checkedAt}`, '', drifted ? `Drift in ${drifted} of ${report.environments.length} environment(s).` : `No drift in ${report.environments.length} environment(s).`, ''];
+  for (const e of report.environments) lines.push(formatEnvironmentMarkdown(e, report.checkedAt));
+  for (const s of report.skipped) lines.push(`- ${s.environment}: not checked, ${s.reason}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}

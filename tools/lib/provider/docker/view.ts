@@ -1,0 +1,148 @@
+// Drift views of docker containers: the desired side from the create body the provider would
+// send, the actual side from `inspect`, through one extractor. What the image supplies on its
+// own (its command, env, user, health check) is normalised away on both sides.
+import type Docker from 'dockerode';
+import { LABELS, type DesiredWorkload } from '../types.js';
+import {
+  bytesToMb,
+  healthView,
+  identityLabels,
+  nanoToCores,
+  nofile,
+  positive,
+  sortedCaps,
+  splitEnv,
+  type WorkloadView,
+} from '../view.js';
+import { DOCKER_LABELS, RESTART_POLICY, createBody, planNetwork } from './container-spec.js';
+
+/** What an image gives a container when the create body leaves it out. */
+export interface ImageDefaults {
+  cmd: string[] | null;
+  env: string[];
+  user: string;
+  healthcheck: Docker.HealthConfig | null;
+}
+
+export const NO_IMAGE_DEFAULTS: ImageDefaults = { cmd: null, env: [], user: '', healthcheck: null };
+
+export function imageDefaults(info: Docker.ImageInspectInfo | undefined): ImageDefaults {
+  const c = info?.Config as (Docker.ImageInspectInfo['Config'] & { Healthcheck?: Docker.HealthConfig }) | undefined;
+  return { cmd: c?.Cmd ?? null, env: c?.Env ?? [], user: c?.User ?? '', healthcheck: c?.Healthcheck ?? null };
+}
+
+/** The parts of a container drift reads: a create body and an inspect answer both fit. */
+interface ContainerShape {
+  image: string;
+  cmd: string[] | null | undefined;
+  env: string[] | null | undefined;
+  user: string | undefined;
+  healthcheck: Docker.HealthConfig | null | undefined;
+  labels: Record<string, string> | undefined;
+  host: Docker.HostConfig;
+  networks: string[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function tmpfsMb(tmpfs: Record<string, string> | undefined): number | null {
+  const m = /(?:^|,)size=(\d+)([kmg]?)/i.exec(tmpfs?.['/tmp'] ?? '');
+  if (!m) return null;
+  const unit = (m[2] ?? '').toLowerCase();
+  const n = Number(m[1]);
+  return unit === 'g' ? n * 1024 : unit === 'k' ? n / 1024 : unit === 'm' ? n : n / (1024 * 1024);
+}
+
+function published(bindings: Docker.PortMap | undefined): string[] {
+  return Object.entries(bindings ?? {})
+    .flatMap(([port, hosts]) => (hosts ?? []).map((h) => `${port}:${h.HostPort}`))
+    .sort();
+}
+
+function view(c: ContainerShape, image: ImageDefaults, declared: { plain: Set<string>; secret: Set<string> }): WorkloadView {
+  const h = c.host;
+  const imageEnv = new Set(image.env);
+  const env = (c.env ?? []).filter((e) => !imageEnv.has(e));
+  const memory = positive(h.Memory);
+  const swap = memory === null ? null : h.MemorySwap === -1 ? -1 : ((positive(h.MemorySwap) ?? memory * 2) - memory) / (1024 * 1024);
+  const health = c.healthcheck && !same(c.healthcheck, image.healthcheck) ? healthView(c.healthcheck) : null;
+  const cmd = c.cmd?.length && !same(c.cmd, image.cmd) ? [...c.cmd] : null;
+  return {
+    image: c.image,
+    command: cmd,
+    ...splitEnv(env, declared),
+    resources: {
+      cpuCores: nanoToCores(h.NanoCpus),
+      memoryMb: bytesToMb(h.Memory),
+      swapMb: swap,
+      pids: positive(h.PidsLimit),
+      maxOpenFds: nofile(h.Ulimits),
+      diskMb: tmpfsMb(h.Tmpfs),
+      cpuShares: positive(h.CpuShares),
+      cpusetCpus: h.CpusetCpus || null,
+    },
+    network: { mode: h.NetworkMode ?? 'default', networks: [...c.networks].sort(), published: published(h.PortBindings) },
+    sandbox: {
+      readOnlyRootfs: h.ReadonlyRootfs === true,
+      noNewPrivileges: (h.SecurityOpt ?? []).some((o: string) => /^no-new-privileges(:true|=true)?$/.test(o)),
+      capDrop: sortedCaps(h.CapDrop),
+      capAdd: sortedCaps(h.CapAdd),
+      privileged: h.Privileged === true,
+      user: c.user && c.user !== image.user ? c.user : '',
+    },
+    healthCheck: health,
+    restart: h.RestartPolicy?.Name || 'no',
+    labels: identityLabels(c.labels, LABELS.spec),
+  };
+}
+
+function declaredOf(d: DesiredWorkload | undefined): { plain: Set<string>; secret: Set<string> } {
+  const secret = new Set((d?.secrets ?? []).filter((s) => s.from !== 'swarm').map((s) => s.name));
+  return { plain: new Set(Object.keys(d?.env ?? {}).filter((k) => !secret.has(k))), secret };
+}
+
+/** The view of replica `replica` as the provider would create it, once it passed its rollout. */
+export function desiredContainerView(d: DesiredWorkload, replica: number, image: ImageDefaults, extraLabels: Record<string, string> = {}): WorkloadView {
+  const body = createBody(d, replica, { labels: extraLabels });
+  const plan = planNetwork(d);
+  const v = view(
+    {
+      image: body.Image ?? d.image,
+      cmd: body.Cmd as string[] | undefined,
+      env: body.Env,
+      user: body.User,
+      healthcheck: body.Healthcheck,
+      labels: body.Labels,
+      host: body.HostConfig ?? {},
+      networks: plan.mode === 'none' ? ['none'] : plan.networks.map((n) => n.name),
+    },
+    image,
+    declaredOf(d),
+  );
+  return { ...v, restart: RESTART_POLICY.Name };
+}
+
+/** The view of a running (or stopped) container, as `inspect` reports it. */
+export function actualContainerView(info: Docker.ContainerInspectInfo, image: ImageDefaults, d: DesiredWorkload | undefined): WorkloadView {
+  const config = info.Config as Docker.ContainerInspectInfo['Config'] & { Healthcheck?: Docker.HealthConfig };
+  return view(
+    {
+      image: config.Image,
+      cmd: config.Cmd,
+      env: config.Env,
+      user: config.User,
+      healthcheck: config.Healthcheck,
+      labels: config.Labels,
+      host: info.HostConfig as Docker.HostConfig,
+      networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+    },
+    image,
+    declaredOf(d),
+  );
+}
+
+/** The replica index a container carries (0 when started by hand without one). */
+export function replicaOf(labels: Record<string, string> | undefined): number {
+  const n = Number(labels?.[DOCKER_LABELS.replica] ?? 0);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}

@@ -1,0 +1,78 @@
+// Drift views of swarm services: the desired side from the ServiceSpec the provider would
+// send, the actual side from the spec the engine stores (listServices returns it whole), both
+// through one extractor, with network ids and image ids read back as names.
+import type Docker from 'dockerode';
+import { LABELS, type DesiredWorkload } from '../types.js';
+import { bytesToMb, healthView, identityLabels, nanoToCores, nofile, positive, sortedCaps, splitEnv, type WorkloadView } from '../view.js';
+import { buildServiceSpec, healthOf, planNetwork, secretName } from './service-spec.js';
+
+/** Engine ids read back as the names a person knows them by. */
+export interface SwarmNames {
+  network(id: string): string;
+  image(id: string): string;
+}
+
+function declaredOf(d: DesiredWorkload | undefined): { plain: Set<string>; secret: Set<string> } {
+  return { plain: new Set(Object.keys(d?.env ?? {})), secret: new Set() };
+}
+
+export function serviceView(spec: Docker.ServiceSpec | undefined, names: SwarmNames, d: DesiredWorkload | undefined): WorkloadView {
+  const task = (spec?.TaskTemplate ?? {}) as Docker.ContainerTaskSpec;
+  const c = task.ContainerSpec ?? {};
+  const limits = task.Resources?.Limits ?? {};
+  const tmp = (c.Mounts ?? []).find((m) => m.Type === 'tmpfs' && m.Target === '/tmp');
+  const size = tmp?.TmpfsOptions?.SizeBytes;
+  const caps = c as Docker.ContainerSpec & { CapabilityAdd?: string[]; CapabilityDrop?: string[] };
+  return {
+    image: names.image(c.Image ?? ''),
+    command: c.Args?.length ? [...(c.Command ?? []), ...c.Args] : c.Command?.length ? [...c.Command] : null,
+    ...splitEnv(c.Env ?? [], declaredOf(d)),
+    secrets: Object.fromEntries((c.Secrets ?? []).map((s) => [s.File?.Name ?? s.SecretName ?? '', s.SecretName ?? s.SecretID ?? '']).sort()),
+    resources: {
+      cpuCores: nanoToCores(limits.NanoCPUs),
+      memoryMb: bytesToMb(limits.MemoryBytes),
+      swapMb: null,
+      pids: positive((limits as { Pids?: number }).Pids),
+      maxOpenFds: nofile((c as { Ulimits?: unknown }).Ulimits),
+      diskMb: tmp ? (size ? bytesToMb(size) : 0) : null,
+      cpuShares: null,
+      cpusetCpus: null,
+    },
+    network: {
+      mode: 'overlay',
+      networks: (task.Networks ?? []).map((n) => names.network(n.Target ?? '')).sort(),
+      published: (spec?.EndpointSpec?.Ports ?? []).map((p) => `${p.TargetPort}/${p.Protocol ?? 'tcp'}:${p.PublishedPort ?? ''}`).sort(),
+    },
+    sandbox: {
+      readOnlyRootfs: c.ReadOnly === true,
+      // Swarm 20.10 stores no NoNewPrivileges (reported as unenforceable): false on both sides.
+      noNewPrivileges: false,
+      capDrop: sortedCaps(caps.CapabilityDrop),
+      capAdd: sortedCaps(caps.CapabilityAdd),
+      privileged: false,
+      user: c.User ?? '',
+    },
+    healthCheck: healthView(healthOf(c)),
+    restart: task.RestartPolicy?.Condition ?? 'any',
+    labels: identityLabels(spec?.Labels, LABELS.spec),
+  };
+}
+
+/** The desired view: the spec buildServiceSpec would send, with names where it sends ids. */
+export function desiredServiceView(
+  d: DesiredWorkload,
+  imageId: string,
+  names: SwarmNames,
+  options: { labels: Record<string, string>; monitorSeconds: number; stopGraceSeconds: number },
+): WorkloadView {
+  const plan = planNetwork(d);
+  const spec = buildServiceSpec(d, {
+    image: imageId,
+    networks: new Map(plan.networks.map((n) => [n.name, n.name])),
+    secrets: new Map(d.secrets.map((s) => [s.name, { id: '', name: s.from === 'swarm' ? s.key : secretName(d, s) }])),
+    labels: options.labels,
+    monitorSeconds: options.monitorSeconds,
+    stopGraceSeconds: options.stopGraceSeconds,
+  });
+  return serviceView(spec, names, d);
+}
