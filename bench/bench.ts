@@ -20,6 +20,7 @@ import type { Finding } from '../tools/lib/report/finding.js';
 import { validate, type ValidateOptions, type ValidateOutcome } from '../tools/lib/validate/validate.js';
 import { auditSection } from './audit.js';
 import { applySection } from './apply.js';
+import { driftSection } from './drift.js';
 import { generateEcosystem, touchFiles, type SyntheticSummary } from './synthetic.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -53,7 +54,7 @@ export interface Metric {
   /** Column header. */
   label: string;
   value: number;
-  unit: 'ms' | 'MB';
+  unit: 'ms' | 'MB' | '';
   /** Shown in parentheses after the value, e.g. per-file cost. */
   detail?: string;
   /** value / floor, when the bar is relative to the floor. */
@@ -234,7 +235,7 @@ const validateSection: Section = {
   },
 };
 
-export const SECTIONS: Section[] = [validateSection, auditSection, applySection];
+export const SECTIONS: Section[] = [validateSection, auditSection, applySection, driftSection];
 
 // ---------------------------------------------------------------------------------------
 // Output.
@@ -255,7 +256,7 @@ interface Cell {
 
 function cellOf(m: Metric | undefined): Cell {
   if (!m) return { value: '—', detail: '', mark: '' };
-  const value = m.unit === 'MB' ? (Number.isFinite(m.value) ? m.value.toFixed(0) : '?') : fmtMs(m.value);
+  const value = m.unit !== 'ms' ? (Number.isFinite(m.value) ? m.value.toFixed(0) : '?') : fmtMs(m.value);
   const detail = m.ratio !== undefined ? `(${m.ratio.toFixed(2)}×)` : m.detail ? `(${m.detail})` : '';
   const mark = m.bar ? (m.bar.ok ? 'ok' : 'over') : '';
   return { value, detail, mark };
