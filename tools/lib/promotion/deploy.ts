@@ -199,7 +199,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
 }
 
 /** Secret values the deploy may touch: redacted from every audit record. */
-function secretValues(eco: Ecosystem, req: DeployRequest): string[] {
+export function secretValues(eco: Ecosystem, req: Pick<DeployRequest, "env">): string[] {
   const env = req.env ?? process.env;
   const keys = new Set<string>();
   for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);

@@ -100,3 +100,29 @@ export async function changedFilesSince(root: string, ref: string): Promise<Chan
   }
   return { changed: [...changed].sort(), deleted };
 }
+
+/**
+ * Pushes the current HEAD to `branch` on `remote`. A push rejected because the branch moved
+ * (another run committed meanwhile) is rebased onto the new tip and tried again.
+ */
+export async function pushHead(root: string, branch: string, remote = 'origin', attempts = 3): Promise<string> {
+  const { git } = await openRepo(root);
+  if (branch === '' || branch.startsWith('-')) throw new GitError(`cannot push to branch "${branch}"`, 'run on a branch (e.g. workflow_dispatch on main)');
+  for (let i = 1; ; i++) {
+    try {
+      await git.raw(['push', remote, `HEAD:refs/heads/${branch}`]);
+      return (await git.revparse(['HEAD'])).trim();
+    } catch (err) {
+      const why = reason(err);
+      if (i >= attempts || !/rejected|fetch first|non-fast-forward/i.test(String(err))) {
+        throw new GitError(`git push to ${remote} ${branch} failed: ${why}`, 'check that the job may push (permissions: contents: write) and the branch is not protected against it');
+      }
+      try {
+        await git.raw(['pull', '--rebase', '--no-edit', remote, branch]);
+      } catch (pullErr) {
+        await git.raw(['rebase', '--abort']).catch(() => undefined);
+        throw new GitError(`git push to ${remote} ${branch} was rejected and rebasing onto it failed: ${reason(pullErr)}`, 'resolve the conflict by hand, then push');
+      }
+    }
+  }
+}

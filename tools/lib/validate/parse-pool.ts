@@ -1,5 +1,6 @@
 // Parsing spread over the machine's cores with worker threads: YAML parsing is the
 // dominant cost of a cold validate (DESIGN §9), and it is embarrassingly parallel.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,9 +23,12 @@ const MIN_FOR_WORKERS = 200;
 
 const workerUrl = new URL('./parse-worker.js', import.meta.url);
 
-/** Workers need compiled JS; under a TS test runner we parse on the main thread. */
+/**
+ * Workers need the compiled worker file beside this one: under a TS test runner, or inside a
+ * single-file action bundle, we parse on the main thread.
+ */
 function workersAvailable(): boolean {
-  return fileURLToPath(import.meta.url).endsWith('.js');
+  return fileURLToPath(import.meta.url).endsWith('.js') && existsSync(fileURLToPath(workerUrl));
 }
 
 export async function parseAll(items: ParseItem[], limits: LoadLimits, threads?: number): Promise<ParsedItem[]> {

@@ -1,0 +1,108 @@
+// actions/deploy: `mnops deploy` for the inputs, with every secret masked, a GitHub
+// Deployment and its statuses (in_progress, then success or failure) for the environment,
+// the manifest commit pushed (the audit trail pushes itself), and the gate decision and
+// rollout in the job summary.
+import * as core from '@actions/core';
+import path from 'node:path';
+import { boolInput, input, listInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { createGitHubClient } from '../../../tools/lib/github/client.js';
+import { createDeployment, setDeploymentState, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
+import { readActionContext } from '../../../tools/lib/github/event.js';
+import { deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
+import { pushHead } from '../../../tools/lib/repo/git.js';
+import { resolveRoot } from '../../../tools/lib/repo/paths.js';
+import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
+
+function summary(o: DeployOutcome, pushed: string | undefined): string {
+  const head = `${o.platform} ${o.fromVersion} → ${o.toVersion} in ${o.environment}`;
+  const verdict = { deployed: '✅ deployed', unchanged: '✅ already running', 'dry-run': 'dry run', denied: '❌ promotion denied', failed: '❌ rollout failed' }[o.status];
+  const lines = [`## mnops deploy: ${verdict}`, '', `**${head}**`, ''];
+  if (o.decision) {
+    lines.push(`### Promotion gate: ${o.decision.allow ? 'allowed' : 'denied'}`, '');
+    for (const r of o.decision.reasons) lines.push(`- ❌ ${r}`);
+    for (const r of o.decision.overrides) lines.push(`- ⚠️ override: ${r}`);
+    if (o.decision.allow && !o.decision.overrides.length) lines.push('- every requirement met');
+    lines.push('');
+  } else lines.push('### Promotion gate: none (the environment promotes from no source)', '');
+  lines.push('### Rollout', '');
+  if (o.status === 'failed') lines.push(`- ${o.error ?? 'failed'}`, o.revertCommit ? `- manifest commit reverted (${o.revertCommit.slice(0, 12)}); the previous version keeps running` : '- nothing was committed');
+  else if (o.status === 'deployed') lines.push(`- healthy; manifest commit ${o.commit ? `\`${o.commit.slice(0, 12)}\`` : '(none: the version was already declared)'}`);
+  else if (o.status === 'unchanged') lines.push('- already running healthy: nothing to do');
+  else lines.push('- not started');
+  if (pushed) lines.push(`- pushed to the repository (${pushed.slice(0, 12)})`);
+  if (o.audit) lines.push(`- audit record #${o.audit.seq} (${o.audit.action}, ${o.audit.outcome})`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function run(deps: ActionDeps = {}): Promise<void> {
+  return runAction(async () => {
+    const ctx = readActionContext();
+    const root = await resolveRoot(path.resolve(ctx.workspace, input('root', '.')));
+    const platform = core.getInput('platform', { required: true });
+    const environment = core.getInput('environment', { required: true });
+    const version = input('version');
+    const timeout = Number(input('timeout', '120'));
+    const token = input('token');
+    if (token) core.setSecret(token);
+
+    // Every secret value the manifests reference, masked before anything can print it.
+    const { ecosystem } = await loadEcosystem(root);
+    for (const value of secretValues(ecosystem, { env: process.env })) core.setSecret(value);
+    const tier = ecosystem.environments.get(environment)?.manifest.spec.tier;
+
+    const gh = token ? createGitHubClient({ token, ...(deps.fetch ? { fetch: deps.fetch } : {}), warn: (m) => core.warning(m) }) : undefined;
+    if (!gh) core.warning('no token: no GitHub Deployment is recorded (pass token: ${{ github.token }})');
+    let deployment: DeploymentRef | undefined;
+    if (gh) {
+      deployment = await createDeployment(gh, ctx, {
+        ref: ctx.sha || 'HEAD',
+        environment,
+        description: `mnops deploy ${platform}${version ? ` ${version}` : ''} to ${environment}`,
+        production: tier === 'prod',
+        transient: tier === 'sandbox' || tier === 'preview',
+        payload: { platform, ...(version ? { version } : {}), actor: ctx.actor },
+      });
+      await setDeploymentState(gh, deployment, 'in_progress', `deploying ${platform}`, ctx.runUrl);
+    }
+
+    let outcome: DeployOutcome;
+    try {
+      outcome = await deployPlatform({
+        root,
+        platform,
+        to: environment,
+        ...(version ? { version } : {}),
+        actor: ctx.actor,
+        approvals: listInput('approved-by'),
+        ...(input('emergency') ? { emergency: input('emergency') } : {}),
+        healthTimeoutMs: timeout * 1000,
+        onProgress: (m) => core.info(m),
+      });
+    } catch (err) {
+      if (gh && deployment) await setDeploymentState(gh, deployment, 'error', (err as Error).message, ctx.runUrl).catch(() => undefined);
+      throw err;
+    }
+
+    let pushed: string | undefined;
+    if (boolInput('push', true) && (outcome.commit || outcome.revertCommit)) {
+      if (!ctx.branch) core.warning('not on a branch (GITHUB_REF is no refs/heads/…): the manifest commit is not pushed');
+      else pushed = await pushHead(root, ctx.branch);
+    }
+
+    const ok = outcome.status === 'deployed' || outcome.status === 'unchanged';
+    if (gh && deployment) {
+      const why = outcome.status === 'denied' ? `denied: ${outcome.decision?.reasons.join('; ') ?? ''}` : outcome.status === 'failed' ? `failed: ${outcome.error ?? ''}` : `${outcome.toVersion} ${outcome.status}`;
+      await setDeploymentState(gh, deployment, ok ? 'success' : 'failure', why, ctx.runUrl);
+    }
+    await core.summary.addRaw(summary(outcome, pushed)).write();
+    core.setOutput('status', outcome.status);
+    core.setOutput('from-version', outcome.fromVersion);
+    core.setOutput('to-version', outcome.toVersion);
+    core.setOutput('commit', outcome.commit ?? '');
+    core.setOutput('deployment-id', deployment ? String(deployment.id) : '');
+    if (!ok) {
+      const reasons = outcome.status === 'denied' ? outcome.decision?.reasons.join('; ') : outcome.error;
+      core.setFailed(`${platform} ${outcome.toVersion} to ${environment}: ${outcome.status}${reasons ? `: ${reasons}` : ''}`);
+    }
+  });
+}

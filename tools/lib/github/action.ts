@@ -1,0 +1,47 @@
+// What the three actions share: inputs with defaults (action.yml defaults do not apply when
+// run() is called directly), the failure path (one sentence and a hint, never a stack
+// trace for an expected error), and where reports go.
+import * as core from '@actions/core';
+import os from 'node:os';
+import path from 'node:path';
+import { MnopsError } from '../repo/errors.js';
+
+export interface ActionDeps {
+  /** Injected into Octokit (tests check every call against GitHub's OpenAPI description). */
+  fetch?: typeof fetch;
+}
+
+export function input(name: string, fallback = ''): string {
+  return core.getInput(name) || fallback;
+}
+
+export function boolInput(name: string, fallback: boolean): boolean {
+  const v = core.getInput(name).trim().toLowerCase();
+  if (v === '') return fallback;
+  if (['true', 'yes', '1', 'on'].includes(v)) return true;
+  if (['false', 'no', '0', 'off'].includes(v)) return false;
+  throw new MnopsError(`input ${name} is "${v}", not true or false`, `set ${name}: true or ${name}: false`);
+}
+
+export function listInput(name: string): string[] {
+  return core
+    .getInput(name)
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Reports nobody commits: the runner's temp folder. */
+export function reportPath(file: string): string {
+  return path.join(process.env.RUNNER_TEMP || os.tmpdir(), file);
+}
+
+/** Runs an action body; an expected error fails the step with its sentence and hint. */
+export async function runAction(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof MnopsError) core.setFailed(err.hint ? `${err.message} — ${err.hint}` : err.message);
+    else core.setFailed(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  }
+}

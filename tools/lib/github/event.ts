@@ -1,0 +1,63 @@
+// What an action learns from its runner: the repository, the event (a pull request's number,
+// base and head), the run's URL. Read from the environment GitHub sets, so a test sets the
+// same variables and a real event payload.
+import { readFileSync } from 'node:fs';
+import { GitHubError } from './client.js';
+
+export interface ActionContext {
+  owner: string;
+  repo: string;
+  eventName: string;
+  /** The commit the workflow runs on. */
+  sha: string;
+  /** Branch of a push / dispatch (`main`), without refs/heads/. */
+  branch?: string;
+  pullRequest?: { number: number; baseSha: string; headSha: string; baseRef: string; headRef: string; fork: boolean };
+  actor: string;
+  workspace: string;
+  /** Link to this run, for comments, issues and deployment statuses. */
+  runUrl?: string;
+  event: Record<string, unknown>;
+}
+
+export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const [owner, repo] = repository.split('/');
+  if (!owner || !repo) throw new GitHubError('GITHUB_REPOSITORY is not set (owner/name)', 'run this as a GitHub Action, or set GITHUB_REPOSITORY');
+  let event: Record<string, unknown> = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
+    } catch {
+      throw new GitHubError(`the event payload ${env.GITHUB_EVENT_PATH} cannot be read as JSON`, 'run this as a GitHub Action');
+    }
+  }
+  const pr = event.pull_request as
+    | { number: number; base: { sha: string; ref: string; repo?: { full_name?: string } }; head: { sha: string; ref: string; repo?: { full_name?: string } } }
+    | undefined;
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const ref = env.GITHUB_REF ?? '';
+  return {
+    owner,
+    repo,
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    ...(ref.startsWith('refs/heads/') ? { branch: ref.slice('refs/heads/'.length) } : {}),
+    ...(pr
+      ? {
+          pullRequest: {
+            number: pr.number,
+            baseSha: pr.base.sha,
+            headSha: pr.head.sha,
+            baseRef: pr.base.ref,
+            headRef: pr.head.ref,
+            fork: pr.head.repo?.full_name !== undefined && pr.head.repo.full_name !== pr.base.repo?.full_name,
+          },
+        }
+      : {}),
+    actor: env.GITHUB_ACTOR ?? 'github-actions',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+    event,
+  };
+}
