@@ -4,12 +4,12 @@
 // rollout in the job summary.
 import * as core from '@actions/core';
 import path from 'node:path';
-import { boolInput, input, listInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, input, listInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { createDeployment, setDeploymentState, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
 import { deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
-import { pushHead } from '../../../tools/lib/repo/git.js';
+import { ensureCommitIdentity, pushHead } from '../../../tools/lib/repo/git.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
 
@@ -65,6 +65,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
       await setDeploymentState(gh, deployment, 'in_progress', `deploying ${platform}`, ctx.runUrl);
     }
 
+    await ensureCommitIdentity(root, { name: 'github-actions[bot]', email: '41898283+github-actions[bot]@users.noreply.github.com' });
     let outcome: DeployOutcome;
     try {
       outcome = await deployPlatform({
@@ -94,7 +95,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
       const why = outcome.status === 'denied' ? `denied: ${outcome.decision?.reasons.join('; ') ?? ''}` : outcome.status === 'failed' ? `failed: ${outcome.error ?? ''}` : `${outcome.toVersion} ${outcome.status}`;
       await setDeploymentState(gh, deployment, ok ? 'success' : 'failure', why, ctx.runUrl);
     }
-    await core.summary.addRaw(summary(outcome, pushed)).write();
+    appendSummary(summary(outcome, pushed));
     core.setOutput('status', outcome.status);
     core.setOutput('from-version', outcome.fromVersion);
     core.setOutput('to-version', outcome.toVersion);

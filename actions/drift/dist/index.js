@@ -92858,7 +92858,6 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
-var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os3 from "os";
@@ -92922,6 +92921,7 @@ import { writeFileSync } from "node:fs";
 import path7 from "node:path";
 
 // tools/lib/github/action.ts
+import { appendFileSync as appendFileSync2 } from "node:fs";
 import os5 from "node:os";
 import path from "node:path";
 
@@ -92963,6 +92963,15 @@ async function runAction(body) {
     if (err instanceof MnopsError) setFailed(err.hint ? `${err.message} \u2014 ${err.hint}` : err.message);
     else setFailed(err instanceof Error ? err.stack ?? err.message : String(err));
   }
+}
+function appendSummary(markdown) {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    info(markdown);
+    return;
+  }
+  appendFileSync2(file, markdown.endsWith("\n") ? markdown : `${markdown}
+`);
 }
 
 // node_modules/universal-user-agent/index.js
@@ -97339,7 +97348,9 @@ function createGitHubClient(options) {
     // Only server errors and timeouts are retried: a 4xx says something a retry cannot fix.
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
     throttle: { onRateLimit: onLimit("primary"), onSecondaryRateLimit: onLimit("secondary") },
-    log: { debug: () => void 0, info: () => void 0, warn, error: warn }
+    // Octokit logs every failed request on its own; the failure reaches the caller as an
+    // error (explain() words it), so its log lines would only repeat it.
+    log: { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 }
   });
 }
 function explain(err, what, permission) {
@@ -97352,7 +97363,7 @@ function explain(err, what, permission) {
       if (/rate limit/i.test(message)) return new GitHubError(`GitHub refused to ${what}: rate limit exceeded (403: ${message})`, "run again later");
       return new GitHubError(
         `GitHub refused to ${what}: the token lacks the ${permission} permission (403: ${message})`,
-        `grant it to the job: permissions: { ${permission} } (a pull request from a fork only ever gets a read-only token)`
+        `grant it to the job: permissions: { ${permission} }${permission.startsWith("pull-requests") ? " (a pull request from a fork only ever gets a read-only token)" : ""}`
       );
     case 404:
       return new GitHubError(
@@ -104093,7 +104104,7 @@ function run(deps = {}) {
     const reportFile = reportPath("mnops-drift.json");
     writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}
 `);
-    await summary.addRaw(formatMarkdown(report)).write();
+    appendSummary(formatMarkdown(report));
     const issues = [];
     if (!token) warning("no token: drift issues are not opened or updated (pass token: ${{ github.token }})");
     else {

@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { boolInput, input, listInput, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, input, listInput, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { openDriftIssues, syncDriftIssue, type DriftIssueResult } from '../../../tools/lib/github/drift-issue.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
@@ -30,7 +30,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     });
     const reportFile = reportPath('mnops-drift.json');
     writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-    await core.summary.addRaw(formatMarkdown(report)).write();
+    appendSummary(formatMarkdown(report));
 
     const issues: DriftIssueResult[] = [];
     if (!token) core.warning('no token: drift issues are not opened or updated (pass token: ${{ github.token }})');

@@ -44706,7 +44706,6 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
-var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os3 from "os";
@@ -44770,6 +44769,7 @@ import { writeFileSync } from "node:fs";
 import path9 from "node:path";
 
 // tools/lib/github/action.ts
+import { appendFileSync as appendFileSync2 } from "node:fs";
 import os5 from "node:os";
 import path from "node:path";
 
@@ -44808,6 +44808,15 @@ async function runAction(body) {
     if (err instanceof MnopsError) setFailed(err.hint ? `${err.message} \u2014 ${err.hint}` : err.message);
     else setFailed(err instanceof Error ? err.stack ?? err.message : String(err));
   }
+}
+function appendSummary(markdown2) {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    info(markdown2);
+    return;
+  }
+  appendFileSync2(file, markdown2.endsWith("\n") ? markdown2 : `${markdown2}
+`);
 }
 
 // node_modules/universal-user-agent/index.js
@@ -49184,7 +49193,9 @@ function createGitHubClient(options) {
     // Only server errors and timeouts are retried: a 4xx says something a retry cannot fix.
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
     throttle: { onRateLimit: onLimit("primary"), onSecondaryRateLimit: onLimit("secondary") },
-    log: { debug: () => void 0, info: () => void 0, warn, error: warn }
+    // Octokit logs every failed request on its own; the failure reaches the caller as an
+    // error (explain() words it), so its log lines would only repeat it.
+    log: { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 }
   });
 }
 function explain(err, what, permission) {
@@ -49197,7 +49208,7 @@ function explain(err, what, permission) {
       if (/rate limit/i.test(message)) return new GitHubError(`GitHub refused to ${what}: rate limit exceeded (403: ${message})`, "run again later");
       return new GitHubError(
         `GitHub refused to ${what}: the token lacks the ${permission} permission (403: ${message})`,
-        `grant it to the job: permissions: { ${permission} } (a pull request from a fork only ever gets a read-only token)`
+        `grant it to the job: permissions: { ${permission} }${permission.startsWith("pull-requests") ? " (a pull request from a fork only ever gets a read-only token)" : ""}`
       );
     case 404:
       return new GitHubError(
@@ -63114,7 +63125,7 @@ function run2(deps = {}) {
     const reportFile = reportPath("mnops-report.json");
     writeFileSync(reportFile, FORMATTERS.json(report, { color: false }).output);
     const summaryInput = { report, ecosystem: outcome.ecosystem, plan, prefix, ...outcome.impact ? { impact: outcome.impact } : {}, ...base ? { base } : {} };
-    await summary.addRaw(jobSummary(summaryInput)).write();
+    appendSummary(jobSummary(summaryInput));
     let commentUrl = "";
     const token = input("token");
     if (ctx.pullRequest && boolInput("comment", true)) {

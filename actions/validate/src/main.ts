@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { boolInput, input, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, input, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { upsertStickyComment } from '../../../tools/lib/github/comment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
@@ -48,7 +48,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     writeFileSync(reportFile, FORMATTERS.json(report, { color: false }).output);
 
     const summaryInput = { report, ecosystem: outcome.ecosystem, plan, prefix, ...(outcome.impact ? { impact: outcome.impact } : {}), ...(base ? { base } : {}) };
-    await core.summary.addRaw(jobSummary(summaryInput)).write();
+    appendSummary(jobSummary(summaryInput));
 
     let commentUrl = '';
     const token = input('token');

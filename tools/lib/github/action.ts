@@ -2,6 +2,7 @@
 // run() is called directly), the failure path (one sentence and a hint, never a stack
 // trace for an expected error), and where reports go.
 import * as core from '@actions/core';
+import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MnopsError } from '../repo/errors.js';
@@ -44,4 +45,17 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
     if (err instanceof MnopsError) core.setFailed(err.hint ? `${err.message} — ${err.hint}` : err.message);
     else core.setFailed(err instanceof Error ? (err.stack ?? err.message) : String(err));
   }
+}
+
+/**
+ * Appends markdown to the job summary ($GITHUB_STEP_SUMMARY). Written directly rather than
+ * through core.summary, which remembers the first file it saw for the life of the process.
+ */
+export function appendSummary(markdown: string): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    core.info(markdown);
+    return;
+  }
+  appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
 }

@@ -38,7 +38,9 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     // Only server errors and timeouts are retried: a 4xx says something a retry cannot fix.
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
     throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
-    log: { debug: () => undefined, info: () => undefined, warn, error: warn },
+    // Octokit logs every failed request on its own; the failure reaches the caller as an
+    // error (explain() words it), so its log lines would only repeat it.
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
 }
 
@@ -56,7 +58,7 @@ export function explain(err: unknown, what: string, permission: string): Error {
       if (/rate limit/i.test(message)) return new GitHubError(`GitHub refused to ${what}: rate limit exceeded (403: ${message})`, 'run again later');
       return new GitHubError(
         `GitHub refused to ${what}: the token lacks the ${permission} permission (403: ${message})`,
-        `grant it to the job: permissions: { ${permission} } (a pull request from a fork only ever gets a read-only token)`,
+        `grant it to the job: permissions: { ${permission} }${permission.startsWith('pull-requests') ? ' (a pull request from a fork only ever gets a read-only token)' : ''}`,
       );
     case 404:
       return new GitHubError(

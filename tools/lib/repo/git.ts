@@ -126,3 +126,18 @@ export async function pushHead(root: string, branch: string, remote = 'origin', 
     }
   }
 }
+
+/**
+ * A fresh CI runner has no git identity, and `git commit` refuses to run without one: when the
+ * repository and the environment name none, commits are made as `fallback`.
+ */
+export async function ensureCommitIdentity(root: string, fallback: { name: string; email: string }): Promise<void> {
+  if (process.env.GIT_AUTHOR_EMAIL && process.env.GIT_COMMITTER_EMAIL) return;
+  const { git } = await openRepo(root);
+  const email = (await git.raw(['config', '--get', 'user.email']).catch(() => '')).trim();
+  if (email) return;
+  process.env.GIT_AUTHOR_NAME ??= fallback.name;
+  process.env.GIT_AUTHOR_EMAIL ??= fallback.email;
+  process.env.GIT_COMMITTER_NAME ??= fallback.name;
+  process.env.GIT_COMMITTER_EMAIL ??= fallback.email;
+}

@@ -1,0 +1,123 @@
+// actions/deploy run as the runner runs it (a real workflow_dispatch payload, the @actions/core
+// file protocol) on the real Docker engine, against a fake GitHub that checks every request and
+// response against GitHub's OpenAPI description: deployment statuses in order, the manifest
+// commit pushed, secrets masked, the gate decision in the summary, permission errors clear.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../actions/deploy/src/main.js';
+import { fakeGitHub } from '../helpers/github-api.js';
+import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
+import { BROKEN, PLATFORM, docker, ensureImages, uniqueName, writeRepo } from '../promotion/world.js';
+import { OWNER, REPO, exampleEvent, runAction } from './harness.js';
+
+const dev = uniqueName('ga');
+const stage = uniqueName('gb');
+const SECRET_VAR = `MNOPS_TEST_DEPLOY_SECRET_${dev.toUpperCase()}`;
+const SECRET = 'deploy-secret-value-42';
+let root = '';
+let remote = '';
+
+function deploy(api: ReturnType<typeof fakeGitHub>, inputs: Record<string, string>) {
+  const event = exampleEvent('workflow_dispatch');
+  (event as { inputs: Record<string, string> }).inputs = inputs;
+  return runAction(() => run({ fetch: api.fetch }), {
+    workspace: root,
+    eventName: 'workflow_dispatch',
+    event,
+    sha: git(root, 'rev-parse', 'HEAD').trim(),
+    ref: 'refs/heads/main',
+    inputs: { token: 'ghs_test', timeout: '30', ...inputs },
+    env: { [SECRET_VAR]: SECRET },
+  });
+}
+
+const remoteHead = () => git(remote, 'log', '-1', '--format=%s', 'main').trim();
+const runningVersion = (env: string) => docker('ps', '--filter', `label=mnops.environment=${env}`, '--format', '{{.Label "mnops.version"}}');
+
+beforeAll(() => {
+  ensureImages();
+  root = writeRepo([
+    { name: dev, version: '1.0.0' },
+    { name: stage, version: '1.0.0', from: dev },
+  ]);
+  const file = path.join(root, `platforms/${PLATFORM}/platform.yaml`);
+  writeFileSync(file, readFileSync(file, 'utf8') + `  secrets:\n    - name: API_TOKEN\n      from: env\n      key: ${SECRET_VAR}\n`);
+  git(root, 'commit', '-qam', 'a secret from the runner');
+  remote = path.join(tempDir('mnops-remote-'), 'repo.git');
+  git(path.dirname(remote), 'clone', '-q', '--bare', root, remote);
+  git(root, 'remote', 'add', 'origin', remote);
+  git(root, 'fetch', '-q', 'origin');
+  git(root, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
+});
+
+afterAll(() => {
+  if (!root) return;
+  for (const env of [dev, stage]) mnops(['teardown', '--env', env, '--root', root], { env: { [SECRET_VAR]: SECRET } });
+  removeDir(root);
+  removeDir(path.dirname(remote));
+});
+
+describe('actions/deploy', () => {
+  it('records a deployment in_progress → success, pushes the manifest commit, masks secrets and summarises the gate', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const r = await deploy(api, { platform: PLATFORM, environment: dev, version: '1.1.0' });
+    expect(r.failure).toBeUndefined();
+    expect(r.outputs).toMatchObject({ status: 'deployed', 'from-version': '1.0.0', 'to-version': '1.1.0' });
+    expect(r.outputs.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(api.deployments).toHaveLength(1);
+    const d = api.deployments[0]!;
+    expect(r.outputs['deployment-id']).toBe(String(d.id));
+    expect(d).toMatchObject({ environment: dev, production_environment: false });
+    expect(d.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(d.statuses[0]!.log_url).toBe(`https://github.com/${OWNER}/${REPO}/actions/runs/4242`);
+    expect(remoteHead()).toBe(`deploy(${dev}): ${PLATFORM} 1.0.0 → 1.1.0`);
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(r.outputs.commit);
+    expect(git(remote, 'branch', '--list', 'mnops/audit').trim()).toContain('mnops/audit');
+    expect(r.masked).toContain(SECRET);
+    expect(r.summary).toContain('## mnops deploy: ✅ deployed');
+    expect(r.summary).toContain('Promotion gate: none');
+    expect(runningVersion(dev)).toBe('1.1.0');
+    expect(api.violations).toEqual([]);
+  }, 120_000);
+
+  it('a denied promotion is a failure status, a failed step and every reason in the summary', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const before = git(remote, 'rev-parse', 'main').trim();
+    const r = await deploy(api, { platform: PLATFORM, environment: stage });
+    expect(r.failed).toBe(true);
+    expect(r.outputs.status).toBe('denied');
+    expect(r.failure).toMatch(/denied: .*approval/i);
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(r.summary).toContain('Promotion gate: denied');
+    expect(r.summary).toMatch(/- ❌ .*approval/i);
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(before);
+    expect(api.violations).toEqual([]);
+  }, 120_000);
+
+  it('a rollout that never turns healthy: failure status, the revert pushed, the old version serving', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const r = await deploy(api, { platform: PLATFORM, environment: dev, version: BROKEN, timeout: '8' });
+    expect(r.failed).toBe(true);
+    expect(r.outputs.status).toBe('failed');
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(remoteHead()).toMatch(/^Revert "deploy/);
+    expect(r.summary).toContain('manifest commit reverted');
+    expect(runningVersion(dev)).toBe('1.1.0');
+    expect(api.violations).toEqual([]);
+  }, 120_000);
+
+  it('a token without deployments: write fails the step with one clear sentence, before anything is deployed', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    api.failAlways({ method: 'POST', path: /\/deployments$/ }, 403, 'Resource not accessible by integration');
+    const before = git(root, 'rev-parse', 'HEAD').trim();
+    const r = await deploy(api, { platform: PLATFORM, environment: dev, version: '1.0.0' });
+    expect(r.failed).toBe(true);
+    expect(r.failure).toBe(
+      `GitHub refused to record a deployment to ${dev}: the token lacks the deployments: write permission (403: Resource not accessible by integration) — grant it to the job: permissions: { deployments: write }`,
+    );
+    expect(git(root, 'rev-parse', 'HEAD').trim()).toBe(before);
+    expect(runningVersion(dev)).toBe('1.1.0');
+    expect(api.violations).toEqual([]);
+  }, 60_000);
+});
