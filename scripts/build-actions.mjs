@@ -19,8 +19,18 @@ export async function buildActions(outDir) {
       platform: 'node',
       target: 'node20',
       format: 'esm',
-      // CommonJS dependencies (dockerode, ssh2) call require(): give the ESM bundle one.
-      banner: { js: "import { createRequire as __mnopsRequire } from 'node:module';\nconst require = __mnopsRequire(import.meta.url);" },
+      // CommonJS dependencies (dockerode, ssh2) call require() and read __dirname: give the
+      // ESM bundle both.
+      banner: {
+        js: [
+          "import { createRequire as __mnopsRequire } from 'node:module';",
+          "import { fileURLToPath as __mnopsPath } from 'node:url';",
+          "import { dirname as __mnopsDirname } from 'node:path';",
+          'const require = __mnopsRequire(import.meta.url);',
+          'const __filename = __mnopsPath(import.meta.url);',
+          'const __dirname = __mnopsDirname(__filename);',
+        ].join('\n'),
+      },
       // ssh2's optional native speed-ups are loaded in try/catch: leave them out.
       external: ['cpu-features', '*.node'],
       legalComments: 'none',

@@ -1,11 +1,12 @@
 // The committed action bundles (actions/<name>/dist/index.js) are what GitHub runs: a change
 // to the library that is not rebundled must fail here (and in CI), not in a user's workflow.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PROJECT_ROOT, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_NOW, PROJECT_ROOT, edit, exampleRepo, lineOf, removeDir, tempDir } from '../helpers/repo.js';
+import { parseOutputFile } from './harness.js';
 
 const ACTIONS = ['validate', 'deploy', 'drift'];
 
@@ -38,10 +39,68 @@ describe('action bundles', () => {
       for (const [key, v] of [...Object.entries(meta.inputs), ...Object.entries(meta.outputs)]) expect(v.description, `${name}: ${key}`).toBeTruthy();
       // Every input the code reads is declared (core.getInput of an undeclared name is a silent '').
       const src = readFileSync(path.join(PROJECT_ROOT, 'actions', name, 'src', 'main.ts'), 'utf8');
-      const read = [...src.matchAll(/(?:input|boolInput|listInput|core\.getInput)\('([a-z-]+)'/g)].map((m) => m[1]!);
+      const read = [...src.matchAll(/(?:input|boolInput|listInput|requiredInput|core\.getInput)\('([a-z-]+)'/g)].map((m) => m[1]!);
       for (const i of new Set(read)) expect(Object.keys(meta.inputs), `${name} reads input ${i}`).toContain(i);
       const set = [...src.matchAll(/core\.setOutput\('([a-z-]+)'/g)].map((m) => m[1]!);
       expect(new Set(set)).toEqual(new Set(Object.keys(meta.outputs)));
     }
   });
+});
+
+describe('the committed bundles run as GitHub runs them (node, one file, the runner environment)', () => {
+  function runBundle(name: string, workspace: string, extra: Record<string, string>): { status: number | null; stdout: string; outputs: Record<string, string> } {
+    const dir = tempDir('mnops-bundle-run-');
+    const output = path.join(dir, 'output');
+    writeFileSync(output, '');
+    writeFileSync(path.join(dir, 'summary'), '');
+    writeFileSync(path.join(dir, 'event.json'), JSON.stringify({ schedule: '*/30 * * * *' }));
+    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'actions', name, 'dist', 'index.js')], {
+      encoding: 'utf8',
+      cwd: workspace,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GITHUB_REPOSITORY: 'Codertocat/Hello-World',
+        GITHUB_EVENT_NAME: 'schedule',
+        GITHUB_EVENT_PATH: path.join(dir, 'event.json'),
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: dir,
+        MNOPS_NOW: FIXED_NOW,
+        ...extra,
+      },
+    });
+    const outputs = parseOutputFile(readFileSync(output, 'utf8'));
+    removeDir(dir);
+    return { status: r.status, stdout: r.stdout + r.stderr, outputs };
+  }
+
+  it('validate: loads the policy bundle and annotates a broken manifest', () => {
+    const root = exampleRepo();
+    try {
+      edit(root, 'platforms/governance-platform/platform.yaml', 'owner: governance-team', 'owner: data-team');
+      const r = runBundle('validate', root, { INPUT_COMMENT: 'false' });
+      expect(r.status, r.stdout).toBe(1);
+      expect(r.stdout).toContain(`::error title=ownership.owner,file=platforms/governance-platform/platform.yaml,line=${lineOf(root, 'platforms/governance-platform/platform.yaml', 'owner: data-team')}`);
+      expect(r.outputs).toMatchObject({ errors: '1', findings: '1' });
+    } finally {
+      removeDir(root);
+    }
+  }, 60_000);
+
+  it('drift and deploy: load the engine client and fail with one sentence', () => {
+    const root = exampleRepo();
+    try {
+      const drift = runBundle('drift', root, { INPUT_ENVIRONMENTS: 'dev', DOCKER_HOST: 'unix:///tmp/mnops-no-such-engine.sock', MNOPS_AUDIT_SIGNING_KEY: 'k', MNOPS_WEBHOOK_SIGNATURE: 's' });
+      expect(drift.status, drift.stdout).toBe(1);
+      expect(drift.stdout).toContain('::error::drift could not be checked in dev (the Docker engine at /tmp/mnops-no-such-engine.sock does not answer');
+      const deploy = runBundle('deploy', root, {});
+      expect(deploy.status).toBe(1);
+      expect(deploy.stdout).toContain('::error::input platform is required and was not given — set it under with: in the workflow step');
+      expect(deploy.stdout).not.toMatch(/%0A\s+at /);
+    } finally {
+      removeDir(root);
+    }
+  }, 60_000);
 });

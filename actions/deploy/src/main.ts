@@ -4,7 +4,7 @@
 // rollout in the job summary.
 import * as core from '@actions/core';
 import path from 'node:path';
-import { appendSummary, boolInput, input, listInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, input, listInput, requiredInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { createDeployment, setDeploymentState, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
@@ -38,8 +38,8 @@ export function run(deps: ActionDeps = {}): Promise<void> {
   return runAction(async () => {
     const ctx = readActionContext();
     const root = await resolveRoot(path.resolve(ctx.workspace, input('root', '.')));
-    const platform = core.getInput('platform', { required: true });
-    const environment = core.getInput('environment', { required: true });
+    const platform = requiredInput('platform');
+    const environment = requiredInput('environment');
     const version = input('version');
     const timeout = Number(input('timeout', '120'));
     const token = input('token');

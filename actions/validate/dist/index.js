@@ -1,5 +1,9 @@
 import { createRequire as __mnopsRequire } from 'node:module';
+import { fileURLToPath as __mnopsPath } from 'node:url';
+import { dirname as __mnopsDirname } from 'node:path';
 const require = __mnopsRequire(import.meta.url);
+const __filename = __mnopsPath(import.meta.url);
+const __dirname = __mnopsDirname(__filename);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;

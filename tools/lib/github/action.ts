@@ -16,6 +16,13 @@ export function input(name: string, fallback = ''): string {
   return core.getInput(name) || fallback;
 }
 
+/** A required input: missing is one sentence saying where to set it, not a stack trace. */
+export function requiredInput(name: string): string {
+  const v = core.getInput(name).trim();
+  if (!v) throw new MnopsError(`input ${name} is required and was not given`, `set it under with: in the workflow step`);
+  return v;
+}
+
 export function boolInput(name: string, fallback: boolean): boolean {
   const v = core.getInput(name).trim().toLowerCase();
   if (v === '') return fallback;
