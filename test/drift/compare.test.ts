@@ -74,6 +74,13 @@ describe('compareEnvironment', () => {
     ]);
   });
 
+  it('reports a running replica whose health check fails', () => {
+    const sick = instance('a', 0);
+    sick.health = 'unhealthy';
+    const items = compareEnvironment('dev', [desired('a', 1)], observation([sick], ['a']));
+    expect(items).toMatchObject([{ platform: 'a', kind: 'unhealthy', field: '/health', desired: 'healthy', actual: 'unhealthy', instances: ['a-0'] }]);
+  });
+
   it('driftIgnore pointers silence a field and everything under it', () => {
     expect(ignored('/resources/memoryMb', ['/resources'])).toBe(true);
     expect(ignored('/resources', ['/resources/memoryMb'])).toBe(false);

@@ -122,6 +122,12 @@ describe('mnops drift on the real docker engine', () => {
     expect(d.status).toBe(1);
     expect(field(d.report, '/state')).toMatchObject([{ kind: 'stopped', desired: 'running', actual: 'exited' }]);
     docker('start', container());
+    docker('pause', container());
+    try {
+      expect(field(drift(['--no-record']).report, '/state')).toMatchObject([{ kind: 'stopped', desired: 'running', actual: 'paused' }]);
+    } finally {
+      docker('unpause', container());
+    }
   }, 30_000);
 
   it('compares secrets by digest and never prints a value', () => {
