@@ -1,41 +1,27 @@
 // The apply section of `npm run bench` (DESIGN §9): apply of 20 independent platforms in
 // parallel should take about as long as the longest single one, not the sum. Real engine,
 // real containers (the local base image), removed afterwards. Asserts nothing.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { createDockerProvider } from '../tools/lib/provider/docker/index.js';
 import { applyPlan } from '../tools/lib/reconcile/apply.js';
 import { desiredState } from '../tools/lib/reconcile/desired.js';
 import { plan } from '../tools/lib/reconcile/plan.js';
 import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
 import type { Row, Section } from './bench.js';
+import { writeBenchWorld } from './world.js';
 
 const COUNT = 20;
 
 function writeWorld(dir: string, env: string): void {
-  const put = (file: string, text: string) => {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  };
-  put('registry/ns.yaml', 'apiVersion: mnops/v1\nkind: Namespace\nmetadata:\n  name: bench\nspec:\n  owners: [bench-team]\n');
-  put('ecosystem/ecosystem-cloud/adapters/docker.yaml', 'apiVersion: mnops/v1\nkind: Adapter\nmetadata:\n  name: docker\nspec:\n  provider: docker\n  implements: []\n');
-  const names: string[] = [];
-  for (let i = 0; i < COUNT; i++) {
-    const name = `p${String(i).padStart(2, '0')}-platform`;
-    names.push(name);
-    put(
-      `platforms/${name}/platform.yaml`,
-      `apiVersion: mnops/v1\nkind: Platform\nmetadata:\n  name: ${name}\nspec:\n  owner: bench-team\n  namespace: bench\n  version: 1.0.0\n  image: mnops/base:busybox\n` +
-        '  command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"]\n' +
-        '  healthCheck:\n    command: ["wget", "-q", "-O-", "http://127.0.0.1:8080/health"]\n    intervalSeconds: 1\n    timeoutSeconds: 1\n    retries: 3\n    startPeriodSeconds: 0\n' +
-        '  resources: {cpuCores: 0.25, memoryMb: 32, diskMb: 16, maxOpenFds: 256, maxProcesses: 16, maxThreads: 16}\n' +
-        '  network: {policy: http-only}\n  sandbox: {readOnlyRootfs: true, noNewPrivileges: true, capDrop: [ALL], user: "1000:1000"}\n',
-    );
-  }
-  put(`ecosystem/platform-cloud/${env}/environment.yaml`, `apiVersion: mnops/v1\nkind: Environment\nmetadata:\n  name: ${env}\nspec:\n  tier: dev\n  adapter: docker\n`);
-  put(
-    `ecosystem/platform-cloud/${env}/platform.yaml`,
-    `apiVersion: mnops/v1\nkind: PlatformInstance\nmetadata:\n  name: ${env}\nspec:\n  environment: ${env}\n  platforms:\n${names.map((n) => `    - name: ${n}\n      version: 1.0.0\n`).join('')}`,
+  const spec =
+    '  image: mnops/base:busybox\n' +
+    '  command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"]\n' +
+    '  healthCheck:\n    command: ["wget", "-q", "-O-", "http://127.0.0.1:8080/health"]\n    intervalSeconds: 1\n    timeoutSeconds: 1\n    retries: 3\n    startPeriodSeconds: 0\n' +
+    '  resources: {cpuCores: 0.25, memoryMb: 32, diskMb: 16, maxOpenFds: 256, maxProcesses: 16, maxThreads: 16}\n' +
+    '  network: {policy: http-only}\n  sandbox: {readOnlyRootfs: true, noNewPrivileges: true, capDrop: [ALL], user: "1000:1000"}\n';
+  writeBenchWorld(
+    dir,
+    env,
+    Array.from({ length: COUNT }, (_, i) => ({ name: `p${String(i).padStart(2, '0')}-platform`, spec })),
   );
 }
 

@@ -2,7 +2,6 @@
 // containers on the real engine, in process and as the CLI, bar 200 in under 2 s. The
 // containers are applied once per size (platforms of 10 replicas each) and torn down after.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectDrift } from '../tools/lib/drift/index.js';
@@ -12,6 +11,7 @@ import { desiredState } from '../tools/lib/reconcile/desired.js';
 import { plan } from '../tools/lib/reconcile/plan.js';
 import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
 import type { Row, Section } from './bench.js';
+import { writeBenchWorld } from './world.js';
 
 const SIZES = [50, 200];
 const REPLICAS = 10;
@@ -19,33 +19,12 @@ const REPS = 5;
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../tools/mnops.js');
 
 function writeWorld(dir: string, env: string, containers: number): void {
-  const put = (file: string, text: string) => {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  };
-  put('registry/ns.yaml', 'apiVersion: mnops/v1\nkind: Namespace\nmetadata:\n  name: bench\nspec:\n  owners: [bench-team]\n');
-  put('ecosystem/ecosystem-cloud/adapters/docker.yaml', 'apiVersion: mnops/v1\nkind: Adapter\nmetadata:\n  name: docker\nspec:\n  provider: docker\n  implements: []\n');
-  const names: string[] = [];
-  for (let i = 0; i < containers / REPLICAS; i++) {
-    const name = `d${String(i).padStart(2, '0')}-platform`;
-    names.push(name);
-    put(
-      `platforms/${name}/platform.yaml`,
-      `apiVersion: mnops/v1\nkind: Platform\nmetadata:\n  name: ${name}\nspec:\n  owner: bench-team\n  namespace: bench\n  version: 1.0.0\n  image: mnops/base:busybox\n` +
-        '  command: ["sleep", "86400"]\n  env: {LOG_LEVEL: info}\n' +
-        '  resources: {cpuCores: 0.1, memoryMb: 16, diskMb: 8, maxOpenFds: 64, maxProcesses: 8, maxThreads: 8}\n' +
-        `  network: {policy: http-only}\n  sandbox: {readOnlyRootfs: true, noNewPrivileges: true, capDrop: [ALL], user: "1000:1000"}\n  replicas: ${REPLICAS}\n`,
-    );
-  }
-  put(`ecosystem/platform-cloud/${env}/environment.yaml`, `apiVersion: mnops/v1\nkind: Environment\nmetadata:\n  name: ${env}\nspec:\n  tier: dev\n  adapter: docker\n`);
-  put(
-    `ecosystem/platform-cloud/${env}/platform.yaml`,
-    `apiVersion: mnops/v1\nkind: PlatformInstance\nmetadata:\n  name: ${env}\nspec:\n  environment: ${env}\n  platforms:\n${names.map((n) => `    - name: ${n}\n      version: 1.0.0\n`).join('')}`,
-  );
-  const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: dir });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'bench world');
+  const spec =
+    '  image: mnops/base:busybox\n  command: ["sleep", "86400"]\n  env: {LOG_LEVEL: info}\n' +
+    '  resources: {cpuCores: 0.1, memoryMb: 16, diskMb: 8, maxOpenFds: 64, maxProcesses: 8, maxThreads: 8}\n' +
+    `  network: {policy: http-only}\n  sandbox: {readOnlyRootfs: true, noNewPrivileges: true, capDrop: [ALL], user: "1000:1000"}\n  replicas: ${REPLICAS}\n`;
+  const platforms = Array.from({ length: containers / REPLICAS }, (_, i) => ({ name: `d${String(i).padStart(2, '0')}-platform`, spec }));
+  writeBenchWorld(dir, env, platforms, { commit: true });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareEnvironment, ignored, lasted, openDrifts, transition, type DriftItem } from '../../tools/lib/drift/index.js';
 import type { AuditRecord } from '../../tools/lib/audit/record.js';
 import type { DesiredWorkload } from '../../tools/lib/provider/types.js';
-import type { DriftObservation, ObservedInstance, WorkloadView } from '../../tools/lib/provider/view.js';
+import { countReplicas, type DriftObservation, type ObservedInstance, type WorkloadView } from '../../tools/lib/provider/view.js';
 
 const VIEW: WorkloadView = {
   image: 'mnops/base:1.0.0',
@@ -29,14 +29,7 @@ function instance(platform: string, replica: number, patch: (v: WorkloadView) =>
 }
 
 function observation(instances: ObservedInstance[], platforms: string[]): DriftObservation {
-  const replicas = new Map<string, { declared: number; running: number }>();
-  for (const i of instances) {
-    const r = replicas.get(i.platform) ?? { declared: 0, running: 0 };
-    r.declared++;
-    if (i.state === 'running') r.running++;
-    replicas.set(i.platform, r);
-  }
-  return { desired: new Map(platforms.map((p) => [p, [VIEW, VIEW]])), instances, replicas, calls: 1 };
+  return { desired: new Map(platforms.map((p) => [p, [VIEW, VIEW]])), instances, replicas: countReplicas(instances), calls: 1 };
 }
 
 describe('compareEnvironment', () => {

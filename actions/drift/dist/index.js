@@ -92762,11 +92762,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
         }
-        const { header, data, colspan, rowspan } = cell2;
+        const { header, data, colspan, rowspan } = cell;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -97603,6 +97603,10 @@ function diffValues(from, to, at = "") {
 }
 
 // tools/lib/drift/compare.ts
+function show(value) {
+  if (value === null || value === void 0) return "(none)";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
 function ignored(field, pointers) {
   return pointers.some((p) => field === p || field.startsWith(`${p}/`) || p === "/");
 }
@@ -98279,6 +98283,16 @@ function groupContainers(environment2, containers, health) {
 
 // tools/lib/provider/view.ts
 import { createHash as createHash3 } from "node:crypto";
+function countReplicas(instances) {
+  const out = /* @__PURE__ */ new Map();
+  for (const i of instances) {
+    const r = out.get(i.platform) ?? { declared: 0, running: 0 };
+    r.declared++;
+    if (i.state === "running") r.running++;
+    out.set(i.platform, r);
+  }
+  return out;
+}
 var NS2 = 1e9;
 var MB2 = 1024 * 1024;
 function digest(value) {
@@ -98882,15 +98896,8 @@ function createDockerProvider(options = {}) {
         Array.from({ length: Math.max(1, d.replicas) }, (_, i) => desiredContainerView(d, i, defaults, extraLabels))
       );
     }
-    const replicas = /* @__PURE__ */ new Map();
-    for (const i of instances) {
-      const r = replicas.get(i.platform) ?? { declared: 0, running: 0 };
-      r.declared++;
-      if (i.state === "running") r.running++;
-      replicas.set(i.platform, r);
-    }
     instances.sort((a, b) => a.platform.localeCompare(b.platform) || a.replica - b.replica || a.name.localeCompare(b.name));
-    return { desired: desiredViews, instances, replicas, calls };
+    return { desired: desiredViews, instances, replicas: countReplicas(instances), calls };
   }
   return {
     name: "docker",
@@ -103811,23 +103818,22 @@ function readAll(root, files, limits) {
 
 // tools/lib/drift/state.ts
 import { createHash as createHash7 } from "node:crypto";
-function openDrifts(records) {
-  const open2 = /* @__PURE__ */ new Map();
+function openDrifts(records, open2 = /* @__PURE__ */ new Map()) {
   for (const r of records) {
     if (r.action === "drift-detected") {
-      for (const fp of r.fingerprints ?? []) if (!open2.has(fp)) open2.set(fp, { environment: r.environment, platform: r.platform ?? "", firstSeen: r.time });
+      for (const fp of r.fingerprints ?? []) if (!open2.has(fp)) open2.set(fp, { environment: r.environment, platform: r.platform ?? "", firstSeen: r.time ?? "" });
     } else if (r.action === "drift-cleared") {
       for (const fp of r.fingerprints ?? []) open2.delete(fp);
     }
   }
   return open2;
 }
-function show(v) {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
+function brief(v) {
+  const s = show(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 function summary2(items) {
-  const parts = items.slice(0, 8).map((i) => i.kind === "missing" ? "missing" : i.kind === "undeclared" ? "undeclared" : `${i.field}: ${show(i.desired)} \u2192 ${show(i.actual)}`);
+  const parts = items.slice(0, 8).map((i) => i.kind === "missing" ? "missing" : i.kind === "undeclared" ? "undeclared" : `${i.field}: ${brief(i.desired)} \u2192 ${brief(i.actual)}`);
   return parts.join("; ") + (items.length > 8 ? `; and ${items.length - 8} more` : "");
 }
 function idOf(prefix, environment2, platform2, fingerprints) {
@@ -103960,7 +103966,7 @@ async function detectDrift(req) {
     const t = transition(checkedEnvs, items, open2, { time: now().toISOString(), actor: req.actor });
     if (trail && req.record !== false) {
       for (const entry of t.entries) await trail.append(entry);
-      open2 = openDrifts((await trail.records()).map((r) => r.record));
+      open2 = openDrifts(t.entries, new Map(open2));
     }
     return t.items;
   };
@@ -104032,11 +104038,25 @@ async function heal(req, e, c, trail, now, progress) {
   }
 }
 
-// tools/lib/drift/format.ts
-function show2(value) {
-  if (value === null || value === void 0) return "(none)";
-  return typeof value === "string" ? value : JSON.stringify(value);
+// tools/lib/report/formats/text.ts
+function showControlChars(text) {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === "\r") return "\\r";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
 }
+
+// tools/lib/report/formats/markdown.ts
+function escapeMarkdownCell(value) {
+  return showControlChars(
+    value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\`*_[\]~|]/g, "\\$&").replace(/\r\n|\r|\n/g, "<br>")
+  );
+}
+function codeSpanCell(value) {
+  return `\`${value.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/`/g, "\u02CB")}\``;
+}
+
+// tools/lib/drift/format.ts
 function lasted(from, to) {
   if (!from) return "new";
   const s = Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 1e3));
@@ -104052,29 +104072,26 @@ function lasted(from, to) {
   }
   return parts.filter((p) => !p.startsWith("0")).join(" ") || "new";
 }
-function cell(text) {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
 function code(value) {
-  const s = show2(value);
-  return s === "(none)" ? "\u2014" : `\`${cell(s).replace(/`/g, "\u02CB")}\``;
+  const s = show(value);
+  return s === "(none)" ? "\u2014" : codeSpanCell(s);
 }
 function formatEnvironmentMarkdown(e, checkedAt) {
   const items = outstanding(e);
   const lines = [`### ${e.environment} (${e.provider})`, ""];
-  if (e.error) lines.push(`**Could not check:** ${cell(e.error)}${e.hint ? ` \u2014 ${cell(e.hint)}` : ""}`, "");
+  if (e.error) lines.push(`**Could not check:** ${escapeMarkdownCell(e.error)}${e.hint ? ` \u2014 ${escapeMarkdownCell(e.hint)}` : ""}`, "");
   if (items.length === 0 && !e.error) lines.push(`No drift: ${e.platforms} platform(s), ${e.instances} workload(s) read.`, "");
   if (items.length) {
     lines.push("| Platform | Field | Desired (git) | Actual (engine) | For | Where |", "|---|---|---|---|---|---|");
     for (const i of items) {
-      const field = i.kind === "missing" ? "missing" : i.kind === "undeclared" ? "undeclared" : `\`${i.field}\``;
-      lines.push(`| ${cell(i.platform)} | ${field} | ${code(i.desired)} | ${code(i.actual)} | ${lasted(i.firstSeen, checkedAt)} | ${cell(i.instances.join(", "))} |`);
+      const field = i.kind === "missing" ? "missing" : i.kind === "undeclared" ? "undeclared" : codeSpanCell(i.field);
+      lines.push(`| ${escapeMarkdownCell(i.platform)} | ${field} | ${code(i.desired)} | ${code(i.actual)} | ${lasted(i.firstSeen, checkedAt)} | ${escapeMarkdownCell(i.instances.join(", "))} |`);
     }
     lines.push("");
   }
   if (e.healed?.length) {
     lines.push("Healed:", "");
-    for (const h of e.healed) lines.push(`- ${h.status === "done" ? "\u2705" : "\u274C"} ${cell(h.platform)} (${h.action}): ${h.status}${h.error ? ` \u2014 ${cell(h.error)}` : ""}`);
+    for (const h of e.healed) lines.push(`- ${h.status === "done" ? "\u2705" : "\u274C"} ${escapeMarkdownCell(h.platform)} (${h.action}): ${h.status}${h.error ? ` \u2014 ${escapeMarkdownCell(h.error)}` : ""}`);
     lines.push("");
   }
   return lines.join("\n");

@@ -44610,11 +44610,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row2) => {
-      const cells = row2.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row2.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
         }
-        const { header, data, colspan, rowspan } = cell2;
+        const { header, data, colspan, rowspan } = cell;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -53981,80 +53981,6 @@ function sortBySeverity(findings) {
   ];
 }
 
-// tools/lib/github/validate-report.ts
-var ANNOTATION_LIMITS = { error: 10, warning: 10, note: 10 };
-function planAnnotations(findings) {
-  const used = { error: 0, warning: 0, note: 0 };
-  const annotated = [];
-  const rest = [];
-  for (const f2 of sortBySeverity([...findings])) {
-    if (used[f2.severity] < ANNOTATION_LIMITS[f2.severity]) {
-      used[f2.severity]++;
-      annotated.push(f2);
-    } else rest.push(f2);
-  }
-  return { annotated, rest };
-}
-var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", note: "\u2139\uFE0F" };
-function cell(s3) {
-  return s3.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-function impactGraph(eco, impact) {
-  const ids = [...[...impact.platforms].map((p3) => nodeId("Platform", p3)), ...[...impact.environments].map((e) => nodeId("Environment", e))];
-  if (ids.length === 0) return void 0;
-  const sub = affectedSubgraph(buildGraph(eco), ids);
-  return sub.nodes.length ? toMermaid(sub) : void 0;
-}
-function jobSummary(s3) {
-  const { summary: summary2, findings } = s3.report;
-  const verdict = summary2.errors ? `${ICON.error} ${summary2.errors} error(s), ${summary2.warnings} warning(s)` : summary2.warnings ? `${ICON.warning} ${summary2.warnings} warning(s)` : "\u2705 no findings";
-  const scope = s3.base ? ` in what this change affects (since ${s3.base.slice(0, 12)})` : "";
-  const lines = [`## mnops governance: ${verdict}${scope}`, "", `${summary2.manifests} manifest(s) checked.`, ""];
-  if (findings.length) {
-    const max = s3.maxRows ?? 200;
-    lines.push("| | Rule | Where | Problem | Fix |", "|---|---|---|---|---|");
-    for (const f2 of sortBySeverity([...findings]).slice(0, max)) {
-      lines.push(`| ${ICON[f2.severity]} | \`${f2.ruleId}\` | \`${cell(joinPath(s3.prefix, f2.file))}:${f2.line}\` | ${cell(f2.message)} | ${cell(f2.hint ?? "")} |`);
-    }
-    if (findings.length > max) lines.push("", `\u2026 and ${findings.length - max} more in the SARIF report.`);
-    if (s3.plan.rest.length) lines.push("", `${s3.plan.annotated.length} finding(s) are annotated on their lines; GitHub shows at most 10 errors and 10 warnings per step, so ${s3.plan.rest.length} more are listed only here.`);
-    lines.push("");
-  }
-  if (s3.impact) {
-    const graph = impactGraph(s3.ecosystem, s3.impact);
-    const platforms = [...s3.impact.platforms].sort();
-    const envs = [...s3.impact.environments].sort();
-    lines.push("### What this change affects", "", `Platforms: ${platforms.join(", ") || "none"}. Environments: ${envs.join(", ") || "none"}.`, "");
-    if (graph) lines.push("```mermaid", graph.trimEnd(), "```", "");
-  }
-  return `${lines.join("\n")}
-`;
-}
-function joinPath(prefix, file) {
-  return prefix === "" || prefix === "." ? file : `${prefix.replace(/\/$/, "")}/${file}`;
-}
-function prComment(s3) {
-  const { summary: summary2, findings } = s3.report;
-  const lines = [];
-  if (!findings.length) {
-    lines.push(`### \u2705 mnops governance: nothing to fix`, "", `No findings in what this pull request changes or affects (${summary2.manifests} manifests checked).`);
-  } else {
-    const blocking = summary2.errors ? `${summary2.errors} problem(s) must be fixed before merging` : "nothing blocks the merge";
-    lines.push(`### ${summary2.errors ? ICON.error : ICON.warning} mnops governance: ${blocking}`, "");
-    if (summary2.warnings) lines.push(`${summary2.warnings} warning(s) should be looked at.`, "");
-    const max = 50;
-    for (const f2 of sortBySeverity([...findings]).slice(0, max)) {
-      const where = `\`${joinPath(s3.prefix, f2.file)}\` line ${f2.line}`;
-      lines.push(`- ${ICON[f2.severity]} **${where}** (${f2.ruleId}): ${f2.message}${f2.hint ? `
-  **Fix:** ${f2.hint}` : ""}`);
-    }
-    if (findings.length > max) lines.push(`- \u2026 and ${findings.length - max} more: see the job summary.`);
-  }
-  if (s3.runUrl) lines.push("", `<sub>[Run details](${s3.runUrl}) \xB7 updated on every push</sub>`);
-  return `${lines.join("\n")}
-`;
-}
-
 // tools/lib/report/formats/text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
 function plural(n, word) {
@@ -54126,6 +54052,9 @@ function escapeMarkdownCell(value) {
     value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\`*_[\]~|]/g, "\\$&").replace(/\r\n|\r|\n/g, "<br>")
   );
 }
+function codeSpanCell(value) {
+  return `\`${value.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/`/g, "\u02CB")}\``;
+}
 function row(f2) {
   const cells = [f2.severity, f2.ruleId, `${f2.file}:${f2.line}`, messageWithHint(f2)].map(escapeMarkdownCell);
   return `| ${cells.join(" | ")} |`;
@@ -54158,6 +54087,77 @@ No problems found in ${n} manifest${n === 1 ? "" : "s"}.
   return lines.join("\n") + "\n";
 }
 var markdown = (report) => ({ output: markdownReport(report) });
+
+// tools/lib/github/validate-report.ts
+var ANNOTATION_LIMITS = { error: 10, warning: 10, note: 10 };
+function planAnnotations(findings) {
+  const used = { error: 0, warning: 0, note: 0 };
+  const annotated = [];
+  const rest = [];
+  for (const f2 of sortBySeverity([...findings])) {
+    if (used[f2.severity] < ANNOTATION_LIMITS[f2.severity]) {
+      used[f2.severity]++;
+      annotated.push(f2);
+    } else rest.push(f2);
+  }
+  return { annotated, rest };
+}
+var ICON = { error: "\u274C", warning: "\u26A0\uFE0F", note: "\u2139\uFE0F" };
+function impactGraph(eco, impact) {
+  const ids = [...[...impact.platforms].map((p3) => nodeId("Platform", p3)), ...[...impact.environments].map((e) => nodeId("Environment", e))];
+  if (ids.length === 0) return void 0;
+  const sub = affectedSubgraph(buildGraph(eco), ids);
+  return sub.nodes.length ? toMermaid(sub) : void 0;
+}
+function jobSummary(s3) {
+  const { summary: summary2, findings } = s3.report;
+  const verdict = summary2.errors ? `${ICON.error} ${summary2.errors} error(s), ${summary2.warnings} warning(s)` : summary2.warnings ? `${ICON.warning} ${summary2.warnings} warning(s)` : "\u2705 no findings";
+  const scope = s3.base ? ` in what this change affects (since ${s3.base.slice(0, 12)})` : "";
+  const lines = [`## mnops governance: ${verdict}${scope}`, "", `${summary2.manifests} manifest(s) checked.`, ""];
+  if (findings.length) {
+    const max = s3.maxRows ?? 200;
+    lines.push("| | Rule | Where | Problem | Fix |", "|---|---|---|---|---|");
+    for (const f2 of sortBySeverity([...findings]).slice(0, max)) {
+      lines.push(`| ${ICON[f2.severity]} | ${codeSpanCell(f2.ruleId)} | ${codeSpanCell(`${joinPath(s3.prefix, f2.file)}:${f2.line}`)} | ${escapeMarkdownCell(f2.message)} | ${escapeMarkdownCell(f2.hint ?? "")} |`);
+    }
+    if (findings.length > max) lines.push("", `\u2026 and ${findings.length - max} more in the SARIF report.`);
+    if (s3.plan.rest.length) lines.push("", `${s3.plan.annotated.length} finding(s) are annotated on their lines; GitHub shows at most 10 errors and 10 warnings per step, so ${s3.plan.rest.length} more are listed only here.`);
+    lines.push("");
+  }
+  if (s3.impact) {
+    const graph = impactGraph(s3.ecosystem, s3.impact);
+    const platforms = [...s3.impact.platforms].sort();
+    const envs = [...s3.impact.environments].sort();
+    lines.push("### What this change affects", "", `Platforms: ${platforms.join(", ") || "none"}. Environments: ${envs.join(", ") || "none"}.`, "");
+    if (graph) lines.push("```mermaid", graph.trimEnd(), "```", "");
+  }
+  return `${lines.join("\n")}
+`;
+}
+function joinPath(prefix, file) {
+  return prefix === "" || prefix === "." ? file : `${prefix.replace(/\/$/, "")}/${file}`;
+}
+function prComment(s3) {
+  const { summary: summary2, findings } = s3.report;
+  const lines = [];
+  if (!findings.length) {
+    lines.push(`### \u2705 mnops governance: nothing to fix`, "", `No findings in what this pull request changes or affects (${summary2.manifests} manifests checked).`);
+  } else {
+    const blocking = summary2.errors ? `${summary2.errors} problem(s) must be fixed before merging` : "nothing blocks the merge";
+    lines.push(`### ${summary2.errors ? ICON.error : ICON.warning} mnops governance: ${blocking}`, "");
+    if (summary2.warnings) lines.push(`${summary2.warnings} warning(s) should be looked at.`, "");
+    const max = 50;
+    for (const f2 of sortBySeverity([...findings]).slice(0, max)) {
+      const where = `\`${joinPath(s3.prefix, f2.file)}\` line ${f2.line}`;
+      lines.push(`- ${ICON[f2.severity]} **${where}** (${f2.ruleId}): ${escapeMarkdownCell(f2.message)}${f2.hint ? `
+  **Fix:** ${escapeMarkdownCell(f2.hint)}` : ""}`);
+    }
+    if (findings.length > max) lines.push(`- \u2026 and ${findings.length - max} more: see the job summary.`);
+  }
+  if (s3.runUrl) lines.push("", `<sub>[Run details](${s3.runUrl}) \xB7 updated on every push</sub>`);
+  return `${lines.join("\n")}
+`;
+}
 
 // tools/lib/report/formats/github.ts
 var ANNOTATIONS_PER_SEVERITY = 10;
@@ -63115,7 +63115,7 @@ function run2(deps = {}) {
     const plan = planAnnotations(report.findings);
     const at2 = (f2) => ({
       title: f2.ruleId,
-      file: prefix === "." ? f2.file : `${prefix}/${f2.file}`,
+      file: joinPath(prefix, f2.file),
       startLine: f2.line,
       startColumn: f2.column
     });

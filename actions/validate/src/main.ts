@@ -8,7 +8,7 @@ import { appendSummary, boolInput, input, reportPath, runAction, type ActionDeps
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { upsertStickyComment } from '../../../tools/lib/github/comment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
-import { jobSummary, planAnnotations, prComment } from '../../../tools/lib/github/validate-report.js';
+import { jobSummary, joinPath, planAnnotations, prComment } from '../../../tools/lib/github/validate-report.js';
 import { FORMATTERS } from '../../../tools/lib/report/index.js';
 import { messageWithHint } from '../../../tools/lib/report/finding.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
@@ -32,7 +32,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     const plan = planAnnotations(report.findings);
     const at = (f: (typeof report.findings)[number]) => ({
       title: f.ruleId,
-      file: prefix === '.' ? f.file : `${prefix}/${f.file}`,
+      file: joinPath(prefix, f.file),
       startLine: f.line,
       startColumn: f.column,
     });

@@ -27,6 +27,12 @@ export interface DriftItem {
   firstSeen?: string;
 }
 
+/** A desired or actual value as a person reads it. */
+export function show(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** A pointer ignores itself and everything under it. */
 export function ignored(field: string, pointers: readonly string[]): boolean {
   return pointers.some((p) => field === p || field.startsWith(`${p}/`) || p === '/');

@@ -166,7 +166,8 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
     const t = transition(checkedEnvs, items, open, { time: now().toISOString(), actor: req.actor });
     if (trail && req.record !== false) {
       for (const entry of t.entries) await trail.append(entry);
-      open = openDrifts((await trail.records()).map((r) => r.record));
+      // The entries carry their times: fold them in rather than reading the trail again.
+      open = openDrifts(t.entries, new Map(open));
     }
     return t.items;
   };

@@ -2,15 +2,12 @@
 // field, read like a plan), and markdown for an issue body or a job summary. JSON is the
 // DriftReport itself (documented in the README).
 import pc from 'picocolors';
+import { codeSpanCell, escapeMarkdownCell as cell } from '../report/formats/markdown.js';
 import { outstanding, type DriftReport, type EnvironmentDrift } from './detect.js';
-import type { DriftItem } from './compare.js';
+import { show, type DriftItem } from './compare.js';
 
 const SYMBOL: Record<DriftItem['kind'], string> = { changed: '~', replicas: '~', missing: '+', undeclared: '-', stopped: '!', unhealthy: '!' };
 
-export function show(value: unknown): string {
-  if (value === null || value === undefined) return '(none)';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 /** How long since `from`, in the two largest units: `3d 4h`, `12m`, `new`. */
 export function lasted(from: string | undefined, to: string): string {
@@ -97,14 +94,9 @@ export function formatText(report: DriftReport, color: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Markdown cell: pipes and newlines would break the table; code spans keep values literal. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
 function code(value: unknown): string {
   const s = show(value);
-  return s === '(none)' ? '—' : `\`${cell(s).replace(/`/g, 'ˋ')}\``;
+  return s === '(none)' ? '—' : codeSpanCell(s);
 }
 
 /** One environment as markdown: the body of its drift issue. */
@@ -116,7 +108,7 @@ export function formatEnvironmentMarkdown(e: EnvironmentDrift, checkedAt: string
   if (items.length) {
     lines.push('| Platform | Field | Desired (git) | Actual (engine) | For | Where |', '|---|---|---|---|---|---|');
     for (const i of items) {
-      const field = i.kind === 'missing' ? 'missing' : i.kind === 'undeclared' ? 'undeclared' : `\`${i.field}\``;
+      const field = i.kind === 'missing' ? 'missing' : i.kind === 'undeclared' ? 'undeclared' : codeSpanCell(i.field);
       lines.push(`| ${cell(i.platform)} | ${field} | ${code(i.desired)} | ${code(i.actual)} | ${lasted(i.firstSeen, checkedAt)} | ${cell(i.instances.join(', '))} |`);
     }
     lines.push('');

@@ -4,7 +4,7 @@
 // first-seen time of every open drift and never records the same drift twice.
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../audit/record.js';
-import type { DriftItem } from './compare.js';
+import { show, type DriftItem } from './compare.js';
 
 export interface OpenDrift {
   environment: string;
@@ -12,12 +12,14 @@ export interface OpenDrift {
   firstSeen: string;
 }
 
-/** Open drifts by fingerprint, folded from the trail in order. */
-export function openDrifts(records: readonly AuditRecord[]): Map<string, OpenDrift> {
-  const open = new Map<string, OpenDrift>();
+/** What folding needs of a record: trail records and the entries a check just appended. */
+type DriftRecord = Pick<AuditRecord, 'action' | 'environment' | 'platform' | 'fingerprints'> & { time?: string };
+
+/** Open drifts by fingerprint, folded in order from the trail (onto `open`, when given). */
+export function openDrifts(records: readonly DriftRecord[], open = new Map<string, OpenDrift>()): Map<string, OpenDrift> {
   for (const r of records) {
     if (r.action === 'drift-detected') {
-      for (const fp of r.fingerprints ?? []) if (!open.has(fp)) open.set(fp, { environment: r.environment, platform: r.platform ?? '', firstSeen: r.time });
+      for (const fp of r.fingerprints ?? []) if (!open.has(fp)) open.set(fp, { environment: r.environment, platform: r.platform ?? '', firstSeen: r.time ?? '' });
     } else if (r.action === 'drift-cleared') {
       for (const fp of r.fingerprints ?? []) open.delete(fp);
     }
@@ -25,13 +27,13 @@ export function openDrifts(records: readonly AuditRecord[]): Map<string, OpenDri
   return open;
 }
 
-function show(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+function brief(v: unknown): string {
+  const s = show(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 function summary(items: readonly DriftItem[]): string {
-  const parts = items.slice(0, 8).map((i) => (i.kind === 'missing' ? 'missing' : i.kind === 'undeclared' ? 'undeclared' : `${i.field}: ${show(i.desired)} → ${show(i.actual)}`));
+  const parts = items.slice(0, 8).map((i) => (i.kind === 'missing' ? 'missing' : i.kind === 'undeclared' ? 'undeclared' : `${i.field}: ${brief(i.desired)} → ${brief(i.actual)}`));
   return parts.join('; ') + (items.length > 8 ? `; and ${items.length - 8} more` : '');
 }
 

@@ -4,6 +4,7 @@
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { affectedSubgraph, buildGraph, nodeId, toMermaid, type Impact } from '../registry/index.js';
 import { sortBySeverity, type Finding, type Report } from '../report/finding.js';
+import { codeSpanCell, escapeMarkdownCell as cell } from '../report/formats/markdown.js';
 
 /** GitHub shows at most 10 error and 10 warning annotations per step (and 50 per job). */
 export const ANNOTATION_LIMITS = { error: 10, warning: 10, note: 10 } as const;
@@ -28,10 +29,6 @@ export function planAnnotations(findings: readonly Finding[]): AnnotationPlan {
 }
 
 const ICON = { error: '❌', warning: '⚠️', note: 'ℹ️' } as const;
-
-function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
 
 /** Affected platforms and environments, and the edges between them, as Mermaid. */
 export function impactGraph(eco: Ecosystem, impact: Impact): string | undefined {
@@ -62,7 +59,7 @@ export function jobSummary(s: SummaryInput): string {
     const max = s.maxRows ?? 200;
     lines.push('| | Rule | Where | Problem | Fix |', '|---|---|---|---|---|');
     for (const f of sortBySeverity([...findings]).slice(0, max)) {
-      lines.push(`| ${ICON[f.severity]} | \`${f.ruleId}\` | \`${cell(joinPath(s.prefix, f.file))}:${f.line}\` | ${cell(f.message)} | ${cell(f.hint ?? '')} |`);
+      lines.push(`| ${ICON[f.severity]} | ${codeSpanCell(f.ruleId)} | ${codeSpanCell(`${joinPath(s.prefix, f.file)}:${f.line}`)} | ${cell(f.message)} | ${cell(f.hint ?? '')} |`);
     }
     if (findings.length > max) lines.push('', `… and ${findings.length - max} more in the SARIF report.`);
     if (s.plan.rest.length) lines.push('', `${s.plan.annotated.length} finding(s) are annotated on their lines; GitHub shows at most 10 errors and 10 warnings per step, so ${s.plan.rest.length} more are listed only here.`);
@@ -78,7 +75,8 @@ export function jobSummary(s: SummaryInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-function joinPath(prefix: string, file: string): string {
+/** A repo-relative file as the workspace sees it (`prefix` is the root's folder in it). */
+export function joinPath(prefix: string, file: string): string {
   return prefix === '' || prefix === '.' ? file : `${prefix.replace(/\/$/, '')}/${file}`;
 }
 
@@ -95,7 +93,7 @@ export function prComment(s: SummaryInput & { runUrl?: string }): string {
     const max = 50;
     for (const f of sortBySeverity([...findings]).slice(0, max)) {
       const where = `\`${joinPath(s.prefix, f.file)}\` line ${f.line}`;
-      lines.push(`- ${ICON[f.severity]} **${where}** (${f.ruleId}): ${f.message}${f.hint ? `\n  **Fix:** ${f.hint}` : ''}`);
+      lines.push(`- ${ICON[f.severity]} **${where}** (${f.ruleId}): ${cell(f.message)}${f.hint ? `\n  **Fix:** ${cell(f.hint)}` : ''}`);
     }
     if (findings.length > max) lines.push(`- … and ${findings.length - max} more: see the job summary.`);
   }

@@ -80,6 +80,18 @@ export interface DriftObservation {
   calls: number;
 }
 
+/** Replicas by platform when each instance is one replica (docker): present and running. */
+export function countReplicas(instances: readonly ObservedInstance[]): Map<string, { declared: number; running: number }> {
+  const out = new Map<string, { declared: number; running: number }>();
+  for (const i of instances) {
+    const r = out.get(i.platform) ?? { declared: 0, running: 0 };
+    r.declared++;
+    if (i.state === 'running') r.running++;
+    out.set(i.platform, r);
+  }
+  return out;
+}
+
 const NS = 1_000_000_000;
 const MB = 1024 * 1024;
 

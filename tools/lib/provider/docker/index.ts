@@ -9,7 +9,7 @@ import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider, type 
 import { RESTART_POLICY, createBody, networkNames, planNetwork, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
 import { groupContainers, healthFromInspect, healthFromList, type ReplicaHealth } from './state.js';
 import { NO_IMAGE_DEFAULTS, actualContainerView, desiredContainerView, imageDefaults, replicaOf, type ImageDefaults } from './view.js';
-import type { DriftObservation, ObservedInstance } from '../view.js';
+import { countReplicas, type DriftObservation, type ObservedInstance } from '../view.js';
 import pLimit from 'p-limit';
 
 export { createBody, unenforceable, verifyApplied, planNetwork, networkNames, containerName } from './container-spec.js';
@@ -362,15 +362,8 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         Array.from({ length: Math.max(1, d.replicas) }, (_, i) => desiredContainerView(d, i, defaults, extraLabels)),
       );
     }
-    const replicas = new Map<string, { declared: number; running: number }>();
-    for (const i of instances) {
-      const r = replicas.get(i.platform) ?? { declared: 0, running: 0 };
-      r.declared++;
-      if (i.state === 'running') r.running++;
-      replicas.set(i.platform, r);
-    }
     instances.sort((a, b) => a.platform.localeCompare(b.platform) || a.replica - b.replica || a.name.localeCompare(b.name));
-    return { desired: desiredViews, instances, replicas, calls };
+    return { desired: desiredViews, instances, replicas: countReplicas(instances), calls };
   }
 
   return {

@@ -19,6 +19,14 @@ export function escapeMarkdownCell(value: string): string {
   );
 }
 
+/**
+ * A table cell shown as a code span: the text stays literal (no markup, no backslash escapes
+ * inside), so only what would end the row or the span is replaced.
+ */
+export function codeSpanCell(value: string): string {
+  return `\`${value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/`/g, 'ˋ')}\``;
+}
+
 function row(f: Finding): string {
   const cells = [f.severity, f.ruleId, `${f.file}:${f.line}`, messageWithHint(f)].map(escapeMarkdownCell);
   return `| ${cells.join(' | ')} |`;
