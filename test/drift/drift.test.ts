@@ -154,8 +154,12 @@ describe('mnops drift on the real docker engine', () => {
     expect(field(d.report, '/command').find((i) => i.actual && JSON.stringify(i.actual).includes('sleep'))).toBeTruthy();
   }, 30_000);
 
-  it('heals undeclared workloads away and reports a removed one as missing', () => {
-    const h = drift(['--heal', '--timeout', '30']);
+  it('heals undeclared workloads away (with --prune) and reports a removed one as missing', () => {
+    // Without --prune a heal deletes nothing: the stray is reported and stays.
+    const kept = drift(['--heal', '--timeout', '30']);
+    expect(kept.status, kept.stderr).toBe(1);
+    expect(containersOf(env)).toHaveLength(2);
+    const h = drift(['--heal', '--prune', '--timeout', '30']);
     expect(h.status, h.stderr).toBe(0);
     expect(containersOf(env)).toHaveLength(1);
     docker('rm', '-f', container());

@@ -128,7 +128,8 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     expect(message).toContain('Gate: allowed');
     expect(message).toContain('Approved-by: bob');
     expect(running(target)).toEqual([{ version: '1.1.0', health: 'healthy' }]);
-    const success = audit(target).filter((a) => a.outcome === 'success');
+    // The apply that started the target records an inventory too: only the promotion here.
+    const success = audit(target).filter((a) => a.outcome === 'success' && a.action !== 'apply');
     expect(success).toHaveLength(1);
     expect(success[0]).toMatchObject({ action: 'promote', actor: 'alice', fromVersion: '1.0.0', toVersion: '1.1.0', commit: head() });
     const lock = run(['audit', 'lock', 'status', '--env', target]);

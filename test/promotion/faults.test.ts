@@ -12,7 +12,8 @@ import { PLATFORM, containersOf, docker, ensureImages, instanceFile, uniqueName,
 const source = uniqueName('fd');
 const target = uniqueName('fs');
 const multi = uniqueName('fm');
-const EXTRA = ['demo-two', 'demo-three'];
+// Named as the naming policy wants: reconcile refuses an ecosystem with policy errors.
+const EXTRA = ['demo-two-platform', 'demo-three-platform'];
 let root = '';
 
 const run = (args: string[], env: Record<string, string | undefined> = {}): CliResult => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });

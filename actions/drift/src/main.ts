@@ -24,6 +24,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
       root,
       ...(environments.length ? { environments } : {}),
       heal: boolInput('heal', false),
+      prune: boolInput('prune', false),
       record: boolInput('record', true),
       actor: ctx.actor,
       onProgress: (m) => core.info(m),

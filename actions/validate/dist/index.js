@@ -52532,11 +52532,25 @@ var PolicySettings = envelope(
       ),
       naming: Type.Optional(
         Type.Object({ platform: Type.Optional(Type.String({ minLength: 1 })), environment: Type.Optional(Type.String({ minLength: 1 })) }, strict)
+      ),
+      reconcile: Type.Optional(
+        Type.Object(
+          {
+            maxPrunePercent: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 100,
+                description: "in staging and prod, a prune of more than this share of the platforms also needs --confirm-prune N (default 30)"
+              })
+            )
+          },
+          strict
+        )
       )
     },
     strict
   ),
-  "Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns (ecosystem/governance/)."
+  "Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns, prune limits (ecosystem/governance/)."
 );
 var KIND_SCHEMAS = {
   Platform,
@@ -52796,6 +52810,8 @@ function buildEcosystem(root, parsed) {
           ...loc("/metadata/name"),
           kind: rec.kind,
           name: rec.name,
+          // A second instance makes its environment's desired state ambiguous.
+          ...instanceKey ? { environment: id.environment } : {},
           path: "/metadata/name"
         });
         continue;
@@ -59962,6 +59978,27 @@ function buildGovernanceInput(eco, resolved, settings, now, { full = false } = {
   };
 }
 
+// tools/lib/manifest/secret-shapes.ts
+var DEFAULT_SECRET_KEY_PATTERN = "(?i)(passw(or)?d|passphrase|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|client[_.-]?secret|credentials?)";
+var DEFAULT_SECRET_VALUE_PATTERNS = [
+  "-----BEGIN [A-Z ]*PRIVATE KEY-----",
+  "\\bA(KIA|SIA)[0-9A-Z]{16}\\b",
+  "\\bgh[pousr]_[A-Za-z0-9]{36,}\\b",
+  "\\bgithub_pat_[A-Za-z0-9_]{22,}\\b",
+  "\\bxox[abposr]-[A-Za-z0-9-]{10,}",
+  "\\bAIza[0-9A-Za-z_-]{35}\\b",
+  "\\b[rs]k_live_[0-9A-Za-z]{16,}\\b",
+  "\\bglpat-[0-9A-Za-z_-]{20,}\\b",
+  "\\bnpm_[A-Za-z0-9]{36}\\b",
+  "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}",
+  "://[^/\\s:@]+:[^/\\s:@]+@"
+];
+function toRegExp(pattern) {
+  return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), "i") : new RegExp(pattern);
+}
+var KEY = toRegExp(DEFAULT_SECRET_KEY_PATTERN);
+var VALUES = DEFAULT_SECRET_VALUE_PATTERNS.map(toRegExp);
+
 // tools/lib/policy/settings.ts
 var ceilings = (cpuCores, memoryMb, diskMb) => ({
   cpuCores,
@@ -59980,22 +60017,7 @@ var DEFAULT_SETTINGS = {
     prod: { ceilings: ceilings(16, 16384, 102400) }
   },
   ttl: { maxHours: { sandbox: 168, preview: 72 } },
-  secrets: {
-    keyPattern: "(?i)(passw(or)?d|passphrase|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|client[_.-]?secret|credentials?)",
-    valuePatterns: [
-      "-----BEGIN [A-Z ]*PRIVATE KEY-----",
-      "\\bA(KIA|SIA)[0-9A-Z]{16}\\b",
-      "\\bgh[pousr]_[A-Za-z0-9]{36,}\\b",
-      "\\bgithub_pat_[A-Za-z0-9_]{22,}\\b",
-      "\\bxox[abposr]-[A-Za-z0-9-]{10,}",
-      "\\bAIza[0-9A-Za-z_-]{35}\\b",
-      "\\b[rs]k_live_[0-9A-Za-z]{16,}\\b",
-      "\\bglpat-[0-9A-Za-z_-]{20,}\\b",
-      "\\bnpm_[A-Za-z0-9]{36}\\b",
-      "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}",
-      "://[^/\\s:@]+:[^/\\s:@]+@"
-    ]
-  },
+  secrets: { keyPattern: DEFAULT_SECRET_KEY_PATTERN, valuePatterns: [...DEFAULT_SECRET_VALUE_PATTERNS] },
   naming: {
     platform: "^[a-z][a-z0-9-]{1,40}-platform$",
     environment: "^[a-z][a-z0-9-]{1,30}$"

@@ -3,7 +3,7 @@
 // the chain from that point on.
 import { createHash, randomUUID } from 'node:crypto';
 
-export const AUDIT_ACTIONS = ['deploy', 'promote', 'rollback', 'heal', 'drift-detected', 'drift-cleared', 'exception-used', 'lock', 'unlock'] as const;
+export const AUDIT_ACTIONS = ['deploy', 'promote', 'rollback', 'apply', 'teardown', 'heal', 'drift-detected', 'drift-cleared', 'exception-used', 'lock', 'unlock'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'started' | 'acquired' | 'released' | 'expired' | 'broken' | 'detected' | 'cleared';
 
@@ -33,7 +33,12 @@ export interface AuditEntry {
   lease?: LeaseInfo;
   /** drift-detected / drift-cleared: which differences (each stable while it lasts). */
   fingerprints?: string[];
+  /** apply / deploy / heal / teardown: what the environment runs afterwards (platform → version and spec hash). */
+  inventory?: Inventory;
 }
+
+/** The platforms an operation left running: what mnops owns, whatever today's files say. */
+export type Inventory = Record<string, { version: string; specHash: string }>;
 
 export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | 'actor' | 'action' | 'environment' | 'outcome'>> {
   platform?: string;
@@ -43,6 +48,7 @@ export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | '
   commit?: string;
   lease?: LeaseInfo;
   fingerprints?: string[];
+  inventory?: Inventory;
   /** 1-based position in the chain. */
   seq: number;
   /** Hash of the previous record ('' for the first). */
@@ -82,11 +88,18 @@ export function sealRecord(entry: AuditEntry, seq: number, prev: string, secrets
     ...(entry.reason !== undefined ? { reason: scrub(entry.reason) } : {}),
     ...(entry.commit !== undefined ? { commit: entry.commit } : {}),
     ...(entry.fingerprints !== undefined ? { fingerprints: entry.fingerprints.map((f) => scrub(String(f))!) } : {}),
+    ...(entry.inventory !== undefined ? { inventory: copyInventory(entry.inventory, scrub) } : {}),
     ...(entry.lease !== undefined ? { lease: { id: entry.lease.id, holder: scrub(entry.lease.holder)!, expiresAt: entry.lease.expiresAt } } : {}),
     seq,
     prev,
   };
   return { ...base, hash: hashRecord(base) };
+}
+
+function copyInventory(inv: Inventory, scrub: (s: string) => string | undefined): Inventory {
+  const out: Inventory = {};
+  for (const name of Object.keys(inv).sort()) out[scrub(name)!] = { version: scrub(String(inv[name]!.version))!, specHash: String(inv[name]!.specHash) };
+  return out;
 }
 
 /** Token shapes that must never reach the trail even if a caller passes them by mistake. */

@@ -14,7 +14,7 @@ export interface TrailOptions {
   /** Any checkout (or bare repository) of the manifest repository. */
   root: string;
   branch?: string;
-  /** Remote to publish to; default `origin` when it exists, none otherwise. */
+  /** Remote to publish to; default $MNOPS_AUDIT_REMOTE, else `origin` when it exists, none otherwise. */
   remote?: string | false;
   /** Secret values resolved for this run: replaced by *** in every record. */
   secrets?: readonly string[];
@@ -81,11 +81,14 @@ export class AuditTrail {
     const inside = await gitRun(options.root, ['rev-parse', '--git-dir']);
     if (inside.code !== 0) throw new GitError(`${options.root} is not a git repository`, 'run the audit commands inside the manifest repository, or pass --root');
     let remote: string | undefined;
-    if (options.remote !== false) {
-      const name = options.remote ?? 'origin';
+    // $MNOPS_AUDIT_REMOTE names the remote, or `none` to keep the trail in this clone only.
+    const fromEnv = process.env.MNOPS_AUDIT_REMOTE;
+    const wanted = options.remote ?? (fromEnv === 'none' ? false : fromEnv || undefined);
+    if (wanted !== false) {
+      const name = wanted ?? 'origin';
       const r = await gitRun(options.root, ['remote', 'get-url', name]);
       if (r.code === 0) remote = name;
-      else if (options.remote) throw new GitError(`the remote "${name}" does not exist`, 'add it with git remote add, or omit --remote');
+      else if (wanted) throw new GitError(`the remote "${name}" does not exist`, 'add it with git remote add, or omit --remote');
     }
     return new AuditTrail(options.root, remote, options);
   }

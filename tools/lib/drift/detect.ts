@@ -4,22 +4,31 @@
 // failure) under the environment's lease, each heal audited, then checked again.
 import { AuditTrail, acquireLease, releaseLease } from '../audit/index.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
+import type { Tier } from '../manifest/kinds.js';
 import { MnopsError } from '../repo/errors.js';
 import { EngineUnreachableError } from '../provider/errors.js';
 import { providerFor as defaultProviderFor, PROVIDERS } from '../provider/registry.js';
 import type { ActualWorkload, DesiredWorkload, Provider } from '../provider/types.js';
 import { applyPlan, type ApplyResult } from '../reconcile/apply.js';
 import { desiredState } from '../reconcile/desired.js';
+import { environmentDeclaration, readDeclarations, type Declarations } from '../reconcile/declaration.js';
+import { holdBack } from '../reconcile/hold.js';
+import { environmentHistory, inventoryOf, type EnvironmentHistory } from '../reconcile/inventory.js';
+import { maxPrunePercent } from '../reconcile/environment.js';
 import type { Plan, PlanAction } from '../reconcile/plan.js';
-import { loadEcosystem } from '../validate/load-ecosystem.js';
+import type { AuditRecord } from '../audit/index.js';
 import { compareEnvironment, type DriftItem } from './compare.js';
-import { openDrifts, transition, type OpenDrift } from './state.js';
+import { openDrifts, transition } from './state.js';
 
 export interface DriftRequest {
   root: string;
   /** Default: every environment whose adapter mnops can read (docker, swarm). */
   environments?: string[];
   heal?: boolean;
+  /** With heal: also delete workloads no manifest declares (otherwise they are reported only). */
+  prune?: boolean;
+  /** With prune in staging and prod, past maxPrunePercent: the exact number of deletions. */
+  confirmPrune?: number;
   /** Append drift-detected / drift-cleared / heal records (default true). */
   record?: boolean;
   actor: string;
@@ -78,6 +87,7 @@ export function exitCodeOf(report: DriftReport): 0 | 1 | 2 {
 }
 
 interface Checked {
+  tier: Tier;
   provider: Provider;
   desired: DesiredWorkload[];
   items: DriftItem[];
@@ -85,7 +95,11 @@ interface Checked {
   calls: number;
 }
 
-async function check(eco: Ecosystem, root: string, environment: string, provider: Provider): Promise<Checked> {
+async function check(decls: Declarations, root: string, environment: string, provider: Provider): Promise<Checked> {
+  // Fails closed: when a contributing manifest does not load, nothing is compared — a
+  // workload is never "undeclared" because a file did not parse.
+  const decl = environmentDeclaration(decls, environment);
+  const eco = decls.ecosystem;
   const desired = desiredState(eco, environment, { env: process.env, root });
   await provider.ping();
   const obs = await provider.observe(environment, desired);
@@ -94,7 +108,7 @@ async function check(eco: Ecosystem, root: string, environment: string, provider
     const p = eco.platforms.get(d.platform);
     if (p?.manifest.spec.driftIgnore?.length) ignore.set(d.platform, p.manifest.spec.driftIgnore);
   }
-  return { provider, desired, items: compareEnvironment(environment, desired, obs, ignore), instances: obs.instances.length, calls: obs.calls + 1 };
+  return { tier: decl.tier, provider, desired, items: compareEnvironment(environment, desired, obs, ignore), instances: obs.instances.length, calls: obs.calls + 1 };
 }
 
 /** The platforms to reconcile and how: create the missing, replace the drifted, remove the undeclared. */
@@ -120,7 +134,8 @@ function describe(err: unknown): { error: string; hint?: string } {
 export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
   const now = req.now ?? (() => new Date());
   const progress = req.onProgress ?? (() => undefined);
-  const { ecosystem: eco } = await loadEcosystem(req.root);
+  const decls = await readDeclarations(req.root, { now: now() });
+  const eco = decls.ecosystem;
   const providerOf = req.providerFor ?? defaultProviderFor;
   const skipped: DriftReport['skipped'] = [];
   let names = req.environments;
@@ -133,15 +148,32 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
     }
   }
 
+  // First-seen times, drift records, inventories and admitted versions live in the trail.
+  let trail: AuditTrail | undefined;
+  let records: AuditRecord[] = [];
+  let trailError: string | undefined;
+  try {
+    trail = await AuditTrail.open({ root: req.root });
+    records = (await trail.records()).map((r) => r.record);
+  } catch (err) {
+    trail = undefined;
+    trailError = `first-seen times unknown: ${describe(err).error}`;
+  }
+  let open = openDrifts(records);
+
   const checkedAt = now().toISOString();
-  const results = await Promise.all(
+  const histories = new Map<string, EnvironmentHistory>();
+  const checkedAll = await Promise.all(
     names.map(async (environment): Promise<[EnvironmentDrift, Checked | undefined]> => {
       const t0 = performance.now();
       let providerName = '?';
       try {
+        // The declaration first: a broken environment file is named as such, not as "no such environment".
+        environmentDeclaration(decls, environment);
         const provider = providerOf(eco, environment);
         providerName = provider.name;
-        const c = await check(eco, req.root, environment, provider);
+        const c = await check(decls, req.root, environment, provider);
+        histories.set(environment, environmentHistory(records, environment));
         progress(`${environment}: ${c.instances} workload(s) read, ${c.items.length} difference(s)`);
         return [{ environment, provider: provider.name, platforms: c.desired.length, instances: c.instances, items: c.items, calls: c.calls, ms: performance.now() - t0 }, c];
       } catch (err) {
@@ -150,18 +182,16 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
       }
     }),
   );
+  // Nothing runs there and no apply was ever recorded: said once, and nothing recorded.
+  const results = checkedAll.filter(([e, c]) => {
+    const owned = histories.get(e.environment)?.inventory;
+    if (!c || c.instances > 0 || (owned && Object.keys(owned).length > 0)) return true;
+    skipped.push({ environment: e.environment, reason: 'never applied: nothing runs there and the audit trail records no apply' });
+    return false;
+  });
   const report: DriftReport = { version: 1, checkedAt, environments: results.map(([e]) => e), skipped };
+  if (trailError) report.trail = trailError;
 
-  // First-seen times and the drift records live in the audit trail.
-  let trail: AuditTrail | undefined;
-  let open = new Map<string, OpenDrift>();
-  try {
-    trail = await AuditTrail.open({ root: req.root });
-    open = openDrifts((await trail.records()).map((r) => r.record));
-  } catch (err) {
-    trail = undefined;
-    report.trail = `first-seen times unknown: ${describe(err).error}`;
-  }
   const settle = async (checkedEnvs: string[], items: DriftItem[]) => {
     const t = transition(checkedEnvs, items, open, { time: now().toISOString(), actor: req.actor });
     if (trail && req.record !== false) {
@@ -182,13 +212,13 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
     for (const [e, c] of results) {
       if (!c || e.items.length === 0) continue;
       try {
-        await heal(req, e, c, trail, now, progress);
+        await heal(req, e, c, trail, histories.get(e.environment) ?? { admitted: new Map() }, maxPrunePercent(eco), now, progress);
       } catch (err) {
         if (!(err instanceof MnopsError)) throw err;
         Object.assign(e, describe(err));
         continue;
       }
-      const again = await check(eco, req.root, e.environment, c.provider).catch((err: unknown) => {
+      const again = await check(decls, req.root, e.environment, c.provider).catch((err: unknown) => {
         Object.assign(e, describe(err));
         return undefined;
       });
@@ -203,6 +233,8 @@ async function heal(
   e: EnvironmentDrift,
   c: Checked,
   trail: AuditTrail | undefined,
+  history: EnvironmentHistory,
+  maxPercent: number | undefined,
   now: () => Date,
   progress: (m: string) => void,
 ): Promise<void> {
@@ -219,7 +251,16 @@ async function heal(
     leaseId = got.lease.id;
   }
   try {
-    const plan = healPlan(e.environment, c, await c.provider.list(e.environment));
+    // The same rules as apply: deletions only with --prune, in staging and prod only versions the gate admitted.
+    const plan = holdBack(healPlan(e.environment, c, await c.provider.list(e.environment)), {
+      tier: c.tier,
+      environment: e.environment,
+      prune: req.prune,
+      confirmPrune: req.confirmPrune,
+      maxPrunePercent: maxPercent,
+      inventory: history.inventory,
+      admitted: history.admitted,
+    });
     progress(`${e.environment}: healing ${plan.actions.map((a) => a.platform).join(', ')}`);
     const results = await applyPlan(plan, c.provider, {
       healthTimeoutMs: timeout,
@@ -228,7 +269,8 @@ async function heal(
     });
     e.healed = results.map((r) => ({ platform: r.platform, action: r.kind, status: r.status, ...(r.error ? { error: r.error } : {}) }));
     if (trail && req.record !== false) {
-      for (const r of results) {
+      const inventory = inventoryOf(await c.provider.list(e.environment));
+      for (const [i, r] of results.entries()) {
         const version = c.desired.find((d) => d.platform === r.platform)?.version;
         const fields = e.items.filter((i) => i.platform === r.platform).map((i) => i.field);
         await trail.append({
@@ -237,9 +279,11 @@ async function heal(
           environment: e.environment,
           platform: r.platform,
           ...(version ? { toVersion: version } : {}),
-          outcome: r.status === 'done' ? 'success' : 'failure',
-          reason: `${r.kind === 'delete' ? 'removed undeclared workload' : `reconciled ${[...new Set(fields)].join(', ')}`}${r.error ? `: ${r.error}` : ''}`,
+          outcome: r.status === 'done' ? 'success' : r.status === 'held' ? 'denied' : 'failure',
+          reason: `${r.status === 'held' ? 'held back' : r.kind === 'delete' ? 'removed undeclared workload' : `reconciled ${[...new Set(fields)].join(', ')}`}${r.error ? `: ${r.error}` : ''}`,
           time: now().toISOString(),
+          // What the environment runs after the heal, once (on its last record).
+          ...(i === results.length - 1 ? { inventory } : {}),
         });
       }
     }

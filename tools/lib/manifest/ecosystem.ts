@@ -147,6 +147,8 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
           ...loc('/metadata/name'),
           kind: rec.kind,
           name: rec.name,
+          // A second instance makes its environment's desired state ambiguous.
+          ...(instanceKey ? { environment: id.environment } : {}),
           path: '/metadata/name',
         });
         continue;

@@ -388,10 +388,24 @@ export const PolicySettings = envelope(
       naming: Type.Optional(
         Type.Object({ platform: Type.Optional(Type.String({ minLength: 1 })), environment: Type.Optional(Type.String({ minLength: 1 })) }, strict),
       ),
+      reconcile: Type.Optional(
+        Type.Object(
+          {
+            maxPrunePercent: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 100,
+                description: 'in staging and prod, a prune of more than this share of the platforms also needs --confirm-prune N (default 30)',
+              }),
+            ),
+          },
+          strict,
+        ),
+      ),
     },
     strict,
   ),
-  'Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns (ecosystem/governance/).',
+  'Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns, prune limits (ecosystem/governance/).',
 );
 export type PolicySettings = Static<typeof PolicySettings>;
 

@@ -3,6 +3,7 @@
 // Rego literals. These defaults apply only to what the manifest leaves out.
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { PolicySettings, Resources, Tier } from '../manifest/kinds.js';
+import { DEFAULT_SECRET_KEY_PATTERN, DEFAULT_SECRET_VALUE_PATTERNS } from '../manifest/secret-shapes.js';
 
 export type PolicySettingsSpec = Required<Pick<PolicySettings['spec'], 'tiers' | 'ttl' | 'secrets' | 'naming'>>;
 
@@ -24,22 +25,7 @@ export const DEFAULT_SETTINGS: PolicySettingsSpec = {
     prod: { ceilings: ceilings(16, 16_384, 102_400) },
   } satisfies Record<Tier, unknown>,
   ttl: { maxHours: { sandbox: 168, preview: 72 } },
-  secrets: {
-    keyPattern: '(?i)(passw(or)?d|passphrase|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|client[_.-]?secret|credentials?)',
-    valuePatterns: [
-      '-----BEGIN [A-Z ]*PRIVATE KEY-----',
-      '\\bA(KIA|SIA)[0-9A-Z]{16}\\b',
-      '\\bgh[pousr]_[A-Za-z0-9]{36,}\\b',
-      '\\bgithub_pat_[A-Za-z0-9_]{22,}\\b',
-      '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
-      '\\bAIza[0-9A-Za-z_-]{35}\\b',
-      '\\b[rs]k_live_[0-9A-Za-z]{16,}\\b',
-      '\\bglpat-[0-9A-Za-z_-]{20,}\\b',
-      '\\bnpm_[A-Za-z0-9]{36}\\b',
-      '\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}',
-      '://[^/\\s:@]+:[^/\\s:@]+@',
-    ],
-  },
+  secrets: { keyPattern: DEFAULT_SECRET_KEY_PATTERN, valuePatterns: [...DEFAULT_SECRET_VALUE_PATTERNS] },
   naming: {
     platform: '^[a-z][a-z0-9-]{1,40}-platform$',
     environment: '^[a-z][a-z0-9-]{1,30}$',

@@ -8,9 +8,12 @@ import type { Ecosystem } from '../manifest/ecosystem.js';
 import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/index.js';
 import { providerFor } from '../provider/registry.js';
 import type { ActualWorkload } from '../provider/types.js';
-import { desiredWorkload } from '../reconcile/desired.js';
+import { desiredWorkload, secretValues } from '../reconcile/desired.js';
+
+export { secretValues };
 import { MnopsError } from '../repo/errors.js';
-import { loadEcosystem } from '../validate/load-ecosystem.js';
+import { loadEnvironment } from '../reconcile/declaration.js';
+import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
 
 export class DeployError extends MnopsError {}
@@ -81,9 +84,8 @@ async function waitForLease(trail: AuditTrail, req: DeployRequest, now: () => Da
 export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome> {
   const now = req.now ?? (() => new Date());
   const say = req.onProgress ?? (() => undefined);
-  const { ecosystem: eco } = await loadEcosystem(req.root);
-  const target = eco.environments.get(req.to);
-  if (!target) throw new DeployError(`environment "${req.to}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
+  // Fails closed: a target whose declaration does not load cleanly is never deployed to.
+  const { ecosystem: eco, environment: target } = await loadEnvironment(req.root, req.to, { now: now() });
   if (!eco.platforms.has(req.platform)) throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
   const instance = instanceOf(eco, req.to);
   let fromVersion = versionIn(eco, req.to, req.platform);
@@ -138,7 +140,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   try {
     // Another deploy may have committed to this environment while this one waited for the
     // lease: read the version again, or a deploy back to the old version is lost ("unchanged").
-    const current = versionIn((await loadEcosystem(req.root)).ecosystem, req.to, req.platform);
+    const current = versionIn((await loadEnvironment(req.root, req.to, { now: now() })).ecosystem, req.to, req.platform);
     if (current !== undefined && current !== fromVersion) base.fromVersion = fromVersion = current;
     const git = simpleGit(req.root);
     const file = instance.file;
@@ -159,13 +161,39 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       say(`committed ${file}: ${req.platform} ${fromVersion} → ${toVersion}`);
     }
 
-    // Roll out from the committed manifests.
-    const { ecosystem: after } = await loadEcosystem(req.root);
+    // Roll out from the committed manifests, which must still load cleanly (the new version
+    // may break a rule): otherwise the commit is reverted and nothing is rolled out.
+    let after: Ecosystem;
+    try {
+      after = (await loadEnvironment(req.root, req.to, { now: now() })).ecosystem;
+    } catch (err) {
+      if (commit) {
+        await git.raw(['revert', '--no-edit', commit]);
+        say(`the manifests do not load with ${req.platform} ${toVersion}; reverted ${commit.slice(0, 12)}`);
+      }
+      await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'failure', reason: err instanceof Error ? err.message : String(err), ...(commit ? { commit } : {}) });
+      throw err;
+    }
     const provider = providerFor(after, req.to);
     const desired = desiredWorkload(after, req.platform, req.to, { env: req.env ?? process.env, root: req.root });
     const actual = (await provider.list(req.to)).find((a) => a.platform === req.platform);
     if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
-      return { ...base, status: 'unchanged', decision };
+      // Already running, but perhaps never through the gate (typed into the instance and
+      // applied): the gate has just allowed it, so record the admission apply relies on.
+      const admitted = environmentHistory((await trail.records()).map((c) => c.record), req.to).admitted.get(req.platform);
+      if (admitted === toVersion) return { ...base, status: 'unchanged', decision };
+      const audit = await trail.append({
+        actor: req.actor,
+        action,
+        environment: req.to,
+        platform: req.platform,
+        fromVersion,
+        toVersion,
+        outcome: 'success',
+        reason: 'already running: admitted by the gate',
+        inventory: inventoryOf(await provider.list(req.to)),
+      });
+      return { ...base, status: 'unchanged', decision, audit: audit.record };
     }
     try {
       say(`rolling out ${req.platform} ${toVersion} to ${req.to}…`);
@@ -191,6 +219,8 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       outcome: 'success',
       ...(decision?.overrides.length ? { reason: `overrides: ${decision.overrides.join('; ')}` } : {}),
       ...(commit ? { commit } : {}),
+      // What mnops owns there now: prune decisions read it, whatever later files say.
+      inventory: inventoryOf(await provider.list(req.to)),
     });
     return { ...base, status: 'deployed', decision, commit, audit: audit.record };
   } finally {
@@ -198,21 +228,12 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   }
 }
 
-/** Secret values the deploy may touch: redacted from every audit record. */
-export function secretValues(eco: Ecosystem, req: Pick<DeployRequest, "env">): string[] {
-  const env = req.env ?? process.env;
-  const keys = new Set<string>();
-  for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
-}
-
 /**
  * The version a rollback restores by default: what the platform ran before the deploy that
  * brought the current version, from the audit trail's last successful deploy into the env.
  */
 export async function previousVersion(root: string, platform: string, environment: string): Promise<string> {
-  const { ecosystem } = await loadEcosystem(root);
+  const { ecosystem } = await loadEnvironment(root, environment);
   const current = versionIn(ecosystem, environment, platform);
   const trail = await AuditTrail.open({ root });
   const records = (await trail.records()).map((c) => c.record).reverse();

@@ -5,7 +5,7 @@ import { EngineUnreachableError } from '../provider/errors.js';
 import type { Provider } from '../provider/types.js';
 import type { Plan, PlanAction } from './plan.js';
 
-export type ApplyStatus = 'done' | 'failed' | 'skipped' | 'unchanged';
+export type ApplyStatus = 'done' | 'failed' | 'skipped' | 'unchanged' | 'held';
 
 export interface ApplyResult {
   platform: string;
@@ -38,10 +38,14 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
   const results = new Map<string, ApplyResult>();
   const deps = (a: PlanAction): string[] => ('desired' in a ? a.desired.dependsOn.filter((d) => actions.has(d) && d !== a.platform) : []);
 
-  // Deletes go last and need nothing; noops are satisfied dependencies from the start.
-  for (const a of plan.actions) if (a.kind === 'noop') results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'unchanged', ms: 0 });
+  // Deletes go last and need nothing; noops are satisfied dependencies from the start, and
+  // held-back actions (a prune not asked for, a version not admitted) are never taken.
+  for (const a of plan.actions) {
+    if (a.kind === 'noop') results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'unchanged', ms: 0 });
+    else if (a.held) results.set(a.platform, { platform: a.platform, kind: a.kind, status: 'held', error: a.held, ms: 0 });
+  }
 
-  const waiting = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'delete');
+  const waiting = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'delete' && !a.held);
   const running = new Map<string, Promise<void>>();
   // The engine gone is no platform's failure: start nothing more, and throw it (exit 2).
   let unreachable: EngineUnreachableError | undefined;
@@ -100,7 +104,7 @@ export async function applyPlan(plan: Plan, provider: Provider, options: ApplyOp
 
   if (unreachable) throw unreachable;
 
-  for (const a of plan.actions.filter((x) => x.kind === 'delete')) {
+  for (const a of plan.actions.filter((x) => x.kind === 'delete' && !x.held)) {
     const t0 = performance.now();
     emit({ platform: a.platform, phase: 'start', kind: a.kind });
     try {

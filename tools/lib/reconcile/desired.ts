@@ -78,6 +78,17 @@ export function desiredWorkload(eco: Ecosystem, platform: string, environment: s
 export function desiredState(eco: Ecosystem, environment: string, source: SecretSource, only?: string[]): DesiredWorkload[] {
   const instance = eco.instances.get(environment);
   if (!eco.environments.has(environment)) throw new DesiredStateError(`environment "${environment}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
-  const names = (instance?.manifest.spec.platforms ?? []).map((p) => p.name).filter((n) => !only || only.includes(n));
+  // No instance is "unknown", never "nothing": an empty environment says `platforms: []`.
+  if (!instance) throw new DesiredStateError(`environment ${environment} has no PlatformInstance that loaded`, 'run mnops validate and fix its platform.yaml');
+  const names = instance.manifest.spec.platforms.map((p) => p.name).filter((n) => !only || only.includes(n));
   return names.map((n) => desiredWorkload(eco, n, environment, source));
+}
+
+/** Secret values an operation may touch: redacted from every audit record. */
+export function secretValues(eco: Ecosystem, req: { env?: Record<string, string | undefined> }): string[] {
+  const env = req.env ?? process.env;
+  const keys = new Set<string>();
+  for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
+  for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
+  return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }

@@ -11,11 +11,23 @@ export interface FieldChange {
   to: unknown;
 }
 
+interface ActionBase {
+  platform: string;
+  changes: FieldChange[];
+  /** Why apply leaves this action out (a prune not asked for, a version the gate has not admitted). */
+  held?: string;
+}
+
 export type PlanAction =
-  | { kind: 'create'; platform: string; desired: DesiredWorkload; changes: FieldChange[] }
-  | { kind: 'update'; platform: string; desired: DesiredWorkload; actual: ActualWorkload; changes: FieldChange[] }
-  | { kind: 'delete'; platform: string; actual: ActualWorkload; changes: FieldChange[] }
-  | { kind: 'noop'; platform: string; desired: DesiredWorkload; actual: ActualWorkload; changes: FieldChange[] };
+  | (ActionBase & { kind: 'create'; desired: DesiredWorkload })
+  | (ActionBase & { kind: 'update'; desired: DesiredWorkload; actual: ActualWorkload })
+  | (ActionBase & {
+      kind: 'delete';
+      actual: ActualWorkload;
+      /** In the last recorded inventory (declared once, no longer); false: never declared by a manifest that loaded. */
+      owned?: boolean;
+    })
+  | (ActionBase & { kind: 'noop'; desired: DesiredWorkload; actual: ActualWorkload });
 
 export interface Plan {
   environment: string;
@@ -65,6 +77,12 @@ export function plan(environment: string, desired: DesiredWorkload[], actual: Ac
   return { environment, actions };
 }
 
+/** What apply would do: every change not held back. */
 export function pendingActions(p: Plan): PlanAction[] {
+  return p.actions.filter((a) => a.kind !== 'noop' && !a.held);
+}
+
+/** Every difference between git and the engine, held back or not (plan's exit code). */
+export function differences(p: Plan): PlanAction[] {
   return p.actions.filter((a) => a.kind !== 'noop');
 }

@@ -1,6 +1,7 @@
 // mnops drift [--env ENV...] [--format text|json|markdown] [--heal] (= tools/detect_drift).
 import { Option, type Command } from 'commander';
 import { detectDrift, exitCodeOf, formatMarkdown, formatText } from '../../drift/index.js';
+import { UsageError } from '../../repo/errors.js';
 import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -8,6 +9,8 @@ interface DriftFlags {
   env?: string[];
   format: 'text' | 'json' | 'markdown';
   heal?: boolean;
+  prune?: boolean;
+  confirmPrune?: string;
   record: boolean;
   output?: string;
   timeout: string;
@@ -22,6 +25,8 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
     .option('--env <name...>', 'environments (default: every one on docker or swarm)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--heal', 'reconcile the drifted platforms through apply (health-gated) and audit each heal')
+    .option('--prune', 'with --heal: also delete workloads no manifest declares (otherwise reported only)')
+    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
     .option('--no-record', 'read only: append no drift or heal records to the audit trail')
     .option('--output <file>', 'also write the report to a file (atomically)')
     .option('--timeout <seconds>', 'health timeout of a heal', '60')
@@ -29,10 +34,17 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('--now <time>', 'the time of the check (RFC 3339); default $MNOPS_NOW or now').hideHelp())
     .action(async (flags: DriftFlags) => {
       const fixed = flags.now ?? process.env.MNOPS_NOW;
+      if (flags.prune && !flags.heal) throw new UsageError('--prune deletes while healing: it needs --heal', 'add --heal, or drop --prune');
+      const confirm = flags.confirmPrune === undefined ? undefined : Number(flags.confirmPrune);
+      if (confirm !== undefined && (!Number.isInteger(confirm) || confirm < 0 || !flags.prune)) {
+        throw new UsageError(`--confirm-prune "${flags.confirmPrune}" needs --prune and a count`, 'pass --heal --prune --confirm-prune N with the number of deletions');
+      }
       const report = await detectDrift({
         root: await rootFromOption(flags.root),
         ...(flags.env ? { environments: flags.env } : {}),
         heal: flags.heal === true,
+        prune: flags.prune === true,
+        ...(confirm !== undefined ? { confirmPrune: confirm } : {}),
         record: flags.record,
         actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
         healthTimeoutMs: Number(flags.timeout) * 1000,

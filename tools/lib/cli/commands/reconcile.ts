@@ -1,11 +1,14 @@
-// mnops plan --env ENV | apply --env ENV — reconcile an environment with its engine.
+// mnops plan --env ENV | apply --env ENV | teardown --env ENV — reconcile an environment with its engine.
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { providerFor } from '../../provider/registry.js';
-import { applyPlan, type ApplyEvent } from '../../reconcile/apply.js';
-import { desiredState } from '../../reconcile/desired.js';
-import { pendingActions, plan, type Plan } from '../../reconcile/plan.js';
-import { loadEcosystem } from '../../validate/load-ecosystem.js';
+import type { ApplyEvent } from '../../reconcile/apply.js';
+import { loadEnvironment } from '../../reconcile/declaration.js';
+import { applyEnvironment, openTrailIfAny, planEnvironment } from '../../reconcile/environment.js';
+import { secretValues } from '../../reconcile/desired.js';
+import { inventoryOf } from '../../reconcile/inventory.js';
+import { differences, pendingActions, type Plan } from '../../reconcile/plan.js';
+import { UsageError } from '../../repo/errors.js';
 import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -22,21 +25,33 @@ export function formatPlan(p: Plan, color: boolean): string {
   for (const a of p.actions) {
     const what = a.kind === 'noop' ? 'unchanged' : a.kind;
     const version = 'desired' in a ? a.desired.version : a.actual.version;
-    lines.push(paint[a.kind](`${SYMBOL[a.kind]} ${a.platform} ${version}  (${what})`));
+    const tint = a.held ? c.dim : paint[a.kind];
+    lines.push(tint(`${SYMBOL[a.kind]} ${a.platform} ${version}  (${what}${a.held ? ` held back: ${a.held}` : ''})`));
     if (a.kind === 'update') for (const ch of a.changes) lines.push(`    ${ch.field}: ${show(ch.from)} → ${show(ch.to)}`);
   }
-  const n = (k: string) => p.actions.filter((a) => a.kind === k).length;
-  lines.push('', `Plan for ${p.environment}: ${n('create')} to create, ${n('update')} to update, ${n('delete')} to delete, ${n('noop')} unchanged.`);
+  const n = (k: string) => p.actions.filter((a) => a.kind === k && !a.held).length;
+  const held = p.actions.filter((a) => a.held).length;
+  lines.push('', `Plan for ${p.environment}: ${n('create')} to create, ${n('update')} to update, ${n('delete')} to delete, ${n('noop')} unchanged${held ? `, ${held} held back` : ''}.`);
   return `${lines.join('\n')}\n`;
 }
 
-async function planFor(root: string, env: string, only?: string[]) {
-  const { ecosystem } = await loadEcosystem(root);
-  const provider = providerFor(ecosystem, env);
-  await provider.ping();
-  const desired = desiredState(ecosystem, env, { env: process.env, root }, only);
-  const actual = (await provider.list(env)).filter((a) => !only || only.includes(a.platform));
-  return { provider, plan: plan(env, desired, actual), unenforceable: desired.flatMap((d) => provider.unenforceable(d)) };
+interface PlanFlags {
+  env: string;
+  root?: string;
+  prune?: boolean;
+  confirmPrune?: string;
+}
+
+function confirmCount(flags: PlanFlags): number | undefined {
+  if (flags.confirmPrune === undefined) return undefined;
+  const n = Number(flags.confirmPrune);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--confirm-prune "${flags.confirmPrune}" is not a count`, 'pass the number of deletions the plan shows, e.g. --confirm-prune 3');
+  if (!flags.prune) throw new UsageError('--confirm-prune confirms a prune: it needs --prune', 'add --prune');
+  return n;
+}
+
+function actor(): string {
+  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
 }
 
 export const registerReconcile: RegisterCommand = (program: Command, setExit) => {
@@ -44,43 +59,73 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .command('plan')
     .description('what apply would create, update and delete, field by field')
     .requiredOption('--env <name>', 'environment')
+    .option('--prune', 'plan the deletions as apply --prune would take them')
+    .option('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags: { env: string; root?: string; format: 'text' | 'json' }) => {
-      const { plan: p, unenforceable } = await planFor(await rootFromOption(flags.root), flags.env);
+    .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
+      const root = await rootFromOption(flags.root);
+      const { plan: p, unenforceable } = await planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmCount(flags) });
       if (flags.format === 'json') {
-        const actions = p.actions.map((a) => ({ kind: a.kind, platform: a.platform, version: 'desired' in a ? a.desired.version : a.actual.version, changes: a.changes }));
+        const actions = p.actions.map((a) => ({
+          kind: a.kind,
+          platform: a.platform,
+          version: 'desired' in a ? a.desired.version : a.actual.version,
+          changes: a.changes,
+          ...(a.held ? { held: a.held } : {}),
+          ...(a.kind === 'delete' ? { owned: a.owned ?? false } : {}),
+        }));
         await writeStdout(`${JSON.stringify({ environment: p.environment, actions, unenforceable }, null, 2)}\n`);
       } else {
         const warn = unenforceable.map((u) => `! ${u.platform}: ${u.field} cannot be enforced here — ${u.reason}`);
         await writeStdout(formatPlan(p, useColor()) + (warn.length ? `\n${warn.join('\n')}\n` : ''));
       }
-      setExit(pendingActions(p).length > 0 ? EXIT.FOUND : EXIT.OK);
+      setExit(differences(p).length > 0 ? EXIT.FOUND : EXIT.OK);
     });
 
   program
     .command('apply')
-    .description('reconcile an environment: dependency order, parallel, health-gated replacement')
+    .description('reconcile an environment: dependency order, parallel, health-gated replacement; deletes only with --prune')
     .requiredOption('--env <name>', 'environment')
     .option('--platform <name...>', 'only these platforms')
+    .option('--prune', 'also delete workloads no manifest declares any more')
+    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
     .option('--concurrency <n>', 'platforms replaced at once', '4')
     .option('--timeout <seconds>', 'how long a new workload may take to become healthy', '60')
+    .option('--no-record', 'append no apply record (with its inventory) to the audit trail')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (flags: { env: string; platform?: string[]; concurrency: string; timeout: string; dryRun?: boolean; root?: string }) => {
-      const { provider, plan: p } = await planFor(await rootFromOption(flags.root), flags.env, flags.platform);
+    .action(async (flags: PlanFlags & { platform?: string[]; concurrency: string; timeout: string; dryRun?: boolean; record: boolean }) => {
       const color = useColor();
-      await writeStdout(formatPlan(p, color));
-      if (flags.dryRun || pendingActions(p).length === 0) return setExit(EXIT.OK);
       const c = pc.createColors(color);
       const onEvent = (e: ApplyEvent) => {
         const mark = { start: c.dim('…'), done: c.green('✔'), failed: c.red('✖'), skipped: c.yellow('-') }[e.phase];
         process.stdout.write(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
       };
-      const results = await applyPlan(p, provider, { concurrency: Number(flags.concurrency), healthTimeoutMs: Number(flags.timeout) * 1000, onEvent });
-      const failed = results.filter((r) => r.status === 'failed' || r.status === 'skipped');
-      await writeStdout(failed.length ? `\n${failed.length} platform(s) not applied; the previous versions keep running.\n` : `\nApplied ${flags.env}.\n`);
-      setExit(failed.length ? EXIT.FOUND : EXIT.OK);
+      const outcome = await applyEnvironment({
+        root: await rootFromOption(flags.root),
+        environment: flags.env,
+        only: flags.platform,
+        prune: flags.prune,
+        confirmPrune: confirmCount(flags),
+        actor: actor(),
+        concurrency: Number(flags.concurrency),
+        healthTimeoutMs: Number(flags.timeout) * 1000,
+        dryRun: flags.dryRun,
+        record: flags.record,
+        onPlan: (planned) => writeStdout(formatPlan(planned.plan, color)),
+        onEvent,
+      });
+      if (flags.dryRun) return setExit(EXIT.OK);
+      const failed = outcome.results.filter((r) => r.status === 'failed' || r.status === 'skipped');
+      const held = outcome.planned.plan.actions.filter((a) => a.held);
+      const lines: string[] = [];
+      if (failed.length) lines.push(`${failed.length} platform(s) not applied; the previous versions keep running.`);
+      if (held.length) lines.push(`${held.length} change(s) held back (see the plan above); nothing else was left out.`);
+      if (!failed.length && pendingActions(outcome.planned.plan).length) lines.push(`Applied ${flags.env}.`);
+      else if (!failed.length && !held.length) lines.push(`${flags.env} is up to date.`);
+      await writeStdout(`\n${lines.join('\n')}\n`);
+      setExit(failed.length || held.length ? EXIT.FOUND : EXIT.OK);
     });
 };
 
@@ -91,10 +136,14 @@ export const registerTeardown: RegisterCommand = (program: Command, setExit) => 
     .requiredOption('--env <name>', 'environment')
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (flags: { env: string; root?: string }) => {
-      const { ecosystem } = await loadEcosystem(await rootFromOption(flags.root));
+      const root = await rootFromOption(flags.root);
+      const { ecosystem } = await loadEnvironment(root, flags.env);
       const provider = providerFor(ecosystem, flags.env);
       await provider.ping();
       await provider.teardown(flags.env);
+      // What mnops owns there now is nothing: drift then treats the environment as not applied.
+      const trail = await openTrailIfAny(root, secretValues(ecosystem, { env: process.env }));
+      await trail?.append({ actor: actor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: inventoryOf(await provider.list(flags.env)) });
       await writeStdout(`removed everything mnops manages in ${flags.env}\n`);
       setExit(EXIT.OK);
     });
