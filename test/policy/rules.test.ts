@@ -60,12 +60,19 @@ const cases: Case[] = [
   {
     rule: 'naming.environment',
     severity: 'error',
-    breakIt: (r) =>
+    breakIt: (r) => {
       write(
         r,
         'ecosystem/platform-cloud/dev-eu-west-1-for-the-data-science-team/environment.yaml',
         'apiVersion: mnops/v1\nkind: Environment\nmetadata:\n  name: dev-eu-west-1-for-the-data-science-team\nspec:\n  tier: dev\n  adapter: docker\n',
-      ),
+      );
+      // Every environment says what runs there (here: nothing).
+      write(
+        r,
+        'ecosystem/platform-cloud/dev-eu-west-1-for-the-data-science-team/platform.yaml',
+        'apiVersion: mnops/v1\nkind: PlatformInstance\nmetadata:\n  name: dev-eu-west-1-for-the-data-science-team\nspec:\n  environment: dev-eu-west-1-for-the-data-science-team\n  platforms: []\n',
+      );
+    },
     at: ['ecosystem/platform-cloud/dev-eu-west-1-for-the-data-science-team/environment.yaml', 'name: dev-eu-west-1'],
   },
   {

@@ -178,9 +178,25 @@ describe('checkReferences', () => {
       '    version: 2.0.0',
     ]);
     const on = { ruleId: 'ref.unknown', severity: 'error', file, kind: 'PlatformInstance', name: 'prod', environment: 'prd' } as const;
-    expect(await refs({ [file]: inst })).toEqual([
+    const found = await refs({ [file]: inst });
+    expect(found.filter((f) => f.ruleId === 'ref.unknown')).toEqual([
       { ...on, message: 'environment "prd" does not exist', hint: 'did you mean "prod"?', line: 6, column: 3, path: '/spec/environment' },
       { ...on, message: 'platform "reprot-platform" does not exist', hint: 'did you mean "report-platform"?', line: 14, column: 7, path: '/spec/platforms/3/name' },
+    ]);
+    // And prod itself is left without an instance: nothing says what runs there.
+    expect(found.filter((f) => f.ruleId !== 'ref.unknown')).toMatchObject([{ ruleId: 'ref.instance-missing', file: 'ecosystem/platform-cloud/prod/environment.yaml', environment: 'prod' }]);
+  });
+
+  it('an environment whose instance was deleted is an error on the environment, naming the file to restore', async () => {
+    const found = await refs({ 'ecosystem/platform-cloud/prod/platform.yaml': null });
+    expect(found).toMatchObject([
+      {
+        ruleId: 'ref.instance-missing',
+        severity: 'error',
+        file: 'ecosystem/platform-cloud/prod/environment.yaml',
+        message: 'environment prod has no PlatformInstance (expected ecosystem/platform-cloud/prod/platform.yaml), so nothing says what runs there',
+        environment: 'prod',
+      },
     ]);
   });
 

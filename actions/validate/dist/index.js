@@ -53559,6 +53559,16 @@ var ReferenceCheck = class {
     if (spec.promotion) {
       this.named(rec, "/spec/promotion/from", "Environment", spec.promotion.from, "no environments exist");
     }
+    if (!this.eco.instances.has(rec.name) && !this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) {
+      const dir = rec.file.includes("/") ? rec.file.slice(0, rec.file.lastIndexOf("/")) : ".";
+      this.report(
+        rec,
+        "/metadata/name",
+        "ref.instance-missing",
+        `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
+        `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`
+      );
+    }
   }
   instance(rec) {
     const spec = rec.manifest.spec;

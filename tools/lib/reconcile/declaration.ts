@@ -55,6 +55,11 @@ export async function readDeclarations(root: string, options: ReadOptions = {}):
 
 /** Kinds whose errors can change every environment's desired state. */
 const GLOBAL_KINDS = new Set(['PolicySettings']);
+/**
+ * Errors about something missing whose cause may be any file: a contract nobody provides
+ * any more may be a provider's manifest that lost its `provides` in a bad merge.
+ */
+const GLOBAL_RULES = new Set(['contracts.unsatisfied']);
 
 /** The files and names whose errors block `env`, from what the loaded manifests reference. */
 function contributors(eco: Ecosystem, env: string): { files: Set<string>; dirs: string[]; names: Set<string> } {
@@ -97,9 +102,11 @@ export function blockingErrors(decl: Declarations, env: string): Finding[] {
   const { files, dirs, names } = contributors(decl.ecosystem, env);
   const inDir = (file: string) => dirs.some((d) => file.startsWith(`${d}/`));
   return decl.errors.filter((f) => {
-    // Judged for another environment: that one is blocked, not this one.
-    if (f.environment !== undefined) return f.environment === env;
-    if (f.kind && GLOBAL_KINDS.has(f.kind)) return true;
+    if (f.environment === env) return true;
+    if (GLOBAL_RULES.has(f.ruleId) || (f.kind && GLOBAL_KINDS.has(f.kind))) return true;
+    // An error judged for another environment still blocks this one when it is about a
+    // manifest this one is made of too (a template that lost its health check fails staging's
+    // rule, and would strip dev's hardening just the same).
     if (files.has(f.file) || inDir(f.file)) return true;
     if (f.name !== undefined && names.has(f.name)) return true;
     // A document whose kind or name could not be read might declare anything, this

@@ -53,7 +53,10 @@ export function desiredWorkload(eco: Ecosystem, platform: string, environment: s
   const r = resolvePlatform(eco, platform, environment);
   if (!r) throw new DesiredStateError(`platform ${platform} or environment ${environment} does not exist`, 'run mnops validate');
   const s = r.spec;
-  if (!s.image) throw new DesiredStateError(`${platform} in ${environment} has no image`, 'set spec.image on the platform or its template');
+  if (!s.image) {
+    const file = eco.platforms.get(platform)?.file ?? `platforms/${platform}/platform.yaml`;
+    throw new DesiredStateError(`${platform} in ${environment} has no image (${file}); nothing was changed`, `set spec.image in ${file} or in the template it extends`);
+  }
   const where = `${platform} in ${environment}`;
   const base: Omit<DesiredWorkload, 'specHash'> = {
     platform,

@@ -211,6 +211,18 @@ class ReferenceCheck {
     if (spec.promotion) {
       this.named(rec, '/spec/promotion/from', 'Environment', spec.promotion.from, 'no environments exist');
     }
+    // Without an instance nothing says what runs there: a deleted or emptied platform.yaml must
+    // fail the check, not pass it as "nothing declared" (an empty environment says `platforms: []`).
+    if (!this.eco.instances.has(rec.name) && !this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) {
+      const dir = rec.file.includes('/') ? rec.file.slice(0, rec.file.lastIndexOf('/')) : '.';
+      this.report(
+        rec,
+        '/metadata/name',
+        'ref.instance-missing',
+        `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
+        `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
+      );
+    }
   }
 
   private instance(rec: ManifestRecord<'PlatformInstance'>): void {
