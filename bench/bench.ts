@@ -21,6 +21,7 @@ import { validate, type ValidateOptions, type ValidateOutcome } from '../tools/l
 import { auditSection } from './audit.js';
 import { applySection } from './apply.js';
 import { driftSection } from './drift.js';
+import { hostileSection } from './hostile.js';
 import { generateEcosystem, touchFiles, type SyntheticSummary } from './synthetic.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -235,7 +236,7 @@ const validateSection: Section = {
   },
 };
 
-export const SECTIONS: Section[] = [validateSection, auditSection, applySection, driftSection];
+export const SECTIONS: Section[] = [validateSection, auditSection, applySection, driftSection, hostileSection];
 
 // ---------------------------------------------------------------------------------------
 // Output.

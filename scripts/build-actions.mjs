@@ -20,15 +20,16 @@ export async function buildActions(outDir) {
       target: 'node20',
       format: 'esm',
       // CommonJS dependencies (dockerode, ssh2) call require() and read __dirname: give the
-      // ESM bundle both.
+      // ESM bundle both — as `var`, since some ESM dependencies (@azure/storage-common, under
+      // @actions/cache) declare their own module-level `var __filename`.
       banner: {
         js: [
           "import { createRequire as __mnopsRequire } from 'node:module';",
           "import { fileURLToPath as __mnopsPath } from 'node:url';",
           "import { dirname as __mnopsDirname } from 'node:path';",
           'const require = __mnopsRequire(import.meta.url);',
-          'const __filename = __mnopsPath(import.meta.url);',
-          'const __dirname = __mnopsDirname(__filename);',
+          'var __filename = __mnopsPath(import.meta.url);',
+          'var __dirname = __mnopsDirname(__filename);',
         ].join('\n'),
       },
       // ssh2's optional native speed-ups are loaded in try/catch: leave them out.

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Idempotent setup for a fresh machine (and CI): npm packages, the pinned OPA, the build.
+# Idempotent setup for a fresh machine (and CI): npm packages, the pinned OPA, the pinned
+# workflow linters (zizmor from PyPI, actionlint with go install), the build.
 # Everything the README's two commands need is installed here, nothing by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPA_VERSION="$(node -p "require('./package.json').mnops.opaVersion")"
+# The workflow linters test/github/workflows.test.ts runs (it reads these two pins).
+ZIZMOR_VERSION="1.32.0"
+ACTIONLINT_VERSION="v1.7.12"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 # 1. npm packages — reinstall only when the lockfile changed since the last install.
@@ -35,11 +39,61 @@ if [ -n "$OPA_BIN" ]; then
   ln -sf "$OPA_BIN" node_modules/.bin/opa
 fi
 
-# 3. A real Docker engine (a one-node swarm) and the local base image, for reconcile and its tests.
+# 3. The workflow linters, pinned — reused when the right version is already there, and
+#    linked into node_modules/.bin like OPA. A missing one is said here; the workflow tests
+#    then fail saying how to install it.
+zizmor_ok() { command -v "$1" >/dev/null 2>&1 && [ "$("$1" --version 2>/dev/null)" = "zizmor ${ZIZMOR_VERSION}" ]; }
+zizmor_candidates() {
+  printf '%s\n' "${ZIZMOR:-}" zizmor "$HOME/.local/bin/zizmor"
+  if command -v python3 >/dev/null 2>&1; then
+    printf '%s\n' "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)/zizmor"
+    printf '%s\n' "$(python3 -m site --user-base 2>/dev/null)/bin/zizmor"
+  fi
+}
+find_zizmor() {
+  local candidate
+  while IFS= read -r candidate; do
+    if [ -n "$candidate" ] && zizmor_ok "$candidate"; then command -v "$candidate"; return 0; fi
+  done < <(zizmor_candidates)
+  return 1
+}
+ZIZMOR_BIN="$(find_zizmor || true)"
+if [ -z "$ZIZMOR_BIN" ]; then
+  if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+    log "installing zizmor ${ZIZMOR_VERSION} with pip (first run only)"
+    pip_install() { python3 -m pip install --quiet --disable-pip-version-check --no-input "$@" "zizmor==${ZIZMOR_VERSION}"; }
+    # A system Python may refuse a global install (PEP 668): then the user's site, then past the marker.
+    pip_install 2>/dev/null || pip_install --user 2>/dev/null || pip_install --user --break-system-packages || true
+    hash -r
+    ZIZMOR_BIN="$(find_zizmor || true)"
+  fi
+  [ -n "$ZIZMOR_BIN" ] || log "zizmor ${ZIZMOR_VERSION} is missing and pip could not install it: the workflow tests will fail"
+fi
+
+actionlint_ok() { command -v "$1" >/dev/null 2>&1 && [ "$("$1" -version 2>/dev/null | head -n 1)" = "${ACTIONLINT_VERSION}" ]; }
+ACTIONLINT_BIN=""
+for candidate in "${ACTIONLINT:-}" actionlint "$(go env GOPATH 2>/dev/null)/bin/actionlint" "$HOME/go/bin/actionlint"; do
+  if [ -n "$candidate" ] && actionlint_ok "$candidate"; then ACTIONLINT_BIN="$(command -v "$candidate")"; break; fi
+done
+if [ -z "$ACTIONLINT_BIN" ]; then
+  if command -v go >/dev/null 2>&1; then
+    log "building actionlint ${ACTIONLINT_VERSION} with go install (first run only)"
+    go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+    ACTIONLINT_BIN="$(go env GOPATH)/bin/actionlint"
+  else
+    log "actionlint ${ACTIONLINT_VERSION} is missing and Go is not installed: the workflow tests will fail"
+  fi
+fi
+
+mkdir -p node_modules/.bin
+[ -z "$ZIZMOR_BIN" ] || ln -sf "$ZIZMOR_BIN" node_modules/.bin/zizmor
+[ -z "$ACTIONLINT_BIN" ] || ln -sf "$ACTIONLINT_BIN" node_modules/.bin/actionlint
+
+# 4. A real Docker engine (a one-node swarm) and the local base image, for reconcile and its tests.
 if [ "${MNOPS_SKIP_ENGINE:-}" != 1 ]; then
   bash scripts/engine.sh
 fi
 
-# 4. Build the CLI.
+# 5. Build the CLI.
 log "building"
 npm run --silent build

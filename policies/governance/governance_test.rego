@@ -158,6 +158,16 @@ test_override_in_other_tier_does_not_apply if {
 	count(governance.findings) == 2 with input as eco
 }
 
+test_host_port_severity_is_overridden_per_tier if {
+	publishing := {env: {"api-platform": {"ports": [{"name": "metrics", "containerPort": 9100, "hostPort": 9100}]}} |
+		some env in ["staging", "prod"]
+	}
+	eco := object.union(fixtures.ecosystem, {"resolved": publishing})
+	summary(governance.findings) == {["network.host-port", "staging", "error"], ["network.host-port", "prod", "error"]} with input as eco
+	lowered := with_severity(with_severity(eco, "staging", "network.host-port", "warning"), "prod", "network.host-port", "off")
+	summary(governance.findings) == {["network.host-port", "staging", "warning"]} with input as lowered
+}
+
 # --- every rule package is wired into the entrypoint
 
 broken := object.union(fixtures.ecosystem, {
@@ -172,6 +182,7 @@ broken := object.union(fixtures.ecosystem, {
 	"resolved": {"prod": {"api-platform": {
 		"resources": {"memoryMb": 99999},
 		"network": {"policy": "allow-all"},
+		"ports": [{"name": "http", "containerPort": 8080, "hostPort": 80}],
 		"image": "example/api:latest",
 		"sandbox": {"user": "root"},
 		"consumes": ["queue@^1.0.0"],
@@ -187,7 +198,7 @@ test_every_rule_reaches_the_entrypoint if {
 	ids := {f.ruleId | some f in governance.findings} with input as broken_without
 	ids == {
 		"naming.platform", "naming.environment", "ownership.owner", "resources.required", "resources.ceiling",
-		"network.open-in-prod", "secrets.plaintext", "images.pinned", "sandbox.hardened", "health.required",
+		"network.open-in-prod", "network.host-port", "secrets.plaintext", "images.pinned", "sandbox.hardened", "health.required",
 		"contracts.semver", "contracts.breaking", "contracts.unsatisfied", "environments.ttl",
 		"environments.expired", "promotion.source", "exceptions.expired",
 	}

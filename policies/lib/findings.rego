@@ -10,6 +10,7 @@ default_severity := {
 	"resources.required": "error",
 	"resources.ceiling": "error",
 	"network.open-in-prod": "error",
+	"network.host-port": "error",
 	"secrets.plaintext": "error",
 	"images.pinned": "error",
 	"sandbox.hardened": "error",

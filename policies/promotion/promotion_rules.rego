@@ -5,7 +5,10 @@
 #   input.now       RFC 3339
 #   input.request   {platform, version, from, to, actor, approvals: [user], emergency: "<reason>" | "", rollback: bool}
 #   input.target    {name, tier, promotion: {from, requires: {approvals, soakMinutes}}, freezeWindows: [{name, start, end, reason}]}
-#   input.observed  {source: {version, healthy, healthySince: RFC 3339 | null}, target: {version | null}}
+#   input.observed  {source: {version, healthy, healthySince: RFC 3339 | null},
+#                    target: {version | null, previous: version | null}}
+#                   target.previous: the version the audit trail says ran in the target
+#                   before target.version (what `mnops rollback` restores by default)
 package promotion_rules
 
 import data.lib.tiers
@@ -68,47 +71,80 @@ reason contains msg if {
 	msg := sprintf("%s environment %s names no source environment (spec.promotion.from) — add one before promoting into it", [target.tier, target.name])
 }
 
-# --- the version runs, healthy, in the source -----------------------------------------
+# --- the version runs, healthy, in the source, and has soaked there ----------------------
+#
+# Each failing source check is a {problem, hint}. A rollback to the version the audit trail
+# says ran in the target before the current one (observed.target.previous) skips them —
+# that version ran there, and the source has usually moved on — and records each one it
+# skipped as an override. Every other promotion, rollback or not, must pass them.
 
 runs_in_source if source.version == request.version
 
-reason contains msg if {
+source_problem contains {
+	"problem": sprintf("%s is not running in %s (it runs %s)", [subject, request.from, source.version]),
+	"hint": sprintf("deploy it to %s first", [request.from]),
+} if {
 	not runs_in_source
 	is_string(source.version)
-	msg := sprintf("%s is not running in %s (it runs %s) — deploy it to %s first", [subject, request.from, source.version, request.from])
 }
 
-reason contains msg if {
+source_problem contains {
+	"problem": sprintf("%s is not running in %s (no version of %s runs there)", [subject, request.from, request.platform]),
+	"hint": sprintf("deploy it to %s first", [request.from]),
+} if {
 	not is_string(source.version)
-	msg := sprintf("%s is not running in %s (no version of %s runs there) — deploy it to %s first", [subject, request.from, request.platform, request.from])
 }
 
-reason contains msg if {
+source_problem contains {
+	"problem": sprintf("%s is not healthy in %s", [subject, request.from]),
+	"hint": "fix it there before promoting",
+} if {
 	runs_in_source
 	object.get(source, "healthy", false) != true
-	msg := sprintf("%s is not healthy in %s — fix it there before promoting", [subject, request.from])
 }
-
-# --- soak time --------------------------------------------------------------------------
 
 soak_minutes := object.get(target, ["promotion", "requires", "soakMinutes"], 0)
 
-reason contains msg if {
+source_problem contains {
+	"problem": sprintf("%s reports no healthy-since time in %s, so its %v-minute soak cannot be measured", [subject, request.from, soak_minutes]),
+	"hint": "wait for the next health report",
+} if {
 	runs_in_source
 	source.healthy == true
 	soak_minutes > 0
 	not time.valid(object.get(source, "healthySince", null))
-	msg := sprintf("%s reports no healthy-since time in %s, so its %v-minute soak cannot be measured — wait for the next health report", [subject, request.from, soak_minutes])
 }
 
-reason contains msg if {
+source_problem contains {
+	"problem": sprintf("%s has soaked %v of %v minutes in %s", [subject, soaked, soak_minutes, request.from]),
+	"hint": sprintf("wait %v more minutes", [ceil(soak_minutes - elapsed)]),
+} if {
 	runs_in_source
 	source.healthy == true
 	soak_minutes > 0
 	elapsed := (now_ns - time.ns(source.healthySince)) / minute_ns
 	elapsed < soak_minutes
 	soaked := max([0, floor(elapsed)])
-	msg := sprintf("%s has soaked %v of %v minutes in %s — wait %v more minutes", [subject, soaked, soak_minutes, request.from, ceil(soak_minutes - elapsed)])
+}
+
+previous := object.get(input, ["observed", "target", "previous"], null)
+
+# rollback_to_previous: an explicit rollback to the version that ran in the target before.
+rollback_to_previous if {
+	request.rollback == true
+	is_string(previous)
+	request.version == previous
+}
+
+reason contains sprintf("%s — %s", [p.problem, p.hint]) if {
+	some p in source_problem
+	not rollback_to_previous
+}
+
+override contains msg if {
+	some p in source_problem
+	rollback_to_previous
+	msg := sprintf("source check skipped for %s's rollback of %s in %s to %s, the version the audit trail says ran there before: %s", [request.actor, request.platform, target.name, request.version, p.problem])
 }
 
 # --- approvals ------------------------------------------------------------------------

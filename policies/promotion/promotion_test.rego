@@ -267,3 +267,110 @@ test_null_promotion_config if {
 	decision := promotion with input as req
 	decision.allow == true
 }
+
+# --- rollbacks to the version the audit trail says ran before
+
+# prod runs 2.0.0, promoted over 1.9.4; staging has moved on to 2.1.0 (soaked, healthy).
+rollback := object.union(base, {
+	"request": {"version": "1.9.4", "rollback": true},
+	"observed": {
+		"source": {"version": "2.1.0"},
+		"target": {"version": "2.0.0", "previous": "1.9.4"},
+	},
+})
+
+rolled_back_over := "rollback of runtime-platform in prod from 2.0.0 to 1.9.4 requested by alice"
+
+skipped(problem) := sprintf("source check skipped for alice's rollback of runtime-platform in prod to 1.9.4, the version the audit trail says ran there before: %s", [problem])
+
+test_rollback_to_previous_skips_the_source if {
+	promotion.allow with input as rollback
+	promotion.overrides == [rolled_back_over, skipped("runtime-platform 1.9.4 is not running in staging (it runs 2.1.0)")] with input as rollback
+}
+
+test_rollback_to_previous_skips_every_source_check if {
+	nothing := object.union(rollback, {"observed": {"source": {"version": null, "healthy": false, "healthySince": null}}})
+	promotion.allow with input as nothing
+	promotion.overrides == [rolled_back_over, skipped("runtime-platform 1.9.4 is not running in staging (no version of runtime-platform runs there)")] with input as nothing
+
+	unhealthy := object.union(rollback, {"observed": {"source": {"version": "1.9.4", "healthy": false}}})
+	promotion.allow with input as unhealthy
+	promotion.overrides == [rolled_back_over, skipped("runtime-platform 1.9.4 is not healthy in staging")] with input as unhealthy
+
+	unsoaked := object.union(rollback, {"observed": {"source": {"version": "1.9.4", "healthySince": "2026-11-23T13:48:00Z"}}})
+	promotion.allow with input as unsoaked
+	promotion.overrides == [rolled_back_over, skipped("runtime-platform 1.9.4 has soaked 12 of 60 minutes in staging")] with input as unsoaked
+
+	unknown_since := object.union(rollback, {"observed": {"source": {"version": "1.9.4", "healthySince": null}}})
+	promotion.allow with input as unknown_since
+	promotion.overrides == [rolled_back_over, skipped("runtime-platform 1.9.4 reports no healthy-since time in staging, so its 60-minute soak cannot be measured")] with input as unknown_since
+}
+
+test_rollback_to_previous_running_in_source_skips_nothing if {
+	req := object.union(rollback, {"observed": {"source": {"version": "1.9.4"}}})
+	promotion.overrides == [rolled_back_over] with input as req
+}
+
+test_rollback_to_previous_still_needs_approvals if {
+	decision := promotion with input as object.union(rollback, {"request": {"approvals": ["alice", "bob"]}})
+	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob); alice's own approval does not count — ask 1 more reviewer"])
+}
+
+test_rollback_to_previous_respects_freeze_windows if {
+	req := object.union(rollback, {"target": {"freezeWindows": frozen.target.freezeWindows}})
+	decision := promotion with input as req
+	denied(decision, ["prod is frozen by thanksgiving until 2026-11-30T00:00:00Z (Holiday freeze) — wait, or request an emergency override with a written reason"])
+
+	blank := object.union(req, {"request": {"emergency": " "}})
+	not promotion.allow with input as blank
+
+	emergency := object.union(req, {"request": {"emergency": "INC-2041: 2.0.0 corrupts writes"}})
+	promotion.allow with input as emergency
+	promotion.overrides == [
+		"freeze window thanksgiving of prod (until 2026-11-30T00:00:00Z) bypassed by alice's emergency override: INC-2041: 2.0.0 corrupts writes",
+		rolled_back_over,
+		skipped("runtime-platform 1.9.4 is not running in staging (it runs 2.1.0)"),
+	] with input as emergency
+}
+
+test_previous_version_without_rollback_is_a_denied_downgrade if {
+	decision := promotion with input as object.union(rollback, {"request": {"rollback": false}})
+	denied(decision, [
+		"runtime-platform 1.9.4 is not running in staging (it runs 2.1.0) — deploy it to staging first",
+		"runtime-platform 1.9.4 is older than 2.0.0 running in prod — set rollback to promote a downgrade on purpose",
+	])
+}
+
+test_rollback_to_another_version_still_needs_the_source if {
+	decision := promotion with input as object.union(rollback, {"request": {"version": "1.9.1"}})
+	denied(decision, ["runtime-platform 1.9.1 is not running in staging (it runs 2.1.0) — deploy it to staging first"])
+}
+
+test_rollback_without_a_known_previous_version_still_needs_the_source if {
+	every req in [
+		object.union(rollback, {"observed": {"target": {"previous": null}}}),
+		json.remove(rollback, ["observed/target/previous"]),
+		object.union(rollback, {"observed": {"target": {"previous": ["1.9.4"]}}}),
+	] {
+		decision := promotion with input as req
+		denied(decision, ["runtime-platform 1.9.4 is not running in staging (it runs 2.1.0) — deploy it to staging first"])
+	}
+}
+
+test_rollback_does_not_exempt_a_promotion_forward if {
+	# a rollback flag on a version that is neither the previous one nor running in the source
+	decision := promotion with input as object.union(rollback, {"request": {"version": "2.2.0"}})
+	denied(decision, ["runtime-platform 2.2.0 is not running in staging (it runs 2.1.0) — deploy it to staging first"])
+}
+
+test_rollback_to_a_newer_previous_version if {
+	# prod was rolled back 2.0.0 → 1.9.4; rolling forward again to 2.0.0 is a rollback of that.
+	req := object.union(rollback, {"request": {"version": "2.0.0"}, "observed": {"target": {"version": "1.9.4", "previous": "2.0.0"}}})
+	promotion.allow with input as req
+	promotion.overrides == ["source check skipped for alice's rollback of runtime-platform in prod to 2.0.0, the version the audit trail says ran there before: runtime-platform 2.0.0 is not running in staging (it runs 2.1.0)"] with input as req
+}
+
+test_rollback_still_needs_the_promotion_source if {
+	decision := promotion with input as object.union(rollback, {"request": {"from": "dev"}})
+	denied(decision, ["prod promotes from staging, not dev — promote runtime-platform 1.9.4 from staging"])
+}

@@ -46,12 +46,26 @@ failed(sandbox, "user") := {
 	"problem": "does not set a non-root user",
 	"hint": `set sandbox.user to a non-root uid, e.g. "1000:1000"`,
 } if {
-	not sandbox.user
+	not named_user(sandbox)
 }
 
 failed(sandbox, "user") := {
 	"problem": sprintf("runs as root (user %s)", [sandbox.user]),
 	"hint": `set sandbox.user to a non-root uid, e.g. "1000:1000"`,
 } if {
-	split(sandbox.user, ":")[0] in {"", "root", "0"}
+	named_user(sandbox)
+	root(split(sandbox.user, ":")[0])
 }
+
+# named_user(sandbox): sandbox.user is a non-empty string (omitted, empty or not a string:
+# the runtime's default user, which is root).
+named_user(sandbox) if {
+	is_string(sandbox.user)
+	sandbox.user != ""
+}
+
+# root(user): the user part of `user` or `user:group` is uid 0: `root`, or a number whose
+# decimal value is 0 (`0`, `00`, …), or empty (`:1000`, the default user).
+root("root")
+
+root(user) if trim_left(user, "0") == ""

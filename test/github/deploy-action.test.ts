@@ -18,7 +18,9 @@ const SECRET = 'deploy-secret-value-42';
 let root = '';
 let remote = '';
 
-function deploy(api: ReturnType<typeof fakeGitHub>, inputs: Record<string, string>) {
+const RUN_ID = 4242;
+
+function deploy(api: ReturnType<typeof fakeGitHub>, inputs: Record<string, string>, env: Record<string, string> = {}) {
   const event = exampleEvent('workflow_dispatch');
   (event as { inputs: Record<string, string> }).inputs = inputs;
   return runAction(() => run({ fetch: api.fetch }), {
@@ -28,7 +30,7 @@ function deploy(api: ReturnType<typeof fakeGitHub>, inputs: Record<string, strin
     sha: git(root, 'rev-parse', 'HEAD').trim(),
     ref: 'refs/heads/main',
     inputs: { token: 'ghs_test', timeout: '30', ...inputs },
-    env: { [SECRET_VAR]: SECRET },
+    env: { [SECRET_VAR]: SECRET, GITHUB_RUN_ID: String(RUN_ID), ...env },
   });
 }
 
@@ -94,6 +96,51 @@ describe('actions/deploy', () => {
     expect(git(remote, 'rev-parse', 'main').trim()).toBe(before);
     expect(api.violations).toEqual([]);
   }, 120_000);
+
+  it('counts the approvals GitHub recorded for this run’s environment deployment, and never a typed one', async () => {
+    const before = git(remote, 'rev-parse', 'main').trim();
+    // A typed approval is no input of the action: setting it changes nothing.
+    const typed = fakeGitHub({ owner: OWNER, repo: REPO });
+    const denied = await deploy(typed, { platform: PLATFORM, environment: stage, 'approved-by': 'alice' });
+    expect(denied.outputs.status).toBe('denied');
+    expect(denied.failure).toMatch(/denied: .*approval/i);
+    expect(denied.outputs['approved-by']).toBe('');
+    expect(typed.calls.map((c) => `${c.method} ${c.path}`)).toContain(`GET /repos/${OWNER}/${REPO}/actions/runs/${RUN_ID}/approvals`);
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(before);
+
+    // Reviews of another environment, another run, or a rejection do not count either.
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    api.seedRunReview(RUN_ID, { environments: ['prod'], user: 'mallory' });
+    api.seedRunReview(RUN_ID, { environments: [stage], user: 'bob', state: 'rejected' });
+    api.seedRunReview(RUN_ID + 1, { environments: [stage], user: 'carol' });
+    expect((await deploy(api, { platform: PLATFORM, environment: stage })).outputs.status).toBe('denied');
+
+    // The environment's reviewer approved this run: the gate lets it through, and says who.
+    api.seedRunReview(RUN_ID, { environments: [stage], user: 'alice', comment: 'ship it' });
+    const r = await deploy(api, { platform: PLATFORM, environment: stage, 'approved-by': 'mallory' });
+    expect(r.failure).toBeUndefined();
+    expect(r.outputs).toMatchObject({ status: 'deployed', 'to-version': '1.1.0', 'approved-by': 'alice' });
+    expect(git(remote, 'log', '-1', '--format=%B', 'main')).toMatch(/^Approved-by: alice$/m);
+    expect(git(remote, 'log', '-1', '--format=%B', 'main')).not.toMatch(/mallory/);
+    expect(r.summary).toContain('approved in the GitHub environment by: alice');
+    expect(api.deployments.at(-1)!.payload).toMatchObject({ approvedBy: ['alice'] });
+    expect([...typed.violations, ...api.violations]).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['version', { version: '1.1.0\nApproved-by: mallory' }, {}, 'the version contains a newline (at character 6)'],
+    ['emergency reason', { emergency: 'freeze\r\nEmergency: none' }, {}, 'the emergency reason contains a carriage return (at character 7)'],
+    ['actor', {}, { GITHUB_ACTOR: 'octocat\u001b[2K' }, 'the actor contains an escape (ESC) (at character 8)'],
+  ])('refuses a control character in the %s, in one sentence, before anything is recorded or committed', async (what, inputs, env, message) => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const head = git(root, 'rev-parse', 'HEAD').trim();
+    const r = await deploy(api, { platform: PLATFORM, environment: dev, version: '1.0.0', ...inputs }, env);
+    expect(r.failed).toBe(true);
+    expect(r.failure).toBe(`${message}, which would reach the commit message: nothing was deployed — give the ${what} as one line of plain text`);
+    expect(api.calls).toEqual([]);
+    expect(git(root, 'rev-parse', 'HEAD').trim()).toBe(head);
+    expect(runningVersion(dev)).toBe('1.1.0');
+  }, 60_000);
 
   it('a rollout that never turns healthy: failure status, the revert pushed, the old version serving', async () => {
     const api = fakeGitHub({ owner: OWNER, repo: REPO });

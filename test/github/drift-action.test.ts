@@ -3,12 +3,14 @@
 // response against GitHub's OpenAPI description: one issue per drifted environment, opened,
 // updated while drift lasts (never duplicated, found behind other issues), closed with a
 // comment when it clears; an environment that cannot be checked fails the step.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/drift/src/main.js';
-import { fakeGitHub } from '../helpers/github-api.js';
-import { mnops, removeDir } from '../helpers/repo.js';
+import { fakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
+import { git, mnops, removeDir } from '../helpers/repo.js';
 import { PLATFORM, containersOf, docker, ensureImages, uniqueName, writeRepo } from '../promotion/world.js';
-import { OWNER, REPO, runAction } from './harness.js';
+import { OWNER, REPO, exampleEvent, runAction } from './harness.js';
 
 const env = uniqueName('gd');
 let root = '';
@@ -106,4 +108,88 @@ describe('actions/drift', () => {
     expect(r.failure).toContain(`GitHub refused to open a drift issue for ${env}: the token lacks the issues: write permission (403: Resource not accessible by integration)`);
     expect(api.violations).toEqual([]);
   }, 60_000);
+});
+
+// Healing changes what runs: in staging and prod only from the default branch, in a run
+// that passed the protection of the GitHub environment named like the target.
+describe('actions/drift --heal of a prod environment', () => {
+  const prod = uniqueName('gp');
+  const source = uniqueName('gs');
+  const RUN_ID = 4343;
+  let prodRoot = '';
+  const memory = () => docker('inspect', '--format', '{{.HostConfig.Memory}}', containersOf(prod)[0]!);
+
+  beforeAll(() => {
+    ensureImages();
+    // Prod promotes from an environment (a rule of the tier); only prod runs here.
+    prodRoot = writeRepo([
+      { name: source, version: '1.0.0' },
+      { name: prod, version: '1.0.0', from: source },
+    ]);
+    const a = mnops(['apply', '--env', prod, '--timeout', '30', '--root', prodRoot]);
+    expect(a.status, a.stdout + a.stderr).toBe(0);
+    // Applied while dev; from now on the manifests say prod.
+    const file = path.join(prodRoot, `ecosystem/platform-cloud/${prod}/environment.yaml`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('tier: dev', 'tier: prod'));
+    git(prodRoot, 'commit', '-qam', 'the environment is prod now');
+    docker('update', '--memory', '40m', containersOf(prod)[0]!);
+  }, 120_000);
+
+  afterAll(() => {
+    if (!prodRoot) return;
+    mnops(['teardown', '--env', prod, '--root', prodRoot]);
+    removeDir(prodRoot);
+  });
+
+  function heal(gh: FakeGitHub, ref: string, defaultBranch = 'main') {
+    const event = exampleEvent('workflow_dispatch') as { inputs: Record<string, unknown>; ref: string; repository: { default_branch: string } };
+    event.inputs = { environments: prod, heal: true };
+    event.ref = ref;
+    event.repository.default_branch = defaultBranch;
+    return runAction(() => run({ fetch: gh.fetch }), {
+      workspace: prodRoot,
+      eventName: 'workflow_dispatch',
+      event,
+      ref,
+      inputs: { token: 'ghs_test', environments: prod, heal: 'true', record: 'false' },
+      env: { GITHUB_RUN_ID: String(RUN_ID) },
+    });
+  }
+
+  it('refuses on another branch, even approved: step failed in one sentence, nothing healed, no issue touched', async () => {
+    const gh = fakeGitHub({ owner: OWNER, repo: REPO });
+    gh.seedRunReview(RUN_ID, { environments: [prod], user: 'alice' });
+    const r = await heal(gh, 'refs/heads/fix-drift');
+    expect(r.failed).toBe(true);
+    expect(r.failure).toBe(`refusing to heal ${prod} (tier prod): the run is on refs/heads/fix-drift, not on the default branch main — dispatch the workflow on main`);
+    expect(memory()).toBe(String(40 * 1024 * 1024));
+    expect(r.summary).toBe('');
+    expect(gh.calls).toEqual([]);
+  }, 60_000);
+
+  it('refuses on the default branch without an approved review for the GitHub environment of that name', async () => {
+    const gh = fakeGitHub({ owner: OWNER, repo: REPO });
+    gh.seedRunReview(RUN_ID, { environments: ['prod', 'staging'], user: 'alice' });
+    gh.seedRunReview(RUN_ID, { environments: [prod], user: 'bob', state: 'rejected' });
+    const r = await heal(gh, 'refs/heads/main');
+    expect(r.failed).toBe(true);
+    expect(r.failure).toBe(
+      `refusing to heal ${prod} (tier prod): this run has no approved review for the GitHub environment "${prod}" — run the job with environment: ${prod} and give that GitHub environment required reviewers`,
+    );
+    expect(memory()).toBe(String(40 * 1024 * 1024));
+    expect(gh.calls.map((c) => `${c.method} ${c.path}`)).toEqual([`GET /repos/${OWNER}/${REPO}/actions/runs/${RUN_ID}/approvals`]);
+    expect(gh.violations).toEqual([]);
+  }, 60_000);
+
+  it('heals on the default branch once the environment’s reviewer approved this run', async () => {
+    const gh = fakeGitHub({ owner: OWNER, repo: REPO });
+    gh.seedRunReview(RUN_ID, { environments: [prod], user: 'alice', comment: 'heal it' });
+    const r = await heal(gh, 'refs/heads/main');
+    expect(r.failure ?? '').not.toMatch(/refusing/);
+    const report = JSON.parse(readFileSync(r.outputs['report-file']!, 'utf8')) as { environments: { environment: string; healed?: unknown[] }[] };
+    // The heal ran (in prod, through apply's rules: a version the gate never admitted is held, not started).
+    expect(report.environments.find((e) => e.environment === prod)?.healed).toBeDefined();
+    expect(r.summary).toContain('Healed:');
+    expect(gh.violations).toEqual([]);
+  }, 120_000);
 });

@@ -2,7 +2,8 @@
 // protocol) against a fake GitHub that checks every request and response against GitHub's
 // OpenAPI description: a PR breaking two rules gets exactly two annotations on the right
 // lines, a summary showing them, SARIF, and one sticky comment that is updated, not duplicated.
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../actions/validate/src/main.js';
 import { fakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
@@ -35,7 +36,8 @@ function validateOn(api: FakeGitHub, pr: { root: string; base: string; head: str
   });
 }
 
-const stickyComments = (api: FakeGitHub) => (api.comments[PR] ?? []).filter((c) => c.body.startsWith('<!-- mnops:governance -->'));
+/** The sticky comments mnops wrote: the marker, by the token's identity (GITHUB_TOKEN's bot). */
+const stickyComments = (api: FakeGitHub) => (api.comments[PR] ?? []).filter((c) => c.body.startsWith('<!-- mnops:governance -->') && c.author === api.login);
 
 describe('actions/validate on a pull request', () => {
   it('annotates exactly the two broken rules on their lines, summarises them, writes SARIF and one sticky comment; a re-run updates it', async () => {
@@ -109,6 +111,52 @@ describe('actions/validate on a pull request', () => {
     expect(warning?.message).toContain('grant it to the job: permissions:');
     expect(r.outputs.errors).toBe('1');
     expect(r.failed).toBe(true);
+    expect(api.violations).toEqual([]);
+  }, 60_000);
+
+  it('ignores a comment carrying the marker from anyone else, and never updates it', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    // The PR's author pastes the marker and a verdict of their own.
+    const [forged] = api.seedComments(PR, ['<!-- mnops:governance -->\n### ✅ mnops governance: nothing to fix'], 'mallory');
+    const pr = repoWithPr((root) => edit(root, GOV, 'owner: governance-team', 'owner: data-team'));
+    const r = await validateOn(api, pr);
+    expect(r.failed).toBe(true);
+    const mine = stickyComments(api);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body).toContain('1 problem(s) must be fixed before merging');
+    expect(api.comments[PR]!.find((c) => c.id === forged!.id)).toEqual(forged);
+    expect(api.calls.filter((c) => c.method === 'PATCH')).toEqual([]);
+    // The author fixes it: the next run updates its own comment, still not the forged one.
+    edit(pr.root, GOV, 'owner: data-team', 'owner: governance-team');
+    git(pr.root, 'commit', '-qam', 'fix the owner');
+    await validateOn(api, { ...pr, head: git(pr.root, 'rev-parse', 'HEAD').trim() });
+    expect(stickyComments(api)).toHaveLength(1);
+    expect(api.calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([`/repos/${OWNER}/${REPO}/issues/comments/${mine[0]!.id}`]);
+    expect(api.comments[PR]!.find((c) => c.id === forged!.id)).toEqual(forged);
+    expect(api.violations).toEqual([]);
+  }, 60_000);
+
+  it('shows a file named like x`✅ nothing to fix as a file name, never as markup', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const sneaky = 'platforms/x`✅ nothing to fix/platform.yaml';
+    const pr = repoWithPr((root) => {
+      mkdirSync(path.dirname(path.join(root, sneaky)), { recursive: true });
+      copyFileSync(path.join(root, GOV), path.join(root, sneaky));
+      edit(root, sneaky, 'owner: governance-team', 'owner: data-team');
+      git(root, 'add', '-A');
+    });
+    const r = await validateOn(api, pr);
+    expect(r.failed).toBe(true);
+    expect(r.annotations.some((a) => a.file === sneaky)).toBe(true);
+    const body = stickyComments(api)[0]!.body;
+    const lines = body.split('\n').filter((l) => l.includes('nothing to fix'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toContain('`platforms/xˋ✅ nothing to fix/platform.yaml`');
+      expect(line.match(/`/g)).toHaveLength(2);
+    }
+    expect(body).not.toMatch(/^#+ .*nothing to fix/m);
+    for (const row of r.summary.split('\n').filter((l) => l.includes('nothing to fix'))) expect(row).toContain('`platforms/xˋ✅ nothing to fix/platform.yaml:');
     expect(api.violations).toEqual([]);
   }, 60_000);
 

@@ -148,6 +148,48 @@ describe('issues', () => {
   });
 });
 
+describe('the token and its run', () => {
+  it('refuses GET /user to an installation token and answers it for a user token', async () => {
+    await expect(octokit.rest.users.getAuthenticated()).rejects.toMatchObject({ status: 403 });
+    const user = fakeGitHub({ owner, repo, login: 'octocat' });
+    const asUser = new Octokit({ auth: 'x', log: quiet, request: { fetch: user.fetch } });
+    const { data } = await asUser.rest.users.getAuthenticated();
+    expect(data).toMatchObject({ login: 'octocat', type: 'User' });
+    expect([...api.violations, ...user.violations]).toEqual([]);
+  });
+
+  it('serves a run’s environment review history, every review whole', async () => {
+    api.seedRunReview(4242, { environments: ['prod'], user: 'alice', comment: 'ship it' });
+    api.seedRunReview(4242, { environments: ['staging', 'prod'], user: 'bob', state: 'rejected' });
+    const { data } = await octokit.rest.actions.getReviewsForRun({ owner, repo, run_id: 4242 });
+    expect(data.map((r) => [r.user.login, r.state, r.environments.map((e) => e.name), r.comment])).toEqual([
+      ['alice', 'approved', ['prod'], 'ship it'],
+      ['bob', 'rejected', ['staging', 'prod'], ''],
+    ]);
+    expect(data[0]!.environments[0]!.id).toBe(data[1]!.environments[1]!.id);
+    expect((await octokit.rest.actions.getReviewsForRun({ owner, repo, run_id: 1 })).data).toEqual([]);
+    expect(api.violations).toEqual([]);
+  });
+
+  it('lists a pull request’s reviews, paginated', async () => {
+    api.seedPullReview(7, { user: 'alice' });
+    api.seedPullReview(7, { user: 'bob', state: 'CHANGES_REQUESTED', body: 'no' });
+    api.seedPullReview(8, { user: 'carol' });
+    const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: 7, per_page: 1 });
+    expect(reviews.map((r) => [r.user?.login, r.state])).toEqual([
+      ['alice', 'APPROVED'],
+      ['bob', 'CHANGES_REQUESTED'],
+    ]);
+    expect(api.violations).toEqual([]);
+  });
+
+  it('serves the default branch it was given', async () => {
+    const other = fakeGitHub({ owner, repo, defaultBranch: 'trunk' });
+    const client = new Octokit({ auth: 'x', log: quiet, request: { fetch: other.fetch } });
+    expect((await client.rest.repos.get({ owner, repo })).data.default_branch).toBe('trunk');
+  });
+});
+
 describe('contract checks', () => {
   it('rejects a request body without a required property', async () => {
     await expect(

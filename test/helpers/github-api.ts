@@ -60,6 +60,25 @@ export interface Deployment {
   /** Oldest first (the API lists them newest first). */
   statuses: DeploymentStatus[];
 }
+export type ReviewState = 'approved' | 'rejected' | 'pending';
+/** A review of a workflow run's environment deployments (its approval history). */
+export interface RunReview {
+  environments: string[];
+  state: ReviewState;
+  user: string;
+  comment: string;
+}
+export type PullReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+/** A review of a pull request. */
+export interface PullReview {
+  id: number;
+  pull: number;
+  user: string;
+  state: PullReviewState;
+  body: string;
+  commit_id: string;
+  submitted_at: string;
+}
 export interface ApiCall {
   method: string;
   path: string;
@@ -88,8 +107,16 @@ export interface FakeGitHub {
   readonly comments: Record<number, IssueComment[]>;
   readonly issues: Issue[];
   readonly deployments: Deployment[];
+  /** Review history of workflow runs, by run id, oldest first. */
+  readonly runReviews: Record<number, RunReview[]>;
+  /** Reviews of pull requests, oldest first. */
+  readonly pullReviews: PullReview[];
   seedComments(issueNumber: number, bodies: string[], author?: string): IssueComment[];
-  seedIssue(issue: { title: string; body?: string | null; labels?: string[]; state?: 'open' | 'closed'; state_reason?: StateReason | null }): Issue;
+  seedIssue(issue: { title: string; body?: string | null; labels?: string[]; state?: 'open' | 'closed'; state_reason?: StateReason | null; author?: string }): Issue;
+  /** A reviewer approves (or rejects) a run's deployment to GitHub environments. */
+  seedRunReview(runId: number, review: { environments: string[]; user: string; state?: ReviewState; comment?: string }): RunReview;
+  /** A reviewer reviews a pull request (APPROVED unless said). */
+  seedPullReview(pull: number, review: { user: string; state?: PullReviewState; body?: string; commit_id?: string }): PullReview;
   /** The next matching request gets this error status (a retry then succeeds). */
   failNext(matcher: FaultMatcher, status: FaultStatus, message?: string): void;
   /** Every matching request gets this error status, e.g. a token without a permission. */
@@ -107,8 +134,13 @@ export class ContractViolationError extends Error {
   override name = 'AbortError';
 }
 
-export function fakeGitHub(options: { owner?: string; repo?: string; login?: string } = {}): FakeGitHub {
-  return new FakeGitHubApi(options.owner ?? 'octo-org', options.repo ?? 'octo-repo', options.login ?? 'github-actions[bot]');
+/**
+ * `login` is whom the token belongs to. A bot login (`…[bot]`) is an installation token, as
+ * GITHUB_TOKEN is: GET /user refuses it with 403, as GitHub does; any other login is a
+ * user's token, which GET /user answers.
+ */
+export function fakeGitHub(options: { owner?: string; repo?: string; login?: string; defaultBranch?: string } = {}): FakeGitHub {
+  return new FakeGitHubApi(options.owner ?? 'octo-org', options.repo ?? 'octo-repo', options.login ?? 'github-actions[bot]', options.defaultBranch ?? 'main');
 }
 
 const API = 'https://api.github.com';
@@ -162,6 +194,9 @@ class FakeGitHubApi implements FakeGitHub {
   readonly comments: Record<number, IssueComment[]> = {};
   readonly issues: Issue[] = [];
   readonly deployments: Deployment[] = [];
+  readonly runReviews: Record<number, RunReview[]> = {};
+  readonly pullReviews: PullReview[] = [];
+  private readonly environmentIds = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private readonly labelIds = new Map<string, number>();
   private corruptNext = false;
@@ -172,6 +207,7 @@ class FakeGitHubApi implements FakeGitHub {
     readonly owner: string,
     readonly repo: string,
     readonly login: string,
+    readonly defaultBranch: string,
   ) {}
 
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -195,10 +231,30 @@ class FakeGitHubApi implements FakeGitHub {
     return bodies.map((body) => this.addComment(issueNumber, body, author));
   }
 
-  seedIssue(seed: { title: string; body?: string | null; labels?: string[]; state?: 'open' | 'closed'; state_reason?: StateReason | null }): Issue {
-    const issue = this.addIssue(seed.title, seed.body ?? null, seed.labels ?? [], 'octocat');
+  seedIssue(seed: { title: string; body?: string | null; labels?: string[]; state?: 'open' | 'closed'; state_reason?: StateReason | null; author?: string }): Issue {
+    const issue = this.addIssue(seed.title, seed.body ?? null, seed.labels ?? [], seed.author ?? 'octocat');
     if (seed.state === 'closed') this.setState(issue, 'closed', seed.state_reason ?? 'completed');
     return issue;
+  }
+
+  seedRunReview(runId: number, review: { environments: string[]; user: string; state?: ReviewState; comment?: string }): RunReview {
+    const r: RunReview = { environments: review.environments, user: review.user, state: review.state ?? 'approved', comment: review.comment ?? '' };
+    (this.runReviews[runId] ??= []).push(r);
+    return r;
+  }
+
+  seedPullReview(pull: number, review: { user: string; state?: PullReviewState; body?: string; commit_id?: string }): PullReview {
+    const r: PullReview = {
+      id: this.id(),
+      pull,
+      user: review.user,
+      state: review.state ?? 'APPROVED',
+      body: review.body ?? '',
+      commit_id: review.commit_id ?? '0'.repeat(40),
+      submitted_at: this.now(),
+    };
+    this.pullReviews.push(r);
+    return r;
   }
 
   failNext(matcher: FaultMatcher, status: FaultStatus, message = DEFAULT_MESSAGES[status]): void {
@@ -304,7 +360,16 @@ class FakeGitHubApi implements FakeGitHub {
   // --- operations -----------------------------------------------------------------------------
 
   private readonly handlers: Record<string, (c: Ctx) => Reply> = {
+    'GET /user': (c) =>
+      // An installation token (GITHUB_TOKEN, a GitHub App's) has no user behind it.
+      this.login.endsWith('[bot]') ? this.error(c.route, 403, 'Resource not accessible by integration') : { status: 200, body: this.sampled(c, 200, this.authenticatedUserJson()) },
     'GET /repos/{owner}/{repo}': (c) => ({ status: 200, body: this.sampled(c, 200, this.repoJson()) }),
+    'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews': (c) =>
+      this.paginated(c, this.pullReviews.filter((r) => r.pull === Number(c.params.pull_number)), (r) => this.pullReviewJson(r)),
+    'GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals': (c) => ({
+      status: 200,
+      body: (this.runReviews[Number(c.params.run_id)] ?? []).map((r) => this.sampled(c, 200, this.reviewJson(r))),
+    }),
     'GET /repos/{owner}/{repo}/issues': (c) => this.listIssues(c),
     'POST /repos/{owner}/{repo}/issues': (c) => this.createIssue(c),
     'GET /repos/{owner}/{repo}/issues/{issue_number}': (c) => this.withIssue(c, (i) => ({ status: 200, body: this.sampled(c, 200, this.issueJson(i)) })),
@@ -681,6 +746,50 @@ class FakeGitHubApi implements FakeGitHub {
     };
   }
 
+  private authenticatedUserJson(): Json {
+    const u = this.user(this.login);
+    // A public profile (GET /user answers private-user or public-user): its own fields only.
+    return { ...u, user_view_type: 'public', name: null, company: null, blog: null, location: null, email: null, hireable: null, bio: null };
+  }
+
+  private environmentJson(name: string): Json {
+    const id = this.environmentIds.get(name) ?? this.id();
+    this.environmentIds.set(name, id);
+    return {
+      id,
+      node_id: `EN_${id}`,
+      name,
+      url: `${this.apiRepo}/environments/${encodeURIComponent(name)}`,
+      html_url: `${this.webRepo}/deployments/activity_log?environments_filter=${encodeURIComponent(name)}`,
+      created_at: new Date(EPOCH).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      updated_at: new Date(EPOCH).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+  }
+
+  private pullReviewJson(r: PullReview): Json {
+    const html = `${this.webRepo}/pull/${r.pull}#pullrequestreview-${r.id}`;
+    return {
+      id: r.id,
+      node_id: `PRR_${r.id}`,
+      user: this.user(r.user),
+      body: r.body,
+      state: r.state,
+      html_url: html,
+      pull_request_url: `${this.apiRepo}/pulls/${r.pull}`,
+      _links: { html: { href: html }, pull_request: { href: `${this.apiRepo}/pulls/${r.pull}` } },
+      // A pending review has not been submitted.
+      submitted_at: r.state === 'PENDING' ? undefined : r.submitted_at,
+      commit_id: r.commit_id,
+      author_association: r.user === this.owner ? 'OWNER' : 'COLLABORATOR',
+      body_html: undefined,
+      body_text: undefined,
+    };
+  }
+
+  private reviewJson(r: RunReview): Json {
+    return { environments: r.environments.map((e) => this.environmentJson(e)), state: r.state, user: this.user(r.user), comment: r.comment };
+  }
+
   private repoJson(): Json {
     return {
       id: 1296269,
@@ -692,7 +801,7 @@ class FakeGitHubApi implements FakeGitHub {
       fork: false,
       archived: false,
       disabled: false,
-      default_branch: 'main',
+      default_branch: this.defaultBranch,
       url: this.apiRepo,
       html_url: this.webRepo,
       // A sampled repository would claim a fork parent, a template and an organization.

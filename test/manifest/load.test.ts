@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildEcosystem, type ParsedFile } from '../../tools/lib/manifest/ecosystem.js';
 import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText } from '../../tools/lib/manifest/load.js';
+import { checkReferences } from '../../tools/lib/registry/references.js';
+import { MnopsError } from '../../tools/lib/repo/errors.js';
+import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { validate } from '../../tools/lib/validate/validate.js';
+import { exampleRepo, removeDir } from '../helpers/repo.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -110,5 +118,120 @@ describe('parseManifestBytes', () => {
     const { documents } = parseManifestBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...enc('a: 1\n')]));
     expect(documents[0]!.value).toEqual({ a: 1 });
     expect(documents[0]!.positions['/a']).toEqual([1, 1]);
+  });
+});
+
+// Hostile input: not timed (the bench measures), but each case must complete, and quickly.
+describe('hostile input is refused in time linear in its size', () => {
+  it('a wide flow map with a repeated key at its end: the key, where it first was and where again', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${String(i).padStart(4, '0')}: ${i}`);
+    const lines: string[] = [];
+    for (let i = 0; i < keys.length; i += 10) lines.push(`  ${keys.slice(i, i + 10).join(', ')},`);
+    const text = `wide: {\n${lines.join('\n')}\n  k0007: again\n}\n`;
+    const { findings } = parseManifestText(text);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        ruleId: 'yaml.duplicate-key',
+        severity: 'error',
+        message: 'map key "k0007" appears twice: first at line 2, again at line 502',
+        line: 502,
+        column: 3,
+      }),
+    ]);
+  });
+
+  it('keys that read the same once loaded are repeats, whatever their quoting', () => {
+    const { findings } = parseManifestText('a:\n  1: one\n  "1": uno\n');
+    expect(findings.map((f) => [f.ruleId, f.line, f.message])).toEqual([['yaml.duplicate-key', 3, 'map key "1" appears twice: first at line 2, again at line 3']]);
+  });
+
+  it('a 1 MB flow map of 70,000 unique keys is refused by the value limit, before it is composed', { timeout: 20_000 }, () => {
+    const text = `{${Array.from({ length: 70_000 }, (_, i) => `k${String(i).padStart(5, '0')}: ${i}`).join(', ')}}\n`;
+    expect(text.length).toBeGreaterThan(1_000_000);
+    const { documents, findings } = parseManifestText(text);
+    expect(documents).toEqual([]);
+    expect(findings).toEqual([expect.objectContaining({ ruleId: 'yaml.limit', message: `the file holds more than ${DEFAULT_LIMITS.maxNodes} values`, line: 1 })]);
+  });
+
+  const MB = 1_000_000;
+  const cases: [string, () => string, RegExp][] = [
+    ['1 MB of aliases to one anchor', () => `base: &a [x]\nrefs: [${Array(MB / 4).fill('*a').join(', ')}]\n`, /more than 100 alias references/],
+    ['block sequences nested 500,000 deep', () => `${'- '.repeat(MB / 2)}x\n`, /^nesting is deeper than 64 levels$/],
+    ['explicit keys nested 500,000 deep', () => `${'? '.repeat(MB / 2)}x\n`, /^nesting is deeper than 64 levels$/],
+    ['500,000 stray brackets', () => ']\n'.repeat(MB / 2), /syntax errors|YAML tokens/],
+    ['1 MB of newlines', () => '\n'.repeat(MB), /YAML tokens/],
+    ['500,000 documents', () => '---\n'.repeat(MB / 4), /more than 200 documents/],
+  ];
+  for (const [name, make, message] of cases) {
+    it(name, { timeout: 20_000 }, () => {
+      const { documents, findings } = parseManifestText(make());
+      expect(documents).toEqual([]);
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ ruleId: 'yaml.limit' });
+      expect(findings[0]!.message).toMatch(message);
+    });
+  }
+
+  it('compact nesting (- - - x) is allowed to the nesting limit and refused past it', () => {
+    const at = (levels: number) => parseManifestText(`${'- '.repeat(levels)}x\n`);
+    expect(at(DEFAULT_LIMITS.maxDepth).findings).toEqual([]);
+    expect(at(DEFAULT_LIMITS.maxDepth + 1).findings.map((f) => f.message)).toEqual([`nesting is deeper than ${DEFAULT_LIMITS.maxDepth} levels`]);
+  });
+
+  it('a file with thousands of problems lists the first hundred and counts the rest', () => {
+    const text = Array.from({ length: 300 }, (_, i) => `m${i}: {a: 1, a: 2}`).join('\n');
+    const { findings } = parseManifestText(text);
+    expect(findings).toHaveLength(101);
+    expect(findings[100]).toMatchObject({ ruleId: 'yaml.limit', message: '200 more problems in this file are not listed (only the first 100 are)' });
+  });
+
+  it('5,000 platforms naming 15,000 platforms that do not exist: every one reported, suggestions bounded', { timeout: 30_000 }, () => {
+    const files: ParsedFile[] = [
+      { file: 'registry/ns.yaml', content: { documents: [{ index: 0, value: { apiVersion: 'mnops/v1', kind: 'Namespace', metadata: { name: 'bench' }, spec: { owners: ['team'] } }, positions: { '': [1, 1] } }], findings: [] } },
+    ];
+    for (let i = 0; i < 5000; i++) {
+      const n = String(i).padStart(4, '0');
+      const value = {
+        apiVersion: 'mnops/v1',
+        kind: 'Platform',
+        metadata: { name: `p${n}-platform` },
+        // Typo-shaped names as long as the real ones: the hardest case for suggestions.
+        spec: { owner: 'team', namespace: 'bench', version: '1.0.0', dependsOn: [0, 1, 2].map((k) => `q${n}-platform-${k}`) },
+      };
+      files.push({ file: `platforms/p${n}-platform/platform.yaml`, content: { documents: [{ index: 0, value, positions: { '': [1, 1] } }], findings: [] } });
+    }
+    const { ecosystem, findings: loadFindings } = buildEcosystem('/repo', files);
+    expect(loadFindings).toEqual([]);
+    const findings = checkReferences(ecosystem);
+    expect(findings).toHaveLength(15_000);
+    expect(findings.every((f) => f.ruleId === 'ref.unknown')).toBe(true);
+    // The first unknown names get the closest name; past the budget, the list of what exists.
+    expect(findings[0]).toMatchObject({ message: 'platform "q0000-platform-0" does not exist', hint: 'did you mean "p0000-platform"?' });
+    expect(findings[14_999]!.hint).toMatch(/^existing platforms: p0000-platform, p0001-platform, .* and 4992 more$/);
+  });
+});
+
+describe('loadEcosystem: caps on the whole load', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+
+  it('more manifest files than maxFiles: one sentence naming the count and the limit, an exit-2 error', async () => {
+    const root = exampleRepo();
+    dirs.push(root);
+    const error = await loadEcosystem(root, { cacheDir: false, limits: { maxFiles: 3 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MnopsError);
+    expect((error as Error).message).toMatch(/^the repository holds \d+ manifest files, over the limit of 3$/);
+    // validate, as the CLI runs it, refuses the same way (the CLI maps MnopsError to exit 2).
+    await expect(validate({ root, cacheDir: false, limits: { maxFiles: 3 } })).rejects.toThrow(/over the limit of 3$/);
+  });
+
+  it('more bytes of manifests than maxTotalBytes: refused before they are read', async () => {
+    const root = exampleRepo();
+    dirs.push(root);
+    mkdirSync(path.join(root, 'registry/bulk'), { recursive: true });
+    for (let i = 0; i < 4; i++) writeFileSync(path.join(root, `registry/bulk/${i}.yaml`), `# ${'x'.repeat(100_000)}\n`);
+    const error = await loadEcosystem(root, { cacheDir: false, limits: { maxTotalBytes: 256 * 1024 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MnopsError);
+    expect((error as Error).message).toMatch(/^the repository's \d+ manifest files total [\d.]+ KiB, over the limit of 256\.0 KiB$/);
   });
 });

@@ -79,6 +79,66 @@ describe('promotion gate', () => {
     expect(rollback.allow).toBe(true);
   });
 
+  describe('a rollback to the version the audit trail says ran before', () => {
+    // prod runs 2.0.0 (promoted from staging over 1.9.4); staging has moved on to 2.1.0.
+    const prodReq = { to: 'prod', from: 'staging', version: '1.9.4', approvals: ['bob', 'carol'], rollback: true };
+    const movedOn = (now = NOW): Partial<ObservedState> => ({
+      source: { version: '2.1.0', healthy: true, healthySince: hoursAgo(48, now) },
+      target: { version: '2.0.0', previous: '1.9.4' },
+    });
+
+    it('does not need the source to still run it, and records what it skipped', () => {
+      const d = toStaging(prodReq, movedOn());
+      expect(d.reasons).toEqual([]);
+      expect(d.allow).toBe(true);
+      expect(d.overrides).toEqual([
+        'rollback of runtime-platform in prod from 2.0.0 to 1.9.4 requested by alice',
+        "source check skipped for alice's rollback of runtime-platform in prod to 1.9.4, the version the audit trail says ran there before: runtime-platform 1.9.4 is not running in staging (it runs 2.1.0)",
+      ]);
+      // Nothing running in the source at all does not block it either.
+      expect(toStaging(prodReq, { ...movedOn(), source: { version: null, healthy: false, healthySince: null } }).allow).toBe(true);
+    });
+
+    it('still needs its approvals', () => {
+      const d = toStaging({ ...prodReq, approvals: ['bob'] }, movedOn());
+      expect(d.allow).toBe(false);
+      expect(d.reasons).toEqual(['prod needs 2 approvals from someone other than alice, has 1 (bob) — ask 1 more reviewer']);
+    });
+
+    it('respects freeze windows; an emergency with a reason overrides them as before', () => {
+      const inFreeze = new Date('2027-12-20T10:00:00Z');
+      const frozen = toStaging(prodReq, movedOn(inFreeze), inFreeze);
+      expect(frozen.allow).toBe(false);
+      expect(frozen.reasons).toHaveLength(1);
+      expect(frozen.reasons[0]).toMatch(/frozen by year-end-2027/);
+      const emergency = toStaging({ ...prodReq, emergency: 'INC-2041 2.0.0 corrupts writes' }, movedOn(inFreeze), inFreeze);
+      expect(emergency.allow).toBe(true);
+      expect(emergency.overrides.join('\n')).toMatch(/year-end-2027 .*INC-2041/);
+      expect(toStaging({ ...prodReq, emergency: '  ' }, movedOn(inFreeze), inFreeze).allow).toBe(false);
+    });
+
+    it('without rollback is a downgrade, still denied', () => {
+      const d = toStaging({ ...prodReq, rollback: false }, movedOn());
+      expect(d.allow).toBe(false);
+      expect(d.reasons.join('\n')).toMatch(/older than 2\.0\.0 running in prod — set rollback/);
+      expect(d.reasons.join('\n')).toMatch(/not running in staging/);
+    });
+
+    it('only for that version: a rollback elsewhere, or a promotion, still needs the version healthy in the source', () => {
+      const older = toStaging({ ...prodReq, version: '1.9.1' }, movedOn());
+      expect(older.allow).toBe(false);
+      expect(older.reasons).toEqual(['runtime-platform 1.9.1 is not running in staging (it runs 2.1.0) — deploy it to staging first']);
+      const unknown = toStaging(prodReq, { ...movedOn(), target: { version: '2.0.0', previous: null } });
+      expect(unknown.allow).toBe(false);
+      expect(unknown.reasons).toEqual(['runtime-platform 1.9.4 is not running in staging (it runs 2.1.0) — deploy it to staging first']);
+      const promote = toStaging({ ...prodReq, version: '2.2.0', rollback: false }, movedOn());
+      expect(promote.allow).toBe(false);
+      expect(promote.reasons).toEqual(['runtime-platform 2.2.0 is not running in staging (it runs 2.1.0) — deploy it to staging first']);
+      const sick = toStaging({ ...prodReq, version: '2.1.0', rollback: false }, { ...movedOn(), source: { version: '2.1.0', healthy: false, healthySince: null } });
+      expect(sick.reasons).toEqual(['runtime-platform 2.1.0 is not healthy in staging — fix it there before promoting']);
+    });
+  });
+
   it('respects freeze windows; an emergency with a reason overrides them and says so', () => {
     const inFreeze = new Date('2027-12-20T10:00:00Z');
     const req = { to: 'prod', from: 'staging', approvals: ['bob', 'carol'] };

@@ -152,6 +152,25 @@ describe('staging: versions only through the gate', () => {
     setInstance(STAGING, FLEET);
   }, 180_000);
 
+  it('a rollback to what ran before needs its approvals, not the source still running it', async () => {
+    edit(root, instanceFile(DEV), /(- name: alpha-platform\n\s+version: )1\.0\.0/, '$11.1.0');
+    const dev = await applyEnvironment({ root, environment: DEV, actor: 'test', healthTimeoutMs: 60_000 });
+    expect(dev.results.find((r) => r.platform === 'alpha-platform')?.status).toBe('done');
+    const up = await deployPlatform({ root, platform: 'alpha-platform', to: STAGING, actor: 'test', approvals: ['reviewer'], healthTimeoutMs: 60_000 });
+    expect(up.status, up.error ?? JSON.stringify(up.decision)).toBe('deployed');
+    expect(up.toVersion).toBe('1.1.0');
+    // The source runs 1.1.0 only; the trail says staging ran 1.0.0 before.
+    const unapproved = await deployPlatform({ root, platform: 'alpha-platform', to: STAGING, version: '1.0.0', rollback: true, actor: 'test', healthTimeoutMs: 60_000 });
+    expect(unapproved.status).toBe('denied');
+    expect(unapproved.decision?.reasons.join(' ')).toMatch(/approval/);
+    const back = await deployPlatform({ root, platform: 'alpha-platform', to: STAGING, version: '1.0.0', rollback: true, approvals: ['reviewer'], actor: 'test', healthTimeoutMs: 60_000 });
+    expect(back.status, JSON.stringify(back.decision)).toBe('deployed');
+    expect(docker('inspect', '--format', '{{index .Config.Labels "mnops.version"}}', engineObjects(STAGING)[0]!.split(' ')[2]!)).toBe('1.0.0');
+    // Any other version is no rollback to what ran before: the source must run it, and it does not.
+    const elsewhere = await deployPlatform({ root, platform: 'alpha-platform', to: STAGING, version: '0.9.0', rollback: true, approvals: ['reviewer'], actor: 'test', dryRun: true });
+    expect(elsewhere.decision?.allow).toBe(false);
+  }, 240_000);
+
   it('a prune of more than maxPrunePercent needs the exact count', async () => {
     for (const p of ['beta-platform', 'gamma-platform']) {
       const d = await deployPlatform({ root, platform: p, to: STAGING, actor: 'test', approvals: ['reviewer'], healthTimeoutMs: 60_000 });

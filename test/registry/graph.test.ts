@@ -40,7 +40,7 @@ const SMALL = {
     '  - {name: db-platform, version: 1.0.0}',
     '  - {name: api-platform, version: 1.0.0}',
   ]),
-  'ecosystem/governance/api-waiver.yaml': doc('PolicyException', 'api-waiver', [
+  'ecosystem/governance/exceptions/api-waiver.yaml': doc('PolicyException', 'api-waiver', [
     'rule: health.required',
     'target: {kind: Platform, name: api-platform}',
     'reason: health endpoint ships next sprint',

@@ -34,6 +34,7 @@ describe('impactOfChanges', () => {
         'Platform/report-platform', // depends on api
         'Platform/worker-platform', // consumes queue, which api provides
         'PlatformTemplate/http-service',
+        'PolicyException/api-prod-replicas', // names api-platform as its target
       ],
       platforms: ['api-platform', 'report-platform', 'worker-platform'],
       environments: ['dev', 'staging'],
@@ -98,7 +99,7 @@ describe('impactOfChanges', () => {
       'report-platform',
       'worker-platform',
     ]);
-    expect(sorted(impactOfChanges(eco, ['ecosystem/governance/api-prod-replicas.yaml']))).toEqual({
+    expect(sorted(impactOfChanges(eco, ['ecosystem/governance/exceptions/api-prod-replicas.yaml']))).toEqual({
       manifests: ['Platform/api-platform', 'PolicyException/api-prod-replicas'],
       platforms: ['api-platform'],
       environments: [],
@@ -119,12 +120,15 @@ describe('impactOfChanges', () => {
     const change = await changedFilesSince(root, 'main');
     expect(change.changed).toEqual(['platforms/db-platform/platform.yaml']);
     const deletedKeys = change.deleted.flatMap((d) => manifestKeysOfText(d.text));
-    expect(deletedKeys).toEqual(['Platform/db-platform']);
+    // The contract it provided: its consumers miss a provider now.
+    expect(deletedKeys).toEqual(['Platform/db-platform', 'Contract/storage']);
 
     const eco = await load(root);
     expect(eco.platforms.has('db-platform')).toBe(false);
     expect(sorted(impactOfChanges(eco, change.changed, deletedKeys))).toEqual({
       manifests: [
+        'Adapter/docker', // implements storage, which db-platform provided
+        'Contract/storage',
         'Environment/dev',
         'Environment/prod',
         'Environment/staging',

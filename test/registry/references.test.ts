@@ -201,7 +201,7 @@ describe('checkReferences', () => {
   });
 
   it('a PolicyException whose target or target environment does not exist', async () => {
-    const file = 'ecosystem/governance/api-prod-replicas.yaml';
+    const file = 'ecosystem/governance/exceptions/api-prod-replicas.yaml';
     const exc = (kind: string, name: string, env: string) =>
       doc('PolicyException', 'api-prod-replicas', [
         'rule: resources.ceiling',

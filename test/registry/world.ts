@@ -110,7 +110,7 @@ export const BASE: Files = {
     '  - name: worker-platform',
     '    version: 0.3.0',
   ]),
-  'ecosystem/governance/api-prod-replicas.yaml': doc('PolicyException', 'api-prod-replicas', [
+  'ecosystem/governance/exceptions/api-prod-replicas.yaml': doc('PolicyException', 'api-prod-replicas', [
     'rule: resources.ceiling',
     'target:',
     '  kind: Platform',

@@ -6,11 +6,12 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Log } from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { FORMAT_NAMES, FORMATTERS, isFormatName, summarize, type Finding, type Report } from '../../tools/lib/report/index.js';
-import { escapeCommandData, escapeCommandProperty } from '../../tools/lib/report/formats/github.js';
+import * as core from '@actions/core';
+import { annotation, escapeCommandData, escapeCommandProperty } from '../../tools/lib/report/formats/github.js';
 import { escapeXmlAttribute, escapeXmlText } from '../../tools/lib/report/formats/junit.js';
-import { escapeMarkdownCell } from '../../tools/lib/report/formats/markdown.js';
+import { codeSpan, codeSpanCell, escapeMarkdownCell, fencedBlock } from '../../tools/lib/report/formats/markdown.js';
 import { FINGERPRINT_KEY, findingFingerprint, toArtifactUri } from '../../tools/lib/report/formats/sarif.js';
-import { summaryLine } from '../../tools/lib/report/formats/text.js';
+import { escapeControlChars, showControlChars, summaryLine } from '../../tools/lib/report/formats/text.js';
 
 // A message carrying every character some format must escape.
 const TRICKY = 'image "api:latest" is 100% unpinned, see a,b: c\nnext | <x> & \'q\'';
@@ -95,8 +96,7 @@ describe('text', () => {
     '  1:1  note  environments.expired  environment pr-42 expired on 2025-01-01',
     '',
     'platforms/payments-platform/platform.yaml',
-    '  7:12  warning  images.pinned      image "api:latest" is 100% unpinned, see a,b: c',
-    "                                    next | <x> & 'q'",
+    '  7:12  warning  images.pinned      image "api:latest" is 100% unpinned, see a,b: c\\nnext | <x> & \'q\'',
     '  23:5  error    resources.ceiling  memoryMb 32768 exceeds the prod ceiling 16384',
     '                                    → lower it or add a PolicyException',
     '',
@@ -126,6 +126,20 @@ describe('text', () => {
     expect(output).toContain('bad \\u001b[2Jname\\rover');
     expect(output).not.toContain('\u001b');
     expect(output).not.toContain('\r');
+  });
+
+  it('never lets a name, message, hint or file name start a line of its own (no ::command:: in an Actions log)', () => {
+    const evil = '\n::error::forged\r\n  ::add-mask::x\u0000\u001b\u2028::warning::y';
+    const hostile: Finding = { ...CEILING, ruleId: `r${evil}`, message: `m${evil}`, hint: `h${evil}`, file: `f${evil}.yaml` };
+    const { output } = FORMATTERS.text(reportOf([hostile]), plain);
+    const lines = output.split('\n');
+    // File, finding, hint, blank, verdict, and the final newline: nothing more.
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line.trimStart().startsWith('::'), line).toBe(false);
+    // eslint-disable-next-line no-control-regex
+    expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028]/);
+    expect(lines[0]).toBe('f\\n::error::forged\\r\\n  ::add-mask::x\\u0000\\u001b\\u2028::warning::y.yaml');
+    expect(lines[2]).toContain('→ h\\n::error::forged');
   });
 
   it('summarizes with correct plurals', () => {
@@ -411,6 +425,34 @@ describe('github', () => {
     );
   });
 
+  it('escapes every property and the message exactly as @actions/core does, after showing control characters', () => {
+    const evil = 'a,b:c%d\r\n::error::forged\u0000\u001b[2J\u0085';
+    const hostile: Finding = { ...CEILING, ruleId: `rule${evil}`, file: `dir${evil}/x\`✅ nothing to fix.yaml`, message: `msg${evil}`, hint: `fix${evil}` };
+    const ours = annotation(hostile);
+    // What core prints for the same annotation, with the control characters shown first.
+    let printed = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => {
+      printed += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      core.error(showControlChars(`msg${evil} — fix${evil}`), { title: escapeControlChars(hostile.ruleId), file: escapeControlChars(hostile.file), startLine: 23, startColumn: 5 });
+    } finally {
+      process.stdout.write = write;
+    }
+    const parse = (line: string) => {
+      const m = /^::(\w+) ([^:]*)::(.*)$/.exec(line.trimEnd())!;
+      expect(m, line).not.toBeNull();
+      return { command: m[1], properties: Object.fromEntries(m[2]!.split(',').map((kv) => kv.split('=') as [string, string])), data: m[3] };
+    };
+    expect(parse(ours)).toEqual(parse(printed));
+    // One line, no raw control character: nothing quoted starts a command of its own.
+    // eslint-disable-next-line no-control-regex
+    expect(ours).not.toMatch(/[\r\n\u0000\u001b\u0085]/);
+    expect(FORMATTERS.github(reportOf([hostile]), plain).output.split('\n').filter((l) => l.trimStart().startsWith('::'))).toHaveLength(1);
+  });
+
   it('annotates at most 10 of each severity and says how many more there are', () => {
     const report = reportOf([...many('warning', 12), ...many('note', 3), ...many('error', 25)]);
     const lines = FORMATTERS.github(report, plain).output.trimEnd().split('\n');
@@ -475,6 +517,23 @@ describe('markdown', () => {
     expect(escapeMarkdownCell('<script> & __proto__ *x* [l](u) `c` ~s~ \\')).toBe(
       '&lt;script&gt; &amp; \\_\\_proto\\_\\_ \\*x\\* \\[l\\](u) \\`c\\` \\~s\\~ \\\\',
     );
+    // GitHub renders $…$ as LaTeX, and a hidden comment would hide what follows.
+    expect(escapeMarkdownCell('$\\color{green}{ok}$ <!-- mnops:governance -->')).toBe('&#36;\\\\color{green}{ok}&#36; &lt;!-- mnops:governance --&gt;');
+    expect(escapeMarkdownCell('a\u001bb\u0000')).toBe('a\\u001bb\\u0000');
+  });
+
+  it('keeps code spans closed and on one line, whatever they quote', () => {
+    const name = 'x`✅ nothing to fix\n- [x] a|b\u001b';
+    expect(codeSpan(name)).toBe('`xˋ✅ nothing to fix - [x] a|b\\u001b`');
+    expect(codeSpanCell(name)).toBe('`xˋ✅ nothing to fix - [x] a\\|b\\u001b`');
+    for (const span of [codeSpan(name), codeSpanCell(name)]) expect(span.match(/`/g)).toHaveLength(2);
+  });
+
+  it('fences a block its content cannot close', () => {
+    expect(fencedBlock('mermaid', 'flowchart LR\n  a\n')).toBe('```mermaid\nflowchart LR\n  a\n```');
+    const block = fencedBlock('mermaid', 'a\n```\n# pwned\n````x');
+    expect(block.startsWith('`````mermaid\n')).toBe(true);
+    expect(block.endsWith('\n`````')).toBe(true);
   });
 
   it('lists every finding, uncapped', () => {

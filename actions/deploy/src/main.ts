@@ -1,31 +1,38 @@
 // actions/deploy: `mnops deploy` for the inputs, with every secret masked, a GitHub
 // Deployment and its statuses (in_progress, then success or failure) for the environment,
 // the manifest commit pushed (the audit trail pushes itself), and the gate decision and
-// rollout in the job summary.
+// rollout in the job summary. The gate's approvals are the ones GitHub recorded for this
+// run's deployment to the environment (its required reviewers): the action takes no typed
+// approvals.
 import * as core from '@actions/core';
 import path from 'node:path';
-import { appendSummary, boolInput, input, listInput, requiredInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, input, logInfo, requiredInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { environmentApprovers } from '../../../tools/lib/github/approvals.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
 import { createDeployment, setDeploymentState, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
-import { deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
+import { useTokenForGit } from '../../../tools/lib/github/git-auth.js';
+import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/markdown.js';
+import { showControlChars } from '../../../tools/lib/report/formats/text.js';
+import { checkDeployText, deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
 import { ensureCommitIdentity, pushHead } from '../../../tools/lib/repo/git.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
 
-function summary(o: DeployOutcome, pushed: string | undefined): string {
-  const head = `${o.platform} ${o.fromVersion} → ${o.toVersion} in ${o.environment}`;
+function summary(o: DeployOutcome, pushed: string | undefined, approvers: string[]): string {
+  const head = `${md(o.platform)} ${md(o.fromVersion)} → ${md(o.toVersion)} in ${md(o.environment)}`;
   const verdict = { deployed: '✅ deployed', unchanged: '✅ already running', 'dry-run': 'dry run', denied: '❌ promotion denied', failed: '❌ rollout failed' }[o.status];
   const lines = [`## mnops deploy: ${verdict}`, '', `**${head}**`, ''];
   if (o.decision) {
     lines.push(`### Promotion gate: ${o.decision.allow ? 'allowed' : 'denied'}`, '');
-    for (const r of o.decision.reasons) lines.push(`- ❌ ${r}`);
-    for (const r of o.decision.overrides) lines.push(`- ⚠️ override: ${r}`);
+    for (const r of o.decision.reasons) lines.push(`- ❌ ${md(r)}`);
+    for (const r of o.decision.overrides) lines.push(`- ⚠️ override: ${md(r)}`);
     if (o.decision.allow && !o.decision.overrides.length) lines.push('- every requirement met');
+    lines.push(`- approved in the GitHub environment by: ${approvers.length ? approvers.map(md).join(', ') : 'nobody'}`);
     lines.push('');
   } else lines.push('### Promotion gate: none (the environment promotes from no source)', '');
   lines.push('### Rollout', '');
-  if (o.status === 'failed') lines.push(`- ${o.error ?? 'failed'}`, o.revertCommit ? `- manifest commit reverted (${o.revertCommit.slice(0, 12)}); the previous version keeps running` : '- nothing was committed');
+  if (o.status === 'failed') lines.push(`- ${md(o.error ?? 'failed')}`, o.revertCommit ? `- manifest commit reverted (${o.revertCommit.slice(0, 12)}); the previous version keeps running` : '- nothing was committed');
   else if (o.status === 'deployed') lines.push(`- healthy; manifest commit ${o.commit ? `\`${o.commit.slice(0, 12)}\`` : '(none: the version was already declared)'}`);
   else if (o.status === 'unchanged') lines.push('- already running healthy: nothing to do');
   else lines.push('- not started');
@@ -41,9 +48,12 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     const platform = requiredInput('platform');
     const environment = requiredInput('environment');
     const version = input('version');
+    const emergency = input('emergency');
     const timeout = Number(input('timeout', '120'));
     const token = input('token');
     if (token) core.setSecret(token);
+    // Nothing with a line break reaches the deployment, the commit or its trailers.
+    checkDeployText({ platform, to: environment, ...(version ? { version } : {}), actor: ctx.actor, ...(emergency ? { emergency } : {}) });
 
     // Every secret value the manifests reference, masked before anything can print it.
     const { ecosystem } = await loadEcosystem(root);
@@ -51,7 +61,12 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     const tier = ecosystem.environments.get(environment)?.manifest.spec.tier;
 
     const gh = token ? createGitHubClient({ token, ...(deps.fetch ? { fetch: deps.fetch } : {}), warn: (m) => core.warning(m) }) : undefined;
-    if (!gh) core.warning('no token: no GitHub Deployment is recorded (pass token: ${{ github.token }})');
+    if (!gh) core.warning('no token: no GitHub Deployment is recorded and no approval is read (pass token: ${{ github.token }})');
+    // Approvals are what GitHub recorded: the reviewers who approved this run's deployment
+    // to the GitHub environment named like the target. No input can add one.
+    const approvals = gh ? await environmentApprovers(gh, ctx, environment) : [];
+    if (gh && ctx.runId === undefined) core.warning('GITHUB_RUN_ID is not set: no environment approval can be read');
+    logInfo(approvals.length ? `approved in the GitHub environment ${environment} by ${approvals.join(', ')}` : `no approval recorded for the GitHub environment ${environment} in this run`);
     let deployment: DeploymentRef | undefined;
     if (gh) {
       deployment = await createDeployment(gh, ctx, {
@@ -60,12 +75,14 @@ export function run(deps: ActionDeps = {}): Promise<void> {
         description: `mnops deploy ${platform}${version ? ` ${version}` : ''} to ${environment}`,
         production: tier === 'prod',
         transient: tier === 'sandbox' || tier === 'preview',
-        payload: { platform, ...(version ? { version } : {}), actor: ctx.actor },
+        payload: { platform, ...(version ? { version } : {}), actor: ctx.actor, approvedBy: approvals },
       });
       await setDeploymentState(gh, deployment, 'in_progress', `deploying ${platform}`, ctx.runUrl);
     }
 
     await ensureCommitIdentity(root, { name: 'github-actions[bot]', email: '41898283+github-actions[bot]@users.noreply.github.com' });
+    // Pushes authenticate with the token here, not with one checkout left in .git/config.
+    if (token) useTokenForGit(token, ctx.serverUrl);
     let outcome: DeployOutcome;
     try {
       outcome = await deployPlatform({
@@ -74,10 +91,10 @@ export function run(deps: ActionDeps = {}): Promise<void> {
         to: environment,
         ...(version ? { version } : {}),
         actor: ctx.actor,
-        approvals: listInput('approved-by'),
-        ...(input('emergency') ? { emergency: input('emergency') } : {}),
+        approvals,
+        ...(emergency ? { emergency } : {}),
         healthTimeoutMs: timeout * 1000,
-        onProgress: (m) => core.info(m),
+        onProgress: logInfo,
       });
     } catch (err) {
       if (gh && deployment) await setDeploymentState(gh, deployment, 'error', (err as Error).message, ctx.runUrl).catch(() => undefined);
@@ -95,15 +112,16 @@ export function run(deps: ActionDeps = {}): Promise<void> {
       const why = outcome.status === 'denied' ? `denied: ${outcome.decision?.reasons.join('; ') ?? ''}` : outcome.status === 'failed' ? `failed: ${outcome.error ?? ''}` : `${outcome.toVersion} ${outcome.status}`;
       await setDeploymentState(gh, deployment, ok ? 'success' : 'failure', why, ctx.runUrl);
     }
-    appendSummary(summary(outcome, pushed));
+    appendSummary(summary(outcome, pushed, approvals));
     core.setOutput('status', outcome.status);
     core.setOutput('from-version', outcome.fromVersion);
     core.setOutput('to-version', outcome.toVersion);
     core.setOutput('commit', outcome.commit ?? '');
     core.setOutput('deployment-id', deployment ? String(deployment.id) : '');
+    core.setOutput('approved-by', approvals.join(','));
     if (!ok) {
       const reasons = outcome.status === 'denied' ? outcome.decision?.reasons.join('; ') : outcome.error;
-      core.setFailed(`${platform} ${outcome.toVersion} to ${environment}: ${outcome.status}${reasons ? `: ${reasons}` : ''}`);
+      core.setFailed(showControlChars(`${platform} ${outcome.toVersion} to ${environment}: ${outcome.status}${reasons ? `: ${reasons}` : ''}`));
     }
   });
 }

@@ -6,6 +6,7 @@ import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MnopsError } from '../repo/errors.js';
+import { escapeControlChars, showControlChars } from '../report/formats/text.js';
 
 export interface ActionDeps {
   /** Injected into Octokit (tests check every call against GitHub's OpenAPI description). */
@@ -39,17 +40,34 @@ export function listInput(name: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * One line of log output that quotes names or messages: control characters (line breaks
+ * included) shown as escapes, and a leading `::` broken, so the runner — which reads a
+ * workflow command from any line that starts with `::` after spaces — never takes it for one.
+ */
+export function logLine(message: string): string {
+  return escapeControlChars(message).replace(/^(\s*)::/, '$1\\::');
+}
+
+/** core.info of logLine(message): progress messages of the library. */
+export function logInfo(message: string): void {
+  core.info(logLine(message));
+}
+
 /** Reports nobody commits: the runner's temp folder. */
 export function reportPath(file: string): string {
   return path.join(process.env.RUNNER_TEMP || os.tmpdir(), file);
 }
 
-/** Runs an action body; an expected error fails the step with its sentence and hint. */
+/**
+ * Runs an action body; an expected error fails the step with its sentence and hint (which
+ * may quote a manifest: control characters are shown as escapes, core escapes line breaks).
+ */
 export async function runAction(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
-    if (err instanceof MnopsError) core.setFailed(err.hint ? `${err.message} — ${err.hint}` : err.message);
+    if (err instanceof MnopsError) core.setFailed(showControlChars(err.hint ? `${err.message} — ${err.hint}` : err.message));
     else core.setFailed(err instanceof Error ? (err.stack ?? err.message) : String(err));
   }
 }

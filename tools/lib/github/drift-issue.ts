@@ -1,8 +1,10 @@
-// One drift issue per environment: found by label and a hidden marker (never duplicated),
-// opened when drift appears, its body replaced while drift lasts, closed with a comment when
-// drift clears.
+// One drift issue per environment: found by label, a hidden marker and its author being the
+// token's own identity (never duplicated; an issue someone else opened with the marker is
+// left alone), opened when drift appears, its body replaced while drift lasts, closed with a
+// comment when drift clears.
+import { showControlChars } from '../report/formats/text.js';
 import { call, type GitHubClient } from './client.js';
-import { withMarker } from './comment.js';
+import { sameLogin, withMarker } from './comment.js';
 
 export type DriftIssueAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none';
 
@@ -13,20 +15,44 @@ export interface DriftIssueResult {
   url?: string;
 }
 
-export const driftMarker = (environment: string) => `mnops:drift:${environment}`;
+/** The hidden marker of an environment's issue; a name that could end the HTML comment is encoded. */
+export const driftMarker = (environment: string) => `mnops:drift:${encodeURIComponent(environment)}`;
 
-/** Open drift issues by environment, read once for all environments (paginated). */
-export async function openDriftIssues(gh: GitHubClient, where: { owner: string; repo: string }, label: string): Promise<Map<string, { number: number; body: string; url: string }>> {
+/** An issue title: one line, no control characters (titles render code spans, nothing else). */
+export function driftIssueTitle(environment: string): string {
+  return `Drift in ${showControlChars(environment.replace(/\r\n|\r|\n/g, ' ')).replace(/`/g, 'ˋ')}`.slice(0, 256);
+}
+
+/**
+ * Open drift issues by environment, read once for all environments (paginated). With
+ * `author`, only issues that identity opened count.
+ */
+export async function openDriftIssues(
+  gh: GitHubClient,
+  where: { owner: string; repo: string },
+  label: string,
+  author?: string,
+): Promise<Map<string, { number: number; body: string; url: string }>> {
   const issues = await call('list the open drift issues', 'issues: read', () =>
     gh.paginate(gh.rest.issues.listForRepo, { owner: where.owner, repo: where.repo, state: 'open', labels: label, per_page: 100 }),
   );
   const out = new Map<string, { number: number; body: string; url: string }>();
   for (const i of issues) {
     if (i.pull_request) continue;
+    if (author !== undefined && !sameLogin(i.user?.login, author)) continue;
     const m = /^<!-- mnops:drift:(\S+) -->/.exec(i.body ?? '');
-    if (m?.[1] && !out.has(m[1])) out.set(m[1], { number: i.number, body: i.body ?? '', url: i.html_url });
+    const environment = m?.[1] ? decodeMarker(m[1]) : undefined;
+    if (environment !== undefined && !out.has(environment)) out.set(environment, { number: i.number, body: i.body ?? '', url: i.html_url });
   }
   return out;
+}
+
+function decodeMarker(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function syncDriftIssue(
@@ -52,7 +78,7 @@ export async function syncDriftIssue(
     return { environment, action: 'updated', number: existing.number, url: existing.url };
   }
   const { data } = await call(`open a drift issue for ${environment}`, 'issues: write', () =>
-    gh.rest.issues.create({ owner, repo, title: `Drift in ${environment}`, body, labels: [d.label] }),
+    gh.rest.issues.create({ owner, repo, title: driftIssueTitle(environment), body, labels: [d.label] }),
   );
   return { environment, action: 'opened', number: data.number, url: data.html_url };
 }

@@ -12,11 +12,19 @@ export interface ActionContext {
   sha: string;
   /** Branch of a push / dispatch (`main`), without refs/heads/. */
   branch?: string;
+  /** GITHUB_REF as the runner set it (`refs/heads/main`, `refs/pull/7/merge`), '' when unset. */
+  ref: string;
+  /** The repository's default branch, from the event payload's `repository.default_branch`. */
+  defaultBranch?: string;
+  /** This workflow run (GITHUB_RUN_ID): its environment approvals are read by it. */
+  runId?: number;
   pullRequest?: { number: number; baseSha: string; headSha: string; baseRef: string; headRef: string; fork: boolean };
   actor: string;
   workspace: string;
   /** Link to this run, for comments, issues and deployment statuses. */
   runUrl?: string;
+  /** GITHUB_SERVER_URL (https://github.com, or a GitHub Enterprise Server). */
+  serverUrl: string;
   event: Record<string, unknown>;
 }
 
@@ -37,12 +45,17 @@ export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionC
     | undefined;
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   const ref = env.GITHUB_REF ?? '';
+  const defaultBranch = (event.repository as { default_branch?: unknown } | undefined)?.default_branch;
+  const runId = Number(env.GITHUB_RUN_ID);
   return {
     owner,
     repo,
     eventName: env.GITHUB_EVENT_NAME ?? '',
     sha: env.GITHUB_SHA ?? '',
     ...(ref.startsWith('refs/heads/') ? { branch: ref.slice('refs/heads/'.length) } : {}),
+    ref,
+    ...(typeof defaultBranch === 'string' && defaultBranch ? { defaultBranch } : {}),
+    ...(Number.isSafeInteger(runId) && runId > 0 ? { runId } : {}),
     ...(pr
       ? {
           pullRequest: {
@@ -57,6 +70,7 @@ export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionC
       : {}),
     actor: env.GITHUB_ACTOR ?? 'github-actions',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    serverUrl: server,
     ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
     event,
   };

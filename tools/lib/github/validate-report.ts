@@ -1,10 +1,15 @@
 // What the governance check shows on a pull request: annotations on the exact lines (within
 // GitHub's per-step limits, errors first), a job summary with a findings table and a Mermaid
 // graph of the affected platforms and environments, and a sticky comment in plain words.
+// Everything a manifest (or a policy) says — file names, rule ids, messages, names — is
+// escaped: a pull request controls its whole tree, and must not make the comment or the
+// summary say anything the check did not. Annotations go through annotationOf (no control
+// character in a file name, title or message reaches the runner).
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { affectedSubgraph, buildGraph, nodeId, toMermaid, type Impact } from '../registry/index.js';
 import { sortBySeverity, type Finding, type Report } from '../report/finding.js';
-import { codeSpanCell, escapeMarkdownCell as cell } from '../report/formats/markdown.js';
+import { annotationParts } from '../report/formats/github.js';
+import { codeSpan, codeSpanCell, escapeMarkdownCell as cell, fencedBlock } from '../report/formats/markdown.js';
 
 /** GitHub shows at most 10 error and 10 warning annotations per step (and 50 per job). */
 export const ANNOTATION_LIMITS = { error: 10, warning: 10, note: 10 } as const;
@@ -29,6 +34,16 @@ export function planAnnotations(findings: readonly Finding[]): AnnotationPlan {
 }
 
 const ICON = { error: '❌', warning: '⚠️', note: 'ℹ️' } as const;
+
+/**
+ * A finding as @actions/core's annotation arguments: `core.error(a.message, a.properties)`.
+ * The file is workspace-relative (`prefix` as in SummaryInput); control characters in the
+ * file, rule and message are shown as escapes (core escapes what is left).
+ */
+export function annotationOf(f: Finding, prefix: string): { message: string; properties: { title: string; file: string; startLine: number; startColumn: number } } {
+  const p = annotationParts({ ...f, file: joinPath(prefix, f.file) });
+  return { message: p.message, properties: { title: p.title, file: p.file, startLine: p.line, startColumn: p.col } };
+}
 
 /** Affected platforms and environments, and the edges between them, as Mermaid. */
 export function impactGraph(eco: Ecosystem, impact: Impact): string | undefined {
@@ -69,8 +84,8 @@ export function jobSummary(s: SummaryInput): string {
     const graph = impactGraph(s.ecosystem, s.impact);
     const platforms = [...s.impact.platforms].sort();
     const envs = [...s.impact.environments].sort();
-    lines.push('### What this change affects', '', `Platforms: ${platforms.join(', ') || 'none'}. Environments: ${envs.join(', ') || 'none'}.`, '');
-    if (graph) lines.push('```mermaid', graph.trimEnd(), '```', '');
+    lines.push('### What this change affects', '', `Platforms: ${platforms.map(cell).join(', ') || 'none'}. Environments: ${envs.map(cell).join(', ') || 'none'}.`, '');
+    if (graph) lines.push(fencedBlock('mermaid', graph), '');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -92,8 +107,8 @@ export function prComment(s: SummaryInput & { runUrl?: string }): string {
     if (summary.warnings) lines.push(`${summary.warnings} warning(s) should be looked at.`, '');
     const max = 50;
     for (const f of sortBySeverity([...findings]).slice(0, max)) {
-      const where = `\`${joinPath(s.prefix, f.file)}\` line ${f.line}`;
-      lines.push(`- ${ICON[f.severity]} **${where}** (${f.ruleId}): ${cell(f.message)}${f.hint ? `\n  **Fix:** ${cell(f.hint)}` : ''}`);
+      const where = `${codeSpan(joinPath(s.prefix, f.file))} line ${f.line}`;
+      lines.push(`- ${ICON[f.severity]} **${where}** (${cell(f.ruleId)}): ${cell(f.message)}${f.hint ? `\n  **Fix:** ${cell(f.hint)}` : ''}`);
     }
     if (findings.length > max) lines.push(`- … and ${findings.length - max} more: see the job summary.`);
   }

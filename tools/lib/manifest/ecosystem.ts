@@ -153,6 +153,12 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
         });
         continue;
       }
+      const misplaced = misplacedGovernance(rec.kind, file);
+      if (misplaced) {
+        // Governance read from anywhere a PR can write would let the governed tune their own rules.
+        findings.push({ ...misplaced, ...loc('/kind'), kind: rec.kind, name: rec.name, path: '/kind' });
+        continue;
+      }
       seen.set(dupKey, () => loc('/metadata/name'));
       eco.records.push(rec);
       index(eco, rec);
@@ -162,6 +168,30 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
     versions.sort((a, b) => compareVersions(a.manifest.spec.version, b.manifest.spec.version));
   }
   return { ecosystem: eco, findings };
+}
+
+/** The one place PolicySettings may live, and the one folder for PolicyExceptions. */
+export const SETTINGS_FILE = 'ecosystem/governance/settings.yaml';
+export const EXCEPTIONS_DIR = 'ecosystem/governance/exceptions/';
+
+function misplacedGovernance(kind: KindName, file: string): Pick<Finding, 'ruleId' | 'severity' | 'message' | 'hint'> | undefined {
+  if (kind === 'PolicySettings' && file !== SETTINGS_FILE) {
+    return {
+      ruleId: 'settings.location',
+      severity: 'error',
+      message: `PolicySettings are read only from ${SETTINGS_FILE}; this one in ${file} is ignored`,
+      hint: `move these settings into ${SETTINGS_FILE} (reviewed by its owners) and delete ${file}`,
+    };
+  }
+  if (kind === 'PolicyException' && !file.startsWith(EXCEPTIONS_DIR)) {
+    return {
+      ruleId: 'exceptions.location',
+      severity: 'error',
+      message: `PolicyExceptions are read only from ${EXCEPTIONS_DIR}; this one in ${file} waives nothing`,
+      hint: `move it to ${EXCEPTIONS_DIR}${file.split('/').pop() ?? 'exception.yaml'}`,
+    };
+  }
+  return undefined;
 }
 
 function compareVersions(a: string, b: string): number {

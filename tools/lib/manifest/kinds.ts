@@ -388,6 +388,19 @@ export const PolicySettings = envelope(
       naming: Type.Optional(
         Type.Object({ platform: Type.Optional(Type.String({ minLength: 1 })), environment: Type.Optional(Type.String({ minLength: 1 })) }, strict),
       ),
+      exceptions: Type.Optional(
+        Type.Object(
+          {
+            maxDays: Type.Optional(Type.Integer({ minimum: 1, description: 'longest a PolicyException may run, from now to its expiry (default 90)' })),
+            approvers: Type.Optional(
+              Type.Array(Type.String({ minLength: 1 }), {
+                description: 'GitHub logins whose approval of a pull request lets the exceptions it adds or changes count',
+              }),
+            ),
+          },
+          strict,
+        ),
+      ),
       reconcile: Type.Optional(
         Type.Object(
           {

@@ -1,14 +1,28 @@
 // Safe YAML loading. Every value keeps its source position (as a JSON-pointer → line/col
 // map), YAML 1.2 core schema only, and hostile input is cut off by hard limits before it
 // can cost time or memory: size, nesting, node count and alias expansion.
+//
+// Every step is linear in the input. The limits are enforced while the file is lexed, token
+// by token, before the parser or composer see more than a bounded number of tokens (so a
+// 1 MB file of 70,000 keys is refused once it has shown 40,000 keys and values, unparsed);
+// duplicate keys are found with one Set per map (the yaml package's own `uniqueKeys`
+// check compares each key with every earlier one); and aliases are resolved through one
+// map built in a single pass over the document (the package's `Alias.resolve` walks the
+// whole document for each alias).
 import {
+  Composer,
+  CST,
   isAlias,
+  isCollection,
   isMap,
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
-  parseAllDocuments,
+  Parser,
+  visit,
+  type Alias,
   type Document,
   type Node as YamlNode,
 } from 'yaml';
@@ -25,6 +39,10 @@ export interface LoadLimits {
   maxAliases: number;
   /** Most documents in one file. */
   maxDocuments: number;
+  /** Most manifest files in one load (over it, the load is refused: exit 2). */
+  maxFiles: number;
+  /** Most bytes of manifests in one load, summed over the files read (over it: exit 2). */
+  maxTotalBytes: number;
 }
 
 export const DEFAULT_LIMITS: LoadLimits = {
@@ -33,7 +51,19 @@ export const DEFAULT_LIMITS: LoadLimits = {
   maxNodes: 20_000,
   maxAliases: 100,
   maxDocuments: 200,
+  maxFiles: 100_000,
+  maxTotalBytes: 512 * 1024 * 1024,
 };
+
+/** The defaults with the given overrides; an override that is not a positive integer is ignored. */
+export function resolveLimits(overrides: Partial<LoadLimits> = {}): LoadLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const k of Object.keys(DEFAULT_LIMITS) as (keyof LoadLimits)[]) {
+    const v = overrides[k];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) out[k] = v;
+  }
+  return out;
+}
 
 /** pointer → [line, column] (1-based) of the key (map entries) or the item (sequence items). */
 export type PositionMap = Record<string, [number, number]>;
@@ -141,18 +171,40 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 }
 
 interface WalkState {
-  doc: Document;
   lc: LineCounter;
   limits: LoadLimits;
   nodes: number;
   aliases: number;
+  /** Each alias of the current document → the node it names (one pass, see `aliasTargets`). */
+  targets: Map<Alias, YamlNode | undefined>;
   positions: PositionMap;
   findings: Finding[];
 }
 
-function posOf(state: WalkState, offset: number | undefined): [number, number] {
+function posOf(state: { lc: LineCounter }, offset: number | undefined): [number, number] {
   const p = state.lc.linePos(offset ?? 0);
   return [p.line, p.col];
+}
+
+/**
+ * What each alias of a document refers to: the last node before it with that anchor, as
+ * `Alias.resolve` decides, but for every alias in one walk of the document.
+ */
+function aliasTargets(doc: Document): Map<Alias, YamlNode | undefined> {
+  const anchors = new Map<string, YamlNode>();
+  const targets = new Map<Alias, YamlNode | undefined>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if ((isScalar(node) || isCollection(node)) && node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+/** A key as shown in a message: quoted, and cut short when long. */
+function showKey(key: string): string {
+  return JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key);
 }
 
 /** Convert a YAML node to plain data, recording positions; aliases are expanded within budget. */
@@ -175,7 +227,7 @@ function toData(state: WalkState, node: unknown, pointer: string, depth: number,
       const [line, col] = posOf(state, node.range?.[0]);
       throw new LimitExceeded(`more than ${state.limits.maxAliases} alias references`, line, col);
     }
-    const target = node.resolve(state.doc);
+    const target = state.targets.get(node);
     if (!target) {
       const [line, col] = posOf(state, node.range?.[0]);
       throw new LimitExceeded(`alias *${node.source} refers to no anchor`, line, col);
@@ -185,6 +237,9 @@ function toData(state: WalkState, node: unknown, pointer: string, depth: number,
   if (isScalar(node)) return node.value;
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
+    // Where each key was first seen (offset), to report a repeat with both lines. An
+    // alias expansion walks a map already checked at its anchor: no second report.
+    const seen = inAlias ? undefined : new Map<string, number | undefined>();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key;
@@ -199,7 +254,25 @@ function toData(state: WalkState, node: unknown, pointer: string, depth: number,
         continue;
       }
       const childPointer = `${pointer}/${escapePointerToken(key)}`;
-      const [line, col] = posOf(state, (keyNode as YamlNode | null)?.range?.[0] ?? (pair.value as YamlNode | null)?.range?.[0]);
+      const keyOffset = (keyNode as YamlNode | null)?.range?.[0] ?? (pair.value as YamlNode | null)?.range?.[0];
+      const [line, col] = posOf(state, keyOffset);
+      if (seen) {
+        if (seen.has(key)) {
+          const [firstLine] = posOf(state, seen.get(key));
+          state.findings.push(
+            finding(
+              'yaml.duplicate-key',
+              'error',
+              `map key ${showKey(key)} appears twice: first at line ${firstLine}, again at line ${line}`,
+              'remove or rename the repeated key',
+              line,
+              col,
+            ),
+          );
+        } else {
+          seen.set(key, keyOffset);
+        }
+      }
       if (!inAlias || !(childPointer in state.positions)) state.positions[childPointer] = [line, col];
       if (FORBIDDEN_KEYS.has(key)) {
         state.findings.push(
@@ -228,6 +301,167 @@ function toData(state: WalkState, node: unknown, pointer: string, depth: number,
     return out;
   }
   return null;
+}
+
+/**
+ * Counts a file's lexemes against its budgets and throws LimitExceeded at the first one
+ * over. A value is at most two counted lexemes (its key and itself; a block sequence's `-`
+ * stands for its item), so a file within `maxNodes` values is within `2 × maxNodes + 2`
+ * of them (manifests use under 1.8 per value). Every lexeme, whitespace and comments
+ * included, counts against a second budget of `16 × maxNodes + 4096`: manifests need
+ * about 7 per value, and the parser's cost is per lexeme, so a file of newlines or commas
+ * is cut off too.
+ */
+class LexemeBudget {
+  private nodes = 0;
+  private all = 0;
+  private aliases = 0;
+  private docStarts = 0;
+  private scalarText = false;
+  /** Block indicators in a row on one line. */
+  private compact = 0;
+  readonly maxNodeLexemes: number;
+  readonly maxLexemes: number;
+
+  constructor(
+    private readonly limits: LoadLimits,
+    private readonly at: (offset: number) => [number, number],
+  ) {
+    this.maxNodeLexemes = 2 * limits.maxNodes + 2;
+    this.maxLexemes = 16 * limits.maxNodes + 4096;
+  }
+
+  private over(message: string, offset: number): LimitExceeded {
+    const [line, col] = this.at(offset);
+    return new LimitExceeded(message, line, col);
+  }
+
+  /** Counts one lexeme starting at `offset`. */
+  take(lexeme: string, offset: number): void {
+    if (++this.all > this.maxLexemes) throw this.over(`the file holds more than ${this.maxLexemes} YAML tokens`, offset);
+    if (this.scalarText) {
+      this.scalarText = false; // the text of a plain or block scalar, after its marker
+      this.compact = 0;
+      return;
+    }
+    const type = CST.tokenType(lexeme);
+    switch (type) {
+      case 'space':
+        return;
+      case 'seq-item-ind':
+      case 'explicit-key-ind':
+        // `- - - x` and `? ? ? x` nest a level per indicator without a new line: the one
+        // block nesting a 1 MB file can make deep cheaply (indentation costs its square).
+        if (++this.compact > this.limits.maxDepth) throw this.over(`nesting is deeper than ${this.limits.maxDepth} levels`, offset);
+        break;
+      default:
+        this.compact = 0;
+    }
+    switch (type) {
+      case 'scalar':
+        this.scalarText = true;
+        break;
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar':
+      case 'flow-map-start':
+      case 'flow-seq-start':
+      case 'seq-item-ind':
+        break;
+      case 'alias':
+        if (++this.aliases > this.limits.maxAliases) throw this.over(`more than ${this.limits.maxAliases} alias references`, offset);
+        break;
+      case 'doc-start':
+        if (++this.docStarts > this.limits.maxDocuments) throw this.over(`the file holds more than ${this.limits.maxDocuments} documents`, offset);
+        return;
+      default:
+        return;
+    }
+    if (++this.nodes > this.maxNodeLexemes) throw this.over(`the file holds more than ${this.limits.maxNodes} values`, offset);
+  }
+}
+
+/**
+ * Lexes the whole file against the budgets, without parsing: the lexer costs a fifth of
+ * the parser per lexeme, so a large hostile file is refused at lexer speed. Skipped for a
+ * file too short to hold that many lexemes (each is at least one character, bar the
+ * zero-width markers that precede a scalar).
+ */
+function prelex(text: string, limits: LoadLimits): void {
+  const budget = new LexemeBudget(limits, (offset) => lineColAt(text, offset));
+  if (text.length <= Math.min(budget.maxNodeLexemes, budget.maxLexemes / 2)) return;
+  let offset = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    budget.take(lexeme, offset);
+    if (!isZeroWidth(lexeme)) offset += lexeme.length;
+  }
+}
+
+/** 1-based line and column of an offset, counted from the text (for the one finding that needs it). */
+function lineColAt(text: string, offset: number): [number, number] {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return [line, offset - start + 1];
+}
+
+/** The lexer's markers, which take no room in the text. */
+function isZeroWidth(lexeme: string): boolean {
+  return lexeme === CST.SCALAR || lexeme === CST.DOCUMENT || lexeme === CST.FLOW_END;
+}
+
+/**
+ * Lexemes of the file fed to the parser one at a time and counted on the way (for files
+ * `prelex` skipped): the parser never sees more than the budget, its stack never grows past
+ * the nesting limit, and a flood of syntax errors stops early. Throws LimitExceeded.
+ */
+function* boundedTokens(text: string, lc: LineCounter, limits: LoadLimits): Generator<CST.Token, void> {
+  const lexer = new Lexer();
+  const parser = new Parser(lc.addNewLine);
+  lc.addNewLine(0);
+  const at = (offset: number) => posOf({ lc }, offset);
+  const budget = new LexemeBudget(limits, at);
+  let errors = 0;
+  for (const lexeme of lexer.lex(text)) {
+    const offset = parser.offset;
+    budget.take(lexeme, offset);
+    for (const token of parser.next(lexeme)) {
+      if (token.type === 'error' && ++errors > MAX_SYNTAX_ERRORS) {
+        throw new LimitExceeded(`more than ${MAX_SYNTAX_ERRORS} YAML syntax errors`, ...at(token.offset));
+      }
+      yield token;
+    }
+    // The stack holds the document, then one entry per open collection (and a scalar).
+    if (parser.stack.length > limits.maxDepth + 3) throw new LimitExceeded(`nesting is deeper than ${limits.maxDepth} levels`, ...at(offset));
+  }
+  yield* parser.end();
+}
+
+/** Past this many, a file's syntax errors stop being parsed (each one costs an Error). */
+const MAX_SYNTAX_ERRORS = 1000;
+/** Findings listed per file; the rest are counted in one last finding. */
+const MAX_FINDINGS_PER_FILE = 100;
+
+/** Compose every document, the parser fed through `boundedTokens`. Errors are built without stacks. */
+function composeBounded(text: string, lc: LineCounter, limits: LoadLimits): Document[] {
+  prelex(text, limits);
+  // uniqueKeys: false — the package's check is quadratic; toData finds repeats with a Set.
+  const composer = new Composer({ version: '1.2', schema: 'core', merge: false, uniqueKeys: false, strict: true, customTags: [] });
+  const docs: Document[] = [];
+  // Every YAML error is an Error, whose stack trace costs more than the parse of its token.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const doc of composer.compose(boundedTokens(text, lc, limits))) {
+      docs.push(doc as Document);
+      if (docs.length > limits.maxDocuments) throw new LimitExceeded(`the file holds more than ${limits.maxDocuments} documents`, ...posOf({ lc }, doc.range[0]));
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  return docs;
 }
 
 const TAG_WARNINGS = new Set(['TAG_RESOLVE_FAILED', 'BAD_TAG']);
@@ -272,30 +506,23 @@ export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIM
     return { documents: [], findings };
   }
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    version: '1.2',
-    schema: 'core',
-    merge: false,
-    uniqueKeys: true,
-    strict: true,
-    prettyErrors: false,
-    lineCounter: lc,
-    customTags: [],
-  });
-  const list = Array.isArray(docs) ? docs : [];
-  if (list.length > limits.maxDocuments) {
-    findings.push(
-      finding('yaml.limit', 'error', `the file holds ${list.length} documents, over the limit of ${limits.maxDocuments}`, 'split it into several files'),
-    );
-    return { documents: [], findings };
+  let list: Document[];
+  try {
+    list = composeBounded(text, lc, limits);
+  } catch (err) {
+    if (err instanceof LimitExceeded) {
+      findings.push(finding('yaml.limit', 'error', err.message, LIMIT_HINT, err.line, err.column));
+      return { documents: [], findings };
+    }
+    throw err;
   }
   const documents: ParsedDocument[] = [];
   const state: WalkState = {
-    doc: undefined as unknown as Document,
     lc,
     limits,
     nodes: 0,
     aliases: 0,
+    targets: new Map(),
     positions: {},
     findings,
   };
@@ -304,12 +531,8 @@ export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIM
     for (const err of doc.errors) {
       const [line, col] = posOf(state, err.pos[0]);
       const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      if (err.code === 'DUPLICATE_KEY') {
-        findings.push(finding('yaml.duplicate-key', 'error', first.replace(/^Map keys/, 'map keys'), 'remove or rename the repeated key', line, col));
-      } else {
-        broken = true;
-        findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, 'fix the YAML syntax at this position', line, col));
-      }
+      broken = true;
+      findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, 'fix the YAML syntax at this position', line, col));
     }
     for (const warn of doc.warnings) {
       const [line, col] = posOf(state, warn.pos[0]);
@@ -322,7 +545,7 @@ export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIM
     }
     if (broken) return;
     if (doc.contents === null || doc.contents === undefined) return; // empty document, e.g. a trailing `---`
-    state.doc = doc;
+    state.targets = aliasTargets(doc);
     state.positions = { '': posOf(state, (doc.contents as YamlNode).range?.[0]) };
     try {
       const value = toData(state, doc.contents, '', 0, false);
@@ -330,16 +553,34 @@ export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIM
       documents.push({ index, value, positions: state.positions });
     } catch (err) {
       if (err instanceof LimitExceeded) {
-        findings.push(finding('yaml.limit', 'error', err.message, 'simplify the document: fewer aliases, less nesting or fewer values', err.line, err.column));
+        findings.push(finding('yaml.limit', 'error', err.message, LIMIT_HINT, err.line, err.column));
         return;
       }
       throw err;
     }
   });
-  return { documents, findings };
+  return { documents, findings: capped(findings) };
 }
 
-function formatBytes(n: number): string {
+const LIMIT_HINT = 'simplify the document: fewer aliases, less nesting or fewer values';
+
+/** The first MAX_FINDINGS_PER_FILE findings, and one that counts the rest. */
+function capped(findings: Finding[]): Finding[] {
+  if (findings.length <= MAX_FINDINGS_PER_FILE) return findings;
+  const rest = findings.length - MAX_FINDINGS_PER_FILE;
+  const kept = findings.slice(0, MAX_FINDINGS_PER_FILE);
+  kept.push(
+    finding(
+      'yaml.limit',
+      'error',
+      `${rest} more problems in this file are not listed (only the first ${MAX_FINDINGS_PER_FILE} are)`,
+      'fix the problems listed, then validate again',
+    ),
+  );
+  return kept;
+}
+
+export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${n} B`;

@@ -1,5 +1,6 @@
 // `mnops policy build` and `mnops policy test`: compile the built-in and user Rego into one
 // WASM bundle (entrypoints governance, promotion and one per user rule), and run opa test.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,13 @@ export async function buildBundle(root: string, outDir = path.join(root, BUNDLE_
     if (r.code !== 0) throw new PolicyError(`opa build failed:\n${r.stderr.trim() || r.stdout.trim()}`, 'fix the Rego error above (unsupported builtins are listed in policies/capabilities.json)');
     await tar.x({ file: out, cwd: tmp, filter: (p) => p === '/policy.wasm' || p === 'policy.wasm' });
     const wasm = await readFile(path.join(tmp, 'policy.wasm'));
-    const meta: BundleMeta = { opaVersion: pinnedOpaVersion(), sourceHash: await sourceHash(root), entrypoints, userPackages: users };
+    const meta: BundleMeta = {
+      opaVersion: pinnedOpaVersion(),
+      sourceHash: await sourceHash(root),
+      wasmSha256: createHash('sha256').update(wasm).digest('hex'),
+      entrypoints,
+      userPackages: users,
+    };
     await mkdir(outDir, { recursive: true });
     // Write both files beside their targets, then rename: a reader never sees half a bundle.
     await writeFile(path.join(outDir, `${WASM_FILE}.tmp`), wasm);

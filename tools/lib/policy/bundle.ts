@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyError } from './errors.js';
 
 export const BUNDLE_DIR = 'policies/dist';
 export const WASM_FILE = 'policy.wasm';
@@ -15,6 +16,8 @@ export interface BundleMeta {
   opaVersion: string;
   /** sha256 over the sorted Rego sources and the capabilities file. */
   sourceHash: string;
+  /** sha256 of policy.wasm: the engine refuses a wasm that is not this one. */
+  wasmSha256?: string;
   entrypoints: string[];
   /** user policy packages (`user.<name>`) compiled in, each with deny and/or warn. */
   userPackages: { name: string; rules: ('deny' | 'warn')[] }[];
@@ -71,15 +74,51 @@ export async function sourceHash(root: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Reads files of a repository: its working tree, or a commit's objects. */
+export interface RepoFiles {
+  read(file: string): Promise<Buffer | undefined>;
+  list(dir: string): Promise<string[]>;
+}
+
+/**
+ * Where the bundle of a repository is: its own build, or — only when it has no policies of
+ * its own at all — the package's built-ins. Half a bundle, or Rego sources without a build,
+ * is an error: deleting bundle.json must never quietly drop the repository's own policies.
+ */
+export async function repositoryBundle(files: RepoFiles, label: string): Promise<{ wasm: Buffer; meta: string } | 'builtin'> {
+  const [wasm, meta] = await Promise.all([files.read(`${BUNDLE_DIR}/${WASM_FILE}`), files.read(`${BUNDLE_DIR}/${META_FILE}`)]);
+  if (wasm && meta) return { wasm, meta: meta.toString('utf8') };
+  if (wasm || meta) {
+    throw new PolicyError(`${label} has ${BUNDLE_DIR}/${wasm ? WASM_FILE : META_FILE} without ${wasm ? META_FILE : WASM_FILE}`, 'run mnops policy build and commit both files of policies/dist');
+  }
+  const rego = (await files.list('policies')).filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'));
+  if (rego.length > 0) {
+    throw new PolicyError(`${label} has Rego policies (${rego[0]}) but no built bundle in ${BUNDLE_DIR}`, 'run mnops policy build and commit policies/dist');
+  }
+  return 'builtin';
+}
+
+/** The working tree of a root as RepoFiles. */
+export function workingTree(root: string): RepoFiles {
+  return {
+    async read(file) {
+      try {
+        return await readFile(path.join(root, file));
+      } catch {
+        return undefined;
+      }
+    },
+    async list(dir) {
+      return (await regoFiles(path.join(root, dir))).map((f) => path.relative(root, f).split(path.sep).join('/'));
+    },
+  };
+}
+
 /** Where the bundle to evaluate lives: the repository's own build, else the package's. */
 export async function bundleLocation(root: string): Promise<string> {
   const own = path.join(root, BUNDLE_DIR);
-  try {
-    await readFile(path.join(own, META_FILE));
-    return own;
-  } catch {
-    return path.join(packageRoot(), BUNDLE_DIR);
-  }
+  if (path.resolve(root) === path.resolve(packageRoot())) return own;
+  return (await repositoryBundle(workingTree(root), root)) === 'builtin' ? path.join(packageRoot(), BUNDLE_DIR) : own;
 }
 
 /** User packages declared in `policies/user/*.rego` (`package user.<name>`) and their rules. */

@@ -1,6 +1,7 @@
 // Evaluates the compiled bundle in-process with @open-policy-agent/opa-wasm. The engine
 // fails closed: a missing or corrupt bundle, an undefined result or a builtin error is a
 // PolicyError (exit 2), never a silent pass.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
@@ -28,29 +29,53 @@ export class PolicyEngine {
 
   static async loadFrom(dir: string): Promise<PolicyEngine> {
     let wasm: Buffer;
-    let meta: BundleMeta;
+    let metaText: string;
     const rel = path.relative(process.cwd(), dir) || '.';
     try {
       wasm = await readFile(path.join(dir, WASM_FILE));
-      meta = JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as BundleMeta;
+      metaText = await readFile(path.join(dir, META_FILE), 'utf8');
     } catch (err) {
       throw new PolicyError(
         `the policy bundle in ${rel} cannot be read (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`,
         'run mnops policy build (needs OPA), or reinstall machine-native-ops',
       );
     }
+    return PolicyEngine.fromBytes(wasm, metaText, dir, rel);
+  }
+
+  /**
+   * A bundle from its bytes (a directory, or a commit's objects). bundle.json must record the
+   * sha256 of exactly this policy.wasm: a swapped wasm is refused, never evaluated.
+   */
+  static async fromBytes(wasm: Buffer, metaText: string, location: string, label = location): Promise<PolicyEngine> {
+    let meta: BundleMeta;
+    try {
+      meta = JSON.parse(metaText) as BundleMeta;
+    } catch (err) {
+      throw new PolicyError(`the policy bundle in ${label} has an unreadable ${META_FILE}: ${describeError(err)}`, 'run mnops policy build to rebuild it');
+    }
+    const actual = createHash('sha256').update(wasm).digest('hex');
+    if (typeof meta.wasmSha256 !== 'string') {
+      throw new PolicyError(`the policy bundle in ${label} does not record the sha256 of ${WASM_FILE}, so it cannot be trusted`, 'run mnops policy build to rebuild it');
+    }
+    if (meta.wasmSha256 !== actual) {
+      throw new PolicyError(
+        `${WASM_FILE} in ${label} is not the one ${META_FILE} describes (sha256 ${actual.slice(0, 12)}…, recorded ${meta.wasmSha256.slice(0, 12)}…): the bundle was swapped or damaged`,
+        'run mnops policy build and commit policies/dist; nothing was evaluated',
+      );
+    }
     let policy: LoadedPolicy;
     try {
       policy = await loadPolicy(wasm, undefined, HOST_BUILTINS);
     } catch (err) {
-      throw new PolicyError(`the policy bundle in ${rel} is corrupt: ${describeError(err)}`, 'run mnops policy build to rebuild it');
+      throw new PolicyError(`the policy bundle in ${label} is corrupt: ${describeError(err)}`, 'run mnops policy build to rebuild it');
     }
     for (const e of meta.entrypoints ?? []) {
       if (!Object.prototype.hasOwnProperty.call(policy.entrypoints, e)) {
-        throw new PolicyError(`the policy bundle in ${rel} has no entrypoint "${e}"`, 'run mnops policy build to rebuild it');
+        throw new PolicyError(`the policy bundle in ${label} has no entrypoint "${e}"`, 'run mnops policy build to rebuild it');
       }
     }
-    return new PolicyEngine(policy, meta, dir);
+    return new PolicyEngine(policy, meta, location);
   }
 
   get entrypoints(): string[] {

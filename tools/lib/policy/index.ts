@@ -2,8 +2,13 @@
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { resolveAll } from '../manifest/resolve.js';
 import type { Finding } from '../report/finding.js';
-import { sourceHash } from './bundle.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { buildBundle } from './build.js';
+import path from 'node:path';
+import { BUNDLE_DIR, bundleLocation, META_FILE, sourceHash } from './bundle.js';
 import { PolicyEngine } from './engine.js';
+import { PolicyError } from './errors.js';
 import { evaluateGovernance, type WaivedFinding } from './governance.js';
 import { buildGovernanceInput } from './input.js';
 import { effectiveSettings } from './settings.js';
@@ -14,6 +19,7 @@ export { PolicyError } from './errors.js';
 export { evaluatePromotion, type GateDecision, type ObservedState, type PromotionRequest } from './promotion.js';
 export { buildBundle, testPolicies } from './build.js';
 export type { WaivedFinding } from './governance.js';
+export { countedExceptions, exceptionLifetimes, judgedBy, policyInputsAt, type PolicyInputs } from './trusted.js';
 
 export interface PolicyRun {
   findings: Finding[];
@@ -32,17 +38,76 @@ export async function runPolicies(root: string, eco: Ecosystem, now: Date, engin
   const user = policy.meta.userPackages?.length
     ? evaluateUserPolicies(policy, eco, resolved, buildGovernanceInput(eco, resolved, settings, now, { full: true }))
     : [];
-  const findings = [...gov.findings, ...user];
-  if (policy.meta.sourceHash !== (await sourceHash(root))) {
-    findings.push({
+  return { findings: [...gov.findings, ...user], waived: gov.waived, ms: { resolve: t1 - t0, evaluate: performance.now() - t1 } };
+}
+
+/**
+ * The repository's own bundle must be what its Rego sources build to: an error otherwise, so
+ * a change cannot ship Rego that says one thing and a wasm that does another.
+ */
+export async function bundleStaleness(root: string): Promise<Finding[]> {
+  let location: string;
+  try {
+    location = await bundleLocation(root);
+  } catch (err) {
+    // Half a bundle, or Rego without one: in PR mode the base judges, and this is the finding.
+    if (!(err instanceof PolicyError)) throw err;
+    return [{ ruleId: 'policy.bundle-stale', severity: 'error', message: err.message, hint: err.hint ?? 'run mnops policy build and commit policies/dist', file: `${BUNDLE_DIR}/${META_FILE}`, line: 1, column: 1 }];
+  }
+  if (path.resolve(location) !== path.resolve(root, BUNDLE_DIR)) return [];
+  let meta: { sourceHash?: string };
+  try {
+    meta = JSON.parse(await readFile(path.join(location, META_FILE), 'utf8')) as { sourceHash?: string };
+  } catch {
+    return [];
+  }
+  if (meta.sourceHash === (await sourceHash(root))) return [];
+  return [
+    {
       ruleId: 'policy.bundle-stale',
-      severity: 'warning',
-      message: `the policy bundle in ${policy.location} was built from different Rego sources than policies/ holds now`,
+      severity: 'error',
+      message: `${BUNDLE_DIR}/${META_FILE} was built from different Rego sources than policies/ holds now`,
       hint: 'run mnops policy build and commit policies/dist',
-      file: 'policies/dist/bundle.json',
+      file: `${BUNDLE_DIR}/${META_FILE}`,
       line: 1,
       column: 1,
-    });
+    },
+  ];
+}
+
+/**
+ * When a change touches the policies: rebuild them with the pinned OPA and compare with the
+ * committed wasm, so a bundle that claims the right sources but was built from others is an
+ * error. Without OPA that cannot be checked, and the report says so (the base judges anyway).
+ */
+export async function bundleRebuildCheck(root: string): Promise<Finding[]> {
+  const file = `${BUNDLE_DIR}/${META_FILE}`;
+  let committed: { wasmSha256?: string };
+  try {
+    if (path.resolve(await bundleLocation(root)) !== path.resolve(root, BUNDLE_DIR)) return [];
+    committed = JSON.parse(await readFile(path.join(root, file), 'utf8')) as { wasmSha256?: string };
+  } catch {
+    return []; // reported by bundleStaleness
   }
-  return { findings, waived: gov.waived, ms: { resolve: t1 - t0, evaluate: performance.now() - t1 } };
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'mnops-verify-'));
+  try {
+    const rebuilt = await buildBundle(root, tmp);
+    if (rebuilt.wasmSha256 === committed.wasmSha256) return [];
+    return [
+      {
+        ruleId: 'policy.bundle-stale',
+        severity: 'error',
+        message: `${BUNDLE_DIR}/policy.wasm is not what the Rego sources build to (rebuilt sha256 ${rebuilt.wasmSha256?.slice(0, 12)}…, committed ${committed.wasmSha256?.slice(0, 12) ?? 'none'}…)`,
+        hint: 'run mnops policy build and commit policies/dist',
+        file,
+        line: 1,
+        column: 1,
+      },
+    ];
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return [{ ruleId: 'policy.bundle-unverified', severity: 'warning', message: `the committed bundle could not be rebuilt to check it: ${why.split('\n')[0]}`, hint: 'install the pinned OPA (npm run setup) where the governance check runs', file, line: 1, column: 1 }];
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

@@ -57,7 +57,11 @@ function trimInstance(rec: ManifestRecord<'PlatformInstance'>): unknown {
 function trimResolved(spec: ResolvedPlatform['spec']): unknown {
   return {
     ...pick(spec, ['resources', 'image', 'sandbox', 'provides', 'consumes']),
-    ...(spec.network ? { network: pick(spec.network, ['policy']) } : {}),
+    ...(spec.network
+      ? { network: { ...pick(spec.network, ['policy']), ...(spec.network.rules ? { rules: spec.network.rules.map((r) => pick(r, ['direction', 'port', 'protocol', 'action'])) } : {}) } }
+      : {}),
+    // Indexes are kept: network.host-port points at /ports/<i>/hostPort.
+    ...(spec.ports ? { ports: spec.ports.map((p) => pick(p, ['containerPort', 'hostPort', 'protocol'])) } : {}),
     ...(spec.healthCheck ? { healthCheck: { command: spec.healthCheck.command } } : {}),
   };
 }

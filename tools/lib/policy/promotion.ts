@@ -20,7 +20,15 @@ export interface PromotionRequest {
 
 export interface ObservedState {
   source: { version: string | null; healthy: boolean; healthySince: string | null };
-  target: { version: string | null };
+  target: {
+    version: string | null;
+    /**
+     * The version the audit trail says ran in the target before `version` (what `mnops
+     * rollback` restores by default). A rollback to exactly this version is not checked
+     * against the source environment; unknown (absent or null): every check applies.
+     */
+    previous?: string | null;
+  };
 }
 
 export interface GateDecision {

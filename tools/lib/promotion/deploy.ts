@@ -18,6 +18,41 @@ import { setInstanceVersion } from './manifest-edit.js';
 
 export class DeployError extends MnopsError {}
 
+// Line breaks and other control characters (C0, DEL, C1, the Unicode line separators).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function describeControl(c: string): string {
+  return ({ '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\u001b': 'an escape (ESC)', '\u0000': 'a NUL' } as Record<string, string>)[c] ?? `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Refuses text with a line break or another control character where it would reach the
+ * manifest commit's message or its trailers (Actor:, Approved-by:, Emergency:): a newline
+ * there forges a trailer, an ESC hides text in a terminal. One sentence, before anything
+ * is done.
+ */
+export function assertOneLine(what: string, value: string | undefined): void {
+  if (value === undefined) return;
+  const m = CONTROL.exec(value);
+  if (m) {
+    throw new DeployError(
+      `the ${what} contains ${describeControl(m[0])} (at character ${m.index + 1}), which would reach the commit message: nothing was deployed`,
+      `give the ${what} as one line of plain text`,
+    );
+  }
+}
+
+/** The request's free text — version, actor, approvals, emergency reason — checked as assertOneLine does. */
+export function checkDeployText(req: Pick<DeployRequest, 'platform' | 'to' | 'version' | 'actor' | 'approvals' | 'emergency'>): void {
+  assertOneLine('platform name', req.platform);
+  assertOneLine('target environment', req.to);
+  assertOneLine('version', req.version);
+  assertOneLine('actor', req.actor);
+  for (const a of req.approvals ?? []) assertOneLine('approver', a);
+  assertOneLine('emergency reason', req.emergency);
+}
+
 export interface DeployRequest {
   root: string;
   platform: string;
@@ -84,6 +119,7 @@ async function waitForLease(trail: AuditTrail, req: DeployRequest, now: () => Da
 export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome> {
   const now = req.now ?? (() => new Date());
   const say = req.onProgress ?? (() => undefined);
+  checkDeployText(req);
   // Fails closed: a target whose declaration does not load cleanly is never deployed to.
   const { ecosystem: eco, environment: target } = await loadEnvironment(req.root, req.to, { now: now() });
   if (!eco.platforms.has(req.platform)) throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
@@ -98,6 +134,9 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       'pass --version',
     );
   }
+  // From the manifests when not given: they reach the commit message too.
+  assertOneLine('version', toVersion);
+  assertOneLine('current version', fromVersion);
   const base: Pick<DeployOutcome, 'platform' | 'environment' | 'fromVersion' | 'toVersion'> = { platform: req.platform, environment: req.to, fromVersion, toVersion };
 
   // The gate: what runs in the source, observed on its engine.
@@ -122,7 +161,11 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       },
       {
         source: { version: running?.version ?? null, healthy: Boolean(running?.healthy), healthySince: running?.healthy ? (running.since ?? null) : null },
-        target: { version: targetRunning?.version ?? fromVersion },
+        target: {
+          version: targetRunning?.version ?? fromVersion,
+          // A rollback to what ran before needs no source still running it (the gate reads this).
+          ...(req.rollback ? { previous: await previousInTrail(req.root, req.platform, req.to, fromVersion) } : {}),
+        },
       },
       now(),
     );
@@ -141,7 +184,10 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
     // Another deploy may have committed to this environment while this one waited for the
     // lease: read the version again, or a deploy back to the old version is lost ("unchanged").
     const current = versionIn((await loadEnvironment(req.root, req.to, { now: now() })).ecosystem, req.to, req.platform);
-    if (current !== undefined && current !== fromVersion) base.fromVersion = fromVersion = current;
+    if (current !== undefined && current !== fromVersion) {
+      assertOneLine('current version', current);
+      base.fromVersion = fromVersion = current;
+    }
     const git = simpleGit(req.root);
     const file = instance.file;
     let commit: string | undefined;
@@ -236,12 +282,22 @@ export async function previousVersion(root: string, platform: string, environmen
   const { ecosystem } = await loadEnvironment(root, environment);
   const current = versionIn(ecosystem, environment, platform);
   const trail = await AuditTrail.open({ root });
-  const records = (await trail.records()).map((c) => c.record).reverse();
-  const last = records.find(
-    (r) => r.platform === platform && r.environment === environment && r.outcome === 'success' && (r.action === 'promote' || r.action === 'deploy' || r.action === 'rollback') && r.toVersion === current,
-  );
-  if (!last?.fromVersion) {
+  const before = versionBefore((await trail.records()).map((c) => c.record), platform, environment, current);
+  if (!before) {
     throw new DeployError(`the audit trail has no deploy of ${platform} ${current ?? ''} into ${environment} to roll back`, 'pass --to-version');
   }
-  return last.fromVersion;
+  return before;
+}
+
+async function previousInTrail(root: string, platform: string, environment: string, current: string): Promise<string | null> {
+  const trail = await AuditTrail.open({ root });
+  return versionBefore((await trail.records()).map((c) => c.record), platform, environment, current) ?? null;
+}
+
+/** What ran before `current`: the fromVersion of the last successful deploy that brought it (records oldest first). */
+export function versionBefore(records: readonly AuditRecord[], platform: string, environment: string, current: string | undefined): string | undefined {
+  const last = [...records]
+    .reverse()
+    .find((r) => r.platform === platform && r.environment === environment && r.outcome === 'success' && (r.action === 'promote' || r.action === 'deploy' || r.action === 'rollback') && r.toVersion === current);
+  return last?.fromVersion;
 }

@@ -46,6 +46,8 @@ interface Indexes {
   environmentsUsingAdapter: ReverseIndex;
   promotingFrom: ReverseIndex;
   platformsInNamespace: ReverseIndex;
+  /** `Kind/name` of a target → the exceptions naming it (a deleted target breaks them). */
+  exceptionsTargeting: ReverseIndex;
 }
 
 function buildIndexes(eco: Ecosystem): Indexes {
@@ -61,7 +63,9 @@ function buildIndexes(eco: Ecosystem): Indexes {
     environmentsUsingAdapter: new ReverseIndex(),
     promotingFrom: new ReverseIndex(),
     platformsInNamespace: new ReverseIndex(),
+    exceptionsTargeting: new ReverseIndex(),
   };
+  for (const [name, x] of eco.exceptions) ix.exceptionsTargeting.add(`${x.manifest.spec.target.kind}/${x.manifest.spec.target.name}`, name);
   for (const [name, t] of eco.templates) {
     if (t.manifest.spec.extends !== undefined) ix.templatesExtending.add(t.manifest.spec.extends, name);
   }
@@ -155,6 +159,7 @@ export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedK
 
   for (let i = 0; i < queue.length; i++) {
     const { kind, name } = queue[i]!;
+    for (const x of ix.exceptionsTargeting.get(`${kind}/${name}`)) impact.manifests.add(`PolicyException/${x}`);
     switch (kind) {
       case 'PlatformTemplate':
         for (const t of ix.templatesExtending.get(name)) change('PlatformTemplate', t);
@@ -246,12 +251,22 @@ export function isFindingAffected(f: Finding, impact: Impact): boolean {
   return f.environment !== undefined && impact.environments.has(f.environment);
 }
 
-/** Keys (`Kind/name`) of the manifests in a file's text, e.g. the old text of a deleted file. */
+/**
+ * Keys (`Kind/name`) of the manifests in a file's text — the old text of a deleted file, or a
+ * file that no longer passes its schema — plus `Contract/<name>` for every contract such a
+ * platform or template provides or consumes: the index cannot know them, and their other
+ * users are affected when it vanishes.
+ */
 export function manifestKeysOfText(text: string): string[] {
   const keys: string[] = [];
   for (const doc of parseManifestText(text).documents) {
-    const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
-    if (v && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') keys.push(`${v.kind}/${v.metadata.name}`);
+    const v = doc.value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { provides?: unknown; consumes?: unknown } } | null;
+    if (!v || typeof v.kind !== 'string' || typeof v.metadata?.name !== 'string') continue;
+    keys.push(`${v.kind}/${v.metadata.name}`);
+    for (const list of [v.spec?.provides, v.spec?.consumes]) {
+      if (!Array.isArray(list)) continue;
+      for (const ref of list) if (typeof ref === 'string') keys.push(`Contract/${splitContractRef(ref).name}`);
+    }
   }
   return keys;
 }

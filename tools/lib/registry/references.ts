@@ -27,60 +27,154 @@ export function checkReferences(eco: Ecosystem): Finding[] {
 /**
  * Edit distance counting a swap of two neighbouring letters as one edit (optimal string
  * alignment), since that is the commonest typo; gives up (returning max + 1) past `max`.
+ * With a finite `max` only the band of cells within `max` of the diagonal is computed (an
+ * alignment that leaves it costs more than `max`), so the work is O(|a| × max).
  */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let before: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const n = b.length;
+  const over = Math.min(max + 1, a.length + n + 1);
+  const band = Math.min(max, Math.max(a.length, n));
+  // Three rows (two back, for swaps), reused across calls: suggestions compare many names.
+  if (rows.length < 3 * (n + 1)) rows = new Int32Array(6 * (n + 1));
+  let before = 0;
+  let prev = n + 1;
+  let cur = 2 * (n + 1);
+  for (let j = 0; j <= n; j++) {
+    rows[before + j] = over;
+    rows[prev + j] = j <= max ? j : over;
+    rows[cur + j] = over;
+  }
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
-      cur.push(v);
+    const lo = Math.max(1, i - band);
+    const hi = Math.min(n, i + band);
+    const ai = a.charCodeAt(i - 1);
+    const aPrev = i > 1 ? a.charCodeAt(i - 2) : -1;
+    let best = (rows[cur + lo - 1] = lo === 1 && i <= max ? i : over);
+    for (let j = lo; j <= hi; j++) {
+      const bj = b.charCodeAt(j - 1);
+      let v = Math.min(rows[prev + j]! + 1, rows[cur + j - 1]! + 1, rows[prev + j - 1]! + (ai === bj ? 0 : 1));
+      if (j > 1 && ai === b.charCodeAt(j - 2) && aPrev === bj) v = Math.min(v, rows[before + j - 2]! + 1);
+      if (v > over) v = over;
+      rows[cur + j] = v;
       if (v < best) best = v;
     }
+    if (hi < n) rows[cur + hi + 1] = over;
     if (best > max) return max + 1;
+    const free = before;
     before = prev;
     prev = cur;
+    cur = free;
   }
-  return prev[b.length]!;
+  const d = rows[prev + n]!;
+  return d > max ? max + 1 : d;
+}
+
+let rows = new Int32Array(0);
+
+/**
+ * How much suggestion work one reference check may do: the first MAX_SUGGESTED distinct
+ * unknown names get a "did you mean", within a total of MAX_SUGGESTION_CELLS edit-distance
+ * cells; later ones get the list of what exists. So a pull request of 15,000 unknown
+ * names costs a bounded amount of work, not 15,000 searches of every name.
+ */
+export class SuggestionBudget {
+  static readonly MAX_SUGGESTED = 200;
+  static readonly MAX_SUGGESTION_CELLS = 5_000_000;
+  searches = 0;
+  cells = 0;
+
+  /** Whether one more search may start. */
+  take(): boolean {
+    if (this.searches >= SuggestionBudget.MAX_SUGGESTED || this.cells >= SuggestionBudget.MAX_SUGGESTION_CELLS) return false;
+    this.searches++;
+    return true;
+  }
+}
+
+/**
+ * Existing names prepared once for many searches: sorted (for listing), grouped by length
+ * (a name whose length differs by more than the allowed edits is never compared), and each
+ * search's answer remembered.
+ */
+export class NameIndex {
+  readonly sorted: string[];
+  private readonly byLength = new Map<number, string[]>();
+  private readonly answers = new Map<string, string | undefined>();
+  private listed: string | undefined;
+
+  constructor(names: Iterable<string>) {
+    this.sorted = [...new Set(names)].sort();
+    for (const name of this.sorted) {
+      const group = this.byLength.get(name.length);
+      if (group) group.push(name);
+      else this.byLength.set(name.length, [name]);
+    }
+  }
+
+  /** `listNames` of the names, computed once. */
+  list(): string {
+    this.listed ??= listNames(this.sorted, true);
+    return this.listed;
+  }
+
+  /**
+   * The closest name, as `closestName` defines it; undefined when none is close enough, or
+   * (with a budget) when the budget is spent.
+   */
+  closest(wanted: string, budget?: SuggestionBudget): string | undefined {
+    if (this.answers.has(wanted)) return this.answers.get(wanted);
+    if (budget && !budget.take()) return undefined;
+    const max = Math.max(1, Math.floor(wanted.length / 4));
+    let best: string | undefined;
+    let bestDistance = max + 1;
+    // Only lengths within `max` of the wanted one, nearest first, so a close match is found
+    // early and narrows the band.
+    const lengths = [...this.byLength.keys()]
+      .filter((l) => Math.abs(l - wanted.length) <= max)
+      .sort((a, b) => Math.abs(a - wanted.length) - Math.abs(b - wanted.length) || a - b);
+    for (const length of lengths) {
+      if (Math.abs(length - wanted.length) > bestDistance) break;
+      for (const name of this.byLength.get(length)!) {
+        // Ties go to the alphabetically first name, so equal distances are let through.
+        const limit = Math.min(max, bestDistance);
+        if (budget) budget.cells += wanted.length * (2 * limit + 1);
+        const d = editDistance(wanted, name, limit);
+        if (d > limit) continue;
+        if (d < bestDistance || (d === bestDistance && best !== undefined && name < best)) {
+          best = name;
+          bestDistance = d;
+        }
+      }
+    }
+    this.answers.set(wanted, best);
+    return best;
+  }
 }
 
 /**
  * The existing name closest to `wanted`, if it is close enough to be a typo: one edit per
  * four characters (at least one), so `cache-platform` does not suggest `api-platform`.
+ * Among equally close names, the alphabetically first.
  */
-export function closestName(wanted: string, names: Iterable<string>): string | undefined {
-  const max = Math.max(1, Math.floor(wanted.length / 4));
-  let best: string | undefined;
-  let bestDistance = max + 1;
-  for (const n of [...names].sort()) {
-    const d = editDistance(wanted, n, max);
-    if (d < bestDistance) {
-      best = n;
-      bestDistance = d;
-    }
-  }
-  return best;
+export function closestName(wanted: string, names: Iterable<string> | NameIndex): string | undefined {
+  return (names instanceof NameIndex ? names : new NameIndex(names)).closest(wanted);
 }
 
 const LIST_LIMIT = 8;
 
-function listNames(names: string[]): string {
-  const sorted = [...names].sort();
-  const shown = sorted.slice(0, LIST_LIMIT).join(', ');
-  return sorted.length > LIST_LIMIT ? `${shown} and ${sorted.length - LIST_LIMIT} more` : shown;
+function listNames(names: string[], sorted = false): string {
+  const list = sorted ? names : [...names].sort();
+  const shown = list.slice(0, LIST_LIMIT).join(', ');
+  return list.length > LIST_LIMIT ? `${shown} and ${list.length - LIST_LIMIT} more` : shown;
 }
 
 /** `did you mean "x"?`, or what exists, or how to create the first one. */
-function suggest(wanted: string, names: Iterable<string>, plural: string, whenNone: string): string {
-  const all = [...names];
-  const close = closestName(wanted, all);
+function suggest(wanted: string, names: NameIndex, plural: string, whenNone: string, budget: SuggestionBudget): string {
+  const close = names.closest(wanted, budget);
   if (close !== undefined) return `did you mean "${close}"?`;
-  if (all.length === 0) return whenNone;
-  return `existing ${plural}: ${listNames(all)}`;
+  if (names.sorted.length === 0) return whenNone;
+  return `existing ${plural}: ${names.list()}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,6 +198,9 @@ class ReferenceCheck {
   /** contract name → its valid versions, normalized; `name@range` → whether one satisfies it. Platforms repeat the same refs. */
   private readonly versionsOf = new Map<string, string[]>();
   private readonly rangeMet = new Map<string, boolean>();
+  /** Names per kind for suggestions, built on the first unknown reference to that kind. */
+  private readonly nameIndexes = new Map<string, NameIndex>();
+  private readonly suggestionBudget = new SuggestionBudget();
 
   constructor(private readonly eco: Ecosystem) {
     for (const key of eco.invalidKeys) {
@@ -147,6 +244,16 @@ class ReferenceCheck {
     return namedMap(this.eco, kind);
   }
 
+  /** A suggestion hint for `wanted` among the names of `kind`; the names are indexed once per kind. */
+  private suggestAmong(kind: KindName, names: () => Iterable<string>, wanted: string, plural: string, whenNone: string): string {
+    let index = this.nameIndexes.get(kind);
+    if (!index) {
+      index = new NameIndex(names());
+      this.nameIndexes.set(kind, index);
+    }
+    return suggest(wanted, index, plural, whenNone, this.suggestionBudget);
+  }
+
 
   private named(
     rec: ManifestRecord,
@@ -157,7 +264,7 @@ class ReferenceCheck {
   ): void {
     if (this.exists(kind, name)) return;
     const word = KIND_WORD[kind];
-    this.unknown(rec, pointer, `${word} "${name}" does not exist`, suggest(name, this.mapOf(kind).keys(), `${word}s`, whenNone));
+    this.unknown(rec, pointer, `${word} "${name}" does not exist`, this.suggestAmong(kind, () => this.mapOf(kind).keys(), name, `${word}s`, whenNone));
   }
 
   record(rec: ManifestRecord): void {
@@ -242,7 +349,7 @@ class ReferenceCheck {
       rec,
       pointer,
       `contract "${name}" does not exist`,
-      suggest(name, this.eco.contracts.keys(), 'contracts', 'no contracts exist — add ecosystem/contracts/<name>/<version>.yaml'),
+      this.suggestAmong('Contract', () => this.eco.contracts.keys(), name, 'contracts', 'no contracts exist — add ecosystem/contracts/<name>/<version>.yaml'),
     );
     return undefined;
   }
@@ -313,12 +420,11 @@ class ReferenceCheck {
       this.contract(rec, '/spec/target/name', target.name);
     } else if (target.kind === 'PlatformInstance') {
       if (instanceEnvironment(this.eco, target.name) === undefined && !this.eco.invalidKeys.has(`PlatformInstance/${target.name}`)) {
-        const names = [...this.eco.instances.values()].map((r) => r.name);
         this.unknown(
           rec,
           '/spec/target/name',
           `platform instance "${target.name}" does not exist`,
-          suggest(target.name, names, 'platform instances', whenNone),
+          this.suggestAmong('PlatformInstance', () => [...this.eco.instances.values()].map((r) => r.name), target.name, 'platform instances', whenNone),
         );
       }
     } else {

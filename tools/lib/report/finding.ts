@@ -38,6 +38,10 @@ export interface Report {
   root: string;
   /** Tool version, for SARIF and junit headers. */
   toolVersion: string;
+  /** The commit whose policies, settings and exceptions judged the change (PR mode). */
+  judgedBy?: string;
+  /** What the change's own rules would add or clear across the ecosystem, when it changes them. */
+  proposedPolicyChange?: { added: Finding[]; cleared: Finding[]; error?: string };
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, note: 2 };

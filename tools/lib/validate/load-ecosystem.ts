@@ -1,8 +1,9 @@
 // Files → parsed documents (cache first, then worker threads) → the indexed Ecosystem.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildEcosystem, type Ecosystem, type ParsedFile } from '../manifest/ecosystem.js';
-import { DEFAULT_LIMITS, oversizeContent, parseManifestBytes, type LoadLimits, type ParsedContent } from '../manifest/load.js';
+import { formatBytes, oversizeContent, parseManifestBytes, resolveLimits, type LoadLimits, type ParsedContent } from '../manifest/load.js';
+import { MnopsError } from '../repo/errors.js';
 import { discoverManifestFiles } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
 import { blobId, defaultCacheDir, ParseCache } from './parse-cache.js';
@@ -11,9 +12,13 @@ import { parseAll, type ParseItem } from './parse-pool.js';
 export interface LoadOptions {
   /** Only discover manifests under these paths (default: the manifest folders of the root). */
   paths?: string[];
-  /** Parse cache folder; false disables the cache. Default: $MNOPS_CACHE_DIR or ~/.cache/mnops. */
+  /**
+   * Parse cache folder; false disables the cache. Default: $MNOPS_CACHE_DIR; on GitHub
+   * Actions a folder under $RUNNER_TEMP (this job's); else $XDG_CACHE_HOME/mnops or ~/.cache/mnops.
+   */
   cacheDir?: string | false;
-  limits?: LoadLimits;
+  /** Overrides of DEFAULT_LIMITS, per file and for the whole load (maxFiles, maxTotalBytes). */
+  limits?: Partial<LoadLimits>;
   /** Worker threads for parsing (default: available cores). */
   threads?: number;
 }
@@ -25,9 +30,18 @@ export interface LoadedEcosystem {
   stats: { files: number; parsed: number; cached: number };
 }
 
+/** The repository holds more manifests, or more bytes of them, than one load may read (exit 2). */
+export class LoadLimitError extends MnopsError {}
+
 export async function loadEcosystem(root: string, options: LoadOptions = {}): Promise<LoadedEcosystem> {
-  const limits = options.limits ?? DEFAULT_LIMITS;
+  const limits = resolveLimits(options.limits);
   const discovered = await discoverManifestFiles(root, options.paths);
+  if (discovered.files.length > limits.maxFiles) {
+    throw new LoadLimitError(
+      `the repository holds ${discovered.files.length.toLocaleString('en-US')} manifest files, over the limit of ${limits.maxFiles.toLocaleString('en-US')}`,
+      'remove the files that are not manifests from the manifest folders, or raise the maxFiles limit if the repository really is this large',
+    );
+  }
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? (process.env.MNOPS_NO_CACHE ? undefined : defaultCacheDir()));
   const contents = readAll(root, discovered.files, limits);
   const cache = await ParseCache.open(root, cacheDir, limits);
@@ -40,10 +54,11 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
       byFile.set(file, tooLarge);
       continue;
     }
+    // The id of the bytes read: a cached parse is only ever of exactly these bytes.
     const id = blobId(bytes);
     idOf.set(file, id);
     const hit = cache.get(id);
-    if (hit) byFile.set(file, withLazyPositions(hit, path.join(root, file), limits));
+    if (hit) byFile.set(file, withLazyPositions(hit, path.join(root, file), id, limits));
     else toParse.push({ id, bytes });
   }
   // Identical files share one parse.
@@ -64,15 +79,26 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   };
 }
 
-/** Cached documents come without positions: a getter re-parses the file on first use. */
-function withLazyPositions(content: ParsedContent, abs: string, limits: LoadLimits): ParsedContent {
+/**
+ * Cached documents come without positions: a getter re-parses the file on first use. If the
+ * file no longer holds the bytes the cache entry is of, its positions are not used.
+ */
+function withLazyPositions(content: ParsedContent, abs: string, id: string, limits: LoadLimits): ParsedContent {
   let reparsed: ParsedContent | undefined;
   for (const doc of content.documents) {
     Object.defineProperty(doc, 'positions', {
       enumerable: false,
       configurable: true,
       get() {
-        reparsed ??= parseManifestBytes(readFileSync(abs), limits);
+        if (!reparsed) {
+          let bytes: Uint8Array = new Uint8Array(0);
+          try {
+            bytes = readFileSync(abs);
+          } catch {
+            // gone since: positions fall back to the top of the file
+          }
+          reparsed = blobId(bytes) === id ? parseManifestBytes(bytes, limits) : { documents: [], findings: [] };
+        }
         return reparsed.documents.find((d) => d.index === doc.index)?.positions ?? { '': [1, 1] };
       },
     });
@@ -89,14 +115,50 @@ interface ReadResult {
 
 /**
  * Reads every file. Synchronous on purpose: for thousands of small files, readFileSync is
- * ~10x faster than promise-based reads (10k files: ~0.1 s against ~1 s).
+ * ~10x faster than promise-based reads (10k files: ~0.1 s against ~1 s). The sizes are
+ * summed before anything is read, so a repository over maxTotalBytes is refused unread.
  */
 function readAll(root: string, files: string[], limits: LoadLimits): ReadResult[] {
-  return files.map((file) => {
-    const abs = path.join(root, file);
-    const size = statSync(abs).size;
-    // Oversized files are refused from their size alone, never read whole.
-    if (size > limits.maxFileBytes) return { file, bytes: new Uint8Array(0), tooLarge: oversizeContent(size, limits) };
-    return { file, bytes: readFileSync(abs) };
+  const sizes = files.map((file) => statSync(path.join(root, file)).size);
+  // Files over the size limit are refused from their size alone and never read: they do not count.
+  const total = sizes.reduce((sum, size) => (size > limits.maxFileBytes ? sum : sum + size), 0);
+  if (total > limits.maxTotalBytes) {
+    throw new LoadLimitError(
+      `the repository's ${files.length.toLocaleString('en-US')} manifest files total ${formatBytes(total)}, over the limit of ${formatBytes(limits.maxTotalBytes)}`,
+      'remove large files from the manifest folders, or raise the maxTotalBytes limit if the repository really is this large',
+    );
+  }
+  return files.map((file, i) => {
+    if (sizes[i]! > limits.maxFileBytes) return { file, bytes: new Uint8Array(0), tooLarge: oversizeContent(sizes[i]!, limits) };
+    const read = readAtMost(path.join(root, file), limits.maxFileBytes);
+    // A file that grew past the limit since it was measured is refused all the same.
+    if (typeof read === 'number') return { file, bytes: new Uint8Array(0), tooLarge: oversizeContent(read, limits) };
+    return { file, bytes: read };
   });
+}
+
+/** The file's bytes, or — when it holds more than `max` — how many it holds at least. */
+function readAtMost(abs: string, max: number): Uint8Array | number {
+  const fd = openSync(abs, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > max) return size;
+    // One byte more than the size says: a file that grew is read on, up to the limit.
+    let buf = Buffer.allocUnsafeSlow(size + 1);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        if (n > max) return n;
+        const bigger = Buffer.allocUnsafeSlow(Math.min(max + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const r = readSync(fd, buf, n, buf.length - n, n);
+      if (r === 0) break;
+      n += r;
+    }
+    return n > max ? n : buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }

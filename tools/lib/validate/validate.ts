@@ -1,26 +1,59 @@
 // `mnops validate`: load → schema → references → (policies) → findings limited to what the
-// caller asked about (paths, or the impact of a git change).
+// caller asked about (paths, or the impact of a git change). With a change under review the
+// verdict comes from the trusted commit's rules (the base), and what the change's own rules
+// would say is reported beside it as a proposed policy change.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Ecosystem } from '../manifest/ecosystem.js';
+import {
+  bundleRebuildCheck,
+  bundleStaleness,
+  countedExceptions,
+  exceptionLifetimes,
+  judgedBy,
+  PolicyEngine,
+  policyInputsAt,
+  runPolicies,
+  type PolicyInputs,
+  type WaivedFinding,
+} from '../policy/index.js';
 import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
-import { changedFilesSince } from '../repo/git.js';
+import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
-import { runPolicies, type WaivedFinding } from '../policy/index.js';
+import { isPolicyInput, widenChange } from './scope.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
   /** Report only findings in files under these paths (absolute or relative to cwd). */
   paths?: string[];
-  /** Report only findings the change since this git ref affects. */
+  /** Report only findings the change since this git ref affects; judged by this ref's rules. */
   changedSince?: string;
+  /** Judge by the bundle, settings and exceptions of this ref (default: --changed-since's). */
+  policyRef?: string;
+  /** Judge by the working tree's own rules even in PR mode (authoring policies locally). */
+  trustWorkingTree?: boolean;
+  /**
+   * Logins who approved the pull request: exceptions the change adds count only with one of
+   * them. A function is asked only when the change touches an exception.
+   */
+  approvedBy?: string[] | (() => Promise<string[]>);
   /** Evaluate the Rego policies (default true). */
   policies?: boolean;
   /** The time policies judge against (expiry, ttl); default now. */
   now?: Date;
+}
+
+export interface ProposedPolicyChange {
+  /** Findings the change's own rules would add across the whole ecosystem. */
+  added: Finding[];
+  /** Findings they would clear. */
+  cleared: Finding[];
+  /** Set when the change's own bundle cannot even be loaded. */
+  error?: string;
 }
 
 export interface ValidateOutcome {
@@ -30,34 +63,65 @@ export interface ValidateOutcome {
   impact?: Impact;
   /** Findings a PolicyException waived. */
   waived: WaivedFinding[];
+  /** The commit whose rules judged the change; undefined: the working tree's. */
+  judgedBy?: string;
+  /** Set when the change touches policies, settings or exceptions. */
+  proposed?: ProposedPolicyChange;
   stats: { files: number; parsed: number; cached: number; ms: number };
+}
+
+function findingKey(f: Finding): string {
+  return [f.ruleId, f.severity, f.kind, f.name, f.environment, f.path, f.message].join('\u0000');
 }
 
 export async function validate(options: ValidateOptions): Promise<ValidateOutcome> {
   const t0 = performance.now();
   const { root } = options;
+  const now = options.now ?? new Date();
   const scopes = (options.paths ?? []).map((p) => {
     const rel = relativeInside(root, path.resolve(p));
     if (rel === null) throw new RepoError(`${p} is outside the repository root ${root}`, 'pass paths inside the repository, or a different --root');
     return rel;
   });
-  const change = options.changedSince ? await changedFilesSince(root, options.changedSince) : undefined;
+  const change: ChangedFiles | undefined = options.changedSince ? await changedFilesSince(root, options.changedSince) : undefined;
+  const trustedRef = options.trustWorkingTree ? undefined : (options.policyRef ?? options.changedSince);
+  const trusted: PolicyInputs | undefined = trustedRef && options.policies !== false ? await policyInputsAt(root, trustedRef) : undefined;
   // Always load the whole ecosystem: references cross folders. Paths only scope the report.
   const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads });
   const eco = loaded.ecosystem;
   let findings: Finding[] = [...loaded.findings, ...checkReferences(eco)];
   let waived: WaivedFinding[] = [];
+  let proposed: ProposedPolicyChange | undefined;
   if (options.policies !== false) {
-    const run = await runPolicies(root, eco, options.now ?? new Date());
-    findings.push(...run.findings);
+    const governance = trusted ?? { settings: eco.settings, exceptions: eco.exceptions };
+    // Exceptions the change adds or alters count only once approved; none may run too long.
+    const changedFiles = new Set(change?.changed ?? []);
+    const touchesExceptions = [...eco.exceptions.values()].some((r) => changedFiles.has(r.file));
+    const approvedBy = touchesExceptions ? (typeof options.approvedBy === 'function' ? await options.approvedBy() : options.approvedBy) : undefined;
+    const counted = trusted
+      ? countedExceptions(eco, trusted, { changedFiles, ...(approvedBy ? { approvedBy } : {}) })
+      : { exceptions: eco.exceptions, findings: [] };
+    const lifetimes = exceptionLifetimes(eco, governance.settings, now);
+    const exceptions = new Map([...counted.exceptions].filter(([name]) => !lifetimes.tooLong.has(name)));
+    const judged = judgedBy(eco, { settings: governance.settings, exceptions });
+    const run = await runPolicies(root, judged, now, trusted?.engine);
+    findings.push(...counted.findings, ...lifetimes.findings, ...run.findings, ...(await bundleStaleness(root)));
     waived = run.waived;
+    if (trusted && change?.changed.some(isPolicyInput)) proposed = await proposedChange(root, eco, now, run.findings);
+    if (change?.changed.some((f) => f.startsWith('policies/'))) findings.push(...(await bundleRebuildCheck(root)));
   }
 
   let impact: Impact | undefined;
   if (change) {
-    impact = impactOfChanges(eco, change.changed, change.deleted.flatMap((d) => manifestKeysOfText(d.text)));
+    const scope = widenChange(eco, change.changed);
+    // Manifests the index no longer holds — deleted, or failing their schema now — are known
+    // only by their text: their keys (and the contracts they named) propagate from it.
+    const loadedFiles = new Set(eco.records.map((r) => r.file));
+    const unloaded = scope.files.filter((f) => !loadedFiles.has(f) && /\.ya?ml$/i.test(f) && existsSync(path.join(root, f)));
+    const keys = [...change.deleted.map((d) => d.text), ...unloaded.map((f) => readFileSync(path.join(root, f), 'utf8'))].flatMap(manifestKeysOfText);
+    impact = impactOfChanges(eco, scope.files, keys);
     const affected = impact;
-    findings = findings.filter((f) => isFindingAffected(f, affected));
+    if (!scope.everything) findings = findings.filter((f) => isFindingAffected(f, affected));
   }
   if (scopes.length > 0) {
     const envsInScope = new Set(
@@ -67,12 +131,37 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   }
   const sorted = sortFindings(findings);
   return {
-    report: { summary: summarize(eco.documentCount, sorted), findings: sorted, root, toolVersion: TOOL_VERSION },
+    report: {
+      summary: summarize(eco.documentCount, sorted),
+      findings: sorted,
+      root,
+      toolVersion: TOOL_VERSION,
+      ...(trusted ? { judgedBy: trusted.commit } : {}),
+      ...(proposed ? { proposedPolicyChange: proposed } : {}),
+    },
     ecosystem: eco,
     impact,
     waived,
+    ...(trusted ? { judgedBy: trusted.commit } : {}),
+    ...(proposed ? { proposed } : {}),
     stats: { ...loaded.stats, ms: performance.now() - t0 },
   };
+}
+
+/** What the change's own bundle, settings and exceptions would report, against the verdict's. */
+async function proposedChange(root: string, eco: Ecosystem, now: Date, verdict: Finding[]): Promise<ProposedPolicyChange> {
+  // An empty proposal must mean "no effect", never "the bundle was not rebuilt".
+  const stale = await bundleStaleness(root);
+  if (stale[0]) return { added: [], cleared: [], error: `${stale[0].message} — ${stale[0].hint ?? 'run mnops policy build'} to see what the new rules would do` };
+  let own: Finding[];
+  try {
+    own = (await runPolicies(root, eco, now, await PolicyEngine.load(root))).findings;
+  } catch (err) {
+    return { added: [], cleared: [], error: err instanceof Error ? err.message : String(err) };
+  }
+  const before = new Set(verdict.map(findingKey));
+  const after = new Set(own.map(findingKey));
+  return { added: sortFindings(own.filter((f) => !before.has(findingKey(f)))), cleared: sortFindings(verdict.filter((f) => !after.has(findingKey(f)))) };
 }
 
 function inScope(file: string, scope: string): boolean {

@@ -53,7 +53,7 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .argument('<platform>', 'platform name')
     .requiredOption('--to <env>', 'target environment')
     .option('--version <v>', 'version (default: what runs in the source environment)')
-    .option('--approved-by <user...>', 'approvals')
+    .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .option('--emergency <reason>', 'deploy through an open freeze window (recorded)')
     .option('--timeout <seconds>', 'health timeout of the rollout', '120')
     .option('--dry-run', 'ask the gate and change nothing')
@@ -70,7 +70,7 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .argument('<platform>', 'platform name')
     .requiredOption('--env <env>', 'environment')
     .option('--to-version <v>', 'version to restore (default: the one before the last deploy, from the audit trail)')
-    .option('--approved-by <user...>', 'approvals')
+    .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .option('--timeout <seconds>', 'health timeout of the rollout', '120')
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; root?: string }) => {

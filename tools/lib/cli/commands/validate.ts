@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { FORMAT_NAMES, FORMATTERS, type FormatName } from '../../report/index.js';
 import { validate } from '../../validate/validate.js';
+import { proposedChangeMarkdown, proposedChangeText } from '../../report/proposed.js';
 import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../../repo/errors.js';
@@ -10,6 +11,8 @@ import { UsageError } from '../../repo/errors.js';
 interface ValidateFlags {
   root?: string;
   changedSince?: string;
+  policyRef?: string;
+  trustWorkingTree?: boolean;
   format: FormatName;
   output?: string;
   failOn: 'error' | 'warning';
@@ -32,7 +35,9 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .description('check manifests against their schemas, references and policies')
     .argument('[paths...]', 'report only findings in these files or folders')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .option('--changed-since <ref>', 'report only what the change since this git ref affects')
+    .option('--changed-since <ref>', 'report only what the change since this git ref affects, judged by that ref\'s policies, settings and exceptions')
+    .option('--policy-ref <ref>', 'judge by the policies, settings and exceptions of this ref instead (a trusted branch)')
+    .option('--trust-working-tree', 'judge by the working tree\'s own policies even with --changed-since (authoring policies locally)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('--output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices(['error', 'warning']).default('error'))
@@ -44,11 +49,15 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         root,
         paths,
         changedSince: flags.changedSince,
+        ...(flags.policyRef ? { policyRef: flags.policyRef } : {}),
+        ...(flags.trustWorkingTree ? { trustWorkingTree: true } : {}),
         now: evaluationTime(flags.now),
         ...(flags.cache ? {} : { cacheDir: false as const }),
       });
       const { report } = outcome;
       const formatted = FORMATTERS[flags.format](report, { color: !flags.output && useColor() });
+      if (flags.format === 'text') formatted.output += proposedChangeText(report);
+      else if (flags.format === 'markdown') formatted.output += proposedChangeMarkdown(report);
       if (flags.output) await writeOutputFile(flags.output, formatted.output);
       else await writeStdout(formatted.output);
       if (formatted.jobSummary && process.env.GITHUB_STEP_SUMMARY) {

@@ -1,6 +1,6 @@
 // The machine contract of DESIGN §5: one object, fixed key order, absent fields as null,
 // so consumers can rely on every key being present.
-import { sortFindings, type Finding, type Severity } from '../finding.js';
+import { sortFindings, type Finding, type Report, type Severity } from '../finding.js';
 import type { Formatter } from '../format.js';
 
 export interface JsonFinding {
@@ -21,6 +21,10 @@ export interface JsonReport {
   version: 1;
   summary: { manifests: number; errors: number; warnings: number };
   findings: JsonFinding[];
+  /** PR mode: the commit whose rules gave the verdict. */
+  judgedBy?: string;
+  /** PR mode, when the change alters the rules: what its own rules would add or clear. */
+  proposedPolicyChange?: { added: JsonFinding[]; cleared: JsonFinding[]; error?: string };
 }
 
 function toJsonFinding(f: Finding): JsonFinding {
@@ -40,7 +44,8 @@ function toJsonFinding(f: Finding): JsonFinding {
   };
 }
 
-export function toJsonReport(report: { summary: JsonReport['summary']; findings: Finding[] }): JsonReport {
+export function toJsonReport(report: { summary: JsonReport['summary']; findings: Finding[]; judgedBy?: string; proposedPolicyChange?: Report['proposedPolicyChange'] }): JsonReport {
+  const p = report.proposedPolicyChange;
   return {
     version: 1,
     summary: {
@@ -49,6 +54,8 @@ export function toJsonReport(report: { summary: JsonReport['summary']; findings:
       warnings: report.summary.warnings,
     },
     findings: sortFindings(report.findings).map(toJsonFinding),
+    ...(report.judgedBy ? { judgedBy: report.judgedBy } : {}),
+    ...(p ? { proposedPolicyChange: { added: p.added.map(toJsonFinding), cleared: p.cleared.map(toJsonFinding), ...(p.error ? { error: p.error } : {}) } } : {}),
   };
 }
 

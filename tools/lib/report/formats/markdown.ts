@@ -7,16 +7,29 @@ import { showControlChars, summaryLine } from './text.js';
 
 export const MARKDOWN_HEADING = '## mnops validate';
 
-/** One table cell: no pipe ends it early, no newline breaks the row, no markup renders. */
+/**
+ * One table cell, or any inline text: no pipe ends it early, no newline breaks the row, no
+ * markup renders — no HTML (a hidden `<!-- marker -->` included), emphasis, link, code span
+ * or math (`$…$`, which GitHub renders as LaTeX).
+ */
 export function escapeMarkdownCell(value: string): string {
   return showControlChars(
     value
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
+      .replace(/\$/g, '&#36;')
       .replace(/[\\`*_[\]~|]/g, '\\$&')
       .replace(/\r\n|\r|\n/g, '<br>'),
   );
+}
+
+/** Inline text outside a table (a heading, a list item): the same escaping as a cell. */
+export const escapeMarkdownInline = escapeMarkdownCell;
+
+/** Code span text: one line, no control characters, no backtick that would end the span. */
+function spanText(value: string): string {
+  return showControlChars(value.replace(/\r\n|\r|\n/g, ' ')).replace(/`/g, 'ˋ');
 }
 
 /**
@@ -24,7 +37,23 @@ export function escapeMarkdownCell(value: string): string {
  * inside), so only what would end the row or the span is replaced.
  */
 export function codeSpanCell(value: string): string {
-  return `\`${value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/`/g, 'ˋ')}\``;
+  return `\`${spanText(value).replace(/\|/g, '\\|')}\``;
+}
+
+/** A code span outside a table (where `\|` would show its backslash). */
+export function codeSpan(value: string): string {
+  return `\`${spanText(value)}\``;
+}
+
+/**
+ * A fenced code block that its content cannot end: the fence is longer than any run of
+ * backticks inside, and control characters are shown as escapes.
+ */
+export function fencedBlock(info: string, content: string): string {
+  const text = showControlChars(content.replace(/\r\n?/g, '\n')).replace(/\n$/, '');
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}\n${fence}`;
 }
 
 function row(f: Finding): string {

@@ -1,5 +1,7 @@
 // Human output, read like compiler errors: findings grouped under their file, columns
-// aligned, the hint on its own line, one summary line at the end.
+// aligned, the hint on its own line, one summary line at the end. Every line is ours: a
+// control character from a manifest (a newline included) is shown as an escape, so nothing
+// quoted can forge a line — in a terminal or as a `::command::` in an Actions log.
 import pc from 'picocolors';
 import { sortFindings, type Finding, type Severity, type Summary } from '../finding.js';
 import type { Formatter } from '../format.js';
@@ -27,14 +29,28 @@ export function summaryLine(summary: Summary): string {
 /**
  * Messages quote manifest content; a control character in it must not move the cursor,
  * recolour the terminal or forge a line, so it is shown as an escape instead.
- * Newlines and tabs are left to each format to lay out.
+ * Newlines and tabs are left to the caller to lay out (markdown turns them into <br>).
  */
 export function showControlChars(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
-    if (c === '\r') return '\\r';
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, escapeChar);
+}
+
+/**
+ * Every control character shown as an escape, line breaks and tabs included: text that goes
+ * to a terminal or an Actions log as one line. A line of its own could start with `::` and
+ * be read by the runner as a workflow command (it ignores leading spaces), so names,
+ * messages and file names never bring one.
+ */
+export function escapeControlChars(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, escapeChar);
+}
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 function paintSeverity(c: Colors, severity: Severity, text: string): string {
@@ -57,27 +73,23 @@ function formatFile(c: Colors, file: string, findings: Finding[]): string[] {
   const rows = findings.map((f) => ({ f, position: `${f.line}:${f.column}` }));
   const positionWidth = Math.max(...rows.map((r) => r.position.length));
   const severityWidth = Math.max(...rows.map((r) => r.f.severity.length));
-  const ruleWidth = Math.max(...rows.map((r) => r.f.ruleId.length));
-  // Continuation lines (a multi-line message, the hint) start under the message column.
+  const ruleWidth = Math.max(...rows.map((r) => escapeControlChars(r.f.ruleId).length));
+  // The hint starts under the message column, on a line of its own.
   const messageIndent = ' '.repeat(2 + positionWidth + 2 + severityWidth + 2 + ruleWidth + 2);
 
-  const lines = [c.underline(showControlChars(file))];
+  const lines = [c.underline(escapeControlChars(file))];
   for (const { f, position } of rows) {
-    const [first = '', ...rest] = showControlChars(f.message).split('\n');
     lines.push(
       '  ' +
         c.dim(position.padEnd(positionWidth)) +
         '  ' +
         paintSeverity(c, f.severity, f.severity.padEnd(severityWidth)) +
         '  ' +
-        c.dim(f.ruleId.padEnd(ruleWidth)) +
+        c.dim(escapeControlChars(f.ruleId).padEnd(ruleWidth)) +
         '  ' +
-        first,
+        escapeControlChars(f.message),
     );
-    for (const line of rest) lines.push(messageIndent + line);
-    if (f.hint) {
-      for (const line of showControlChars(f.hint).split('\n')) lines.push(messageIndent + c.green(`→ ${line}`));
-    }
+    if (f.hint) lines.push(messageIndent + c.green(`→ ${escapeControlChars(f.hint)}`));
   }
   return lines;
 }
