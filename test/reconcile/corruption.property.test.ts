@@ -25,7 +25,8 @@ import { FIXED_NOW, PROJECT_ROOT, git, removeDir, tempDir } from '../helpers/rep
 const SEED = 20261123;
 const RUNS = 80;
 const NOW = new Date(FIXED_NOW);
-const COPIED = ['ecosystem', 'platforms', 'registry', 'policies', 'schemas'];
+// No policies/ of its own: the built-in bundle judges, as for a repository that writes none.
+const COPIED = ['ecosystem', 'platforms', 'registry', 'schemas'];
 const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry'];
 /** What the example's `from: env` secrets read (dummy values: they only feed digests). */
 const SECRETS: Record<string, string> = {

@@ -12,7 +12,7 @@ import { DeclarationError } from '../../tools/lib/reconcile/declaration.js';
 import { applyEnvironment, planEnvironment } from '../../tools/lib/reconcile/environment.js';
 import { edit, git, mnops, removeDir } from '../helpers/repo.js';
 import { ensureImages, uniqueName } from '../promotion/world.js';
-import { FLEET, SETTINGS_FILE, TEMPLATE_FILE, engineObjects, envFile, instanceFile, platformFile, writeFleet } from './fleet.js';
+import { tearDown, FLEET, SETTINGS_FILE, TEMPLATE_FILE, engineObjects, envFile, instanceFile, platformFile, writeFleet } from './fleet.js';
 
 const id = uniqueName('fc');
 const ENVS = [
@@ -62,12 +62,12 @@ beforeAll(async () => {
   }
 }, 240_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
   restore();
+  // In process, not a blocking CLI call: a long synchronous wait starves vitest's worker RPC.
   for (const e of ENVS) {
-    const r = mnops(['teardown', '--env', e.name, '--root', root]);
-    expect(r.status, r.stderr).toBe(0);
+    await tearDown(root, e.name);
     expect(engineObjects(e.name)).toEqual([]);
   }
   removeDir(root);

@@ -3,6 +3,8 @@
 // what the reconciler does with the workloads already running.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadEnvironment } from '../../tools/lib/reconcile/declaration.js';
+import { providerFor } from '../../tools/lib/provider/registry.js';
 import { git, tempDir } from '../helpers/repo.js';
 import { docker } from '../promotion/world.js';
 
@@ -89,4 +91,12 @@ export function engineObjects(env: string): string[] {
   const services = lines(docker('service', 'ls', '--filter', `label=mnops.environment=${env}`, '--format', '{{.Name}} {{.ID}}'));
   // Swarm tasks are containers too, but carry the service's labels only on the service.
   return [...services.map((s) => `service ${s}`), ...containers.filter((c) => !c.includes('.')).map((c) => `container ${c}`)].sort();
+}
+
+/** Removes everything mnops runs in an environment, through the same path as `mnops teardown`. */
+export async function tearDown(root: string, env: string): Promise<void> {
+  const { ecosystem } = await loadEnvironment(root, env);
+  const provider = providerFor(ecosystem, env);
+  await provider.ping();
+  await provider.teardown(env);
 }

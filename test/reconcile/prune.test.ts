@@ -11,7 +11,7 @@ import { PruneRefused } from '../../tools/lib/reconcile/hold.js';
 import { applyEnvironment, planEnvironment } from '../../tools/lib/reconcile/environment.js';
 import { edit, mnops, removeDir } from '../helpers/repo.js';
 import { docker, ensureImages, uniqueName } from '../promotion/world.js';
-import { FLEET, engineObjects, instanceFile, instanceText, writeFleet } from './fleet.js';
+import { FLEET, engineObjects, instanceFile, instanceText, tearDown, writeFleet } from './fleet.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   expect(out.results.every((r) => r.status === 'done')).toBe(true);
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
   try {
     docker('rm', '-f', ROGUE);
@@ -46,8 +46,7 @@ afterAll(() => {
   }
   for (const env of [DEV, STAGING, NEVER]) {
     setInstance(env, FLEET);
-    const r = mnops(['teardown', '--env', env, '--root', root]);
-    expect(r.status, r.stderr).toBe(0);
+    await tearDown(root, env);
     expect(engineObjects(env)).toEqual([]);
   }
   removeDir(root);
