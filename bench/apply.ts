@@ -1,4 +1,4 @@
-// The apply section of `npm run bench` (DESIGN §9): apply of 20 independent platforms in
+// The apply section of `npm run bench` (bars: README, "Benchmarks and their bars"): apply of 20 independent platforms in
 // parallel should take about as long as the longest single one, not the sum. Real engine,
 // real containers (the local base image), removed afterwards. Asserts nothing.
 import { createDockerProvider } from '../tools/lib/provider/docker/index.js';

@@ -1,4 +1,4 @@
-// The audit section of `npm run bench`: how fast records land in the trail (DESIGN §7) and
+// The audit section of `npm run bench`: how fast records land in the trail (README, "Audit trail") and
 // how long `mnops audit verify` takes on 10,000 of them. It measures real repositories —
 // a bare repository as the remote, clones as writers — through the library, so the
 // figures are the trail's cost and not node's start-up. It asserts nothing.
@@ -210,7 +210,7 @@ function verifyNotes(what: string, report: VerifyReport, records: number): strin
 export const auditSection: Section = {
   name: 'audit',
   title: 'audit trail (size = records; append = library appends, ms per record (records/s), each pushed to a bare remote unless noted)',
-  bars: ['none — DESIGN §9 sets no audit bar; figures only'],
+  bars: ['none: figures only'],
   async runOnce(dir) {
     const appends = envInt('BENCH_AUDIT_APPENDS', 200);
     const concurrent = Math.max(WRITERS, Math.round(envInt('BENCH_AUDIT_CONCURRENT', 100) / WRITERS) * WRITERS);

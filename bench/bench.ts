@@ -1,4 +1,4 @@
-// `npm run bench`: the DESIGN §9 figures on synthetic ecosystems of 1,000 and 10,000
+// `npm run bench`: the figures of README's "Benchmarks and their bars" on synthetic ecosystems of 1,000 and 10,000
 // manifests (BENCH_SIZES=1000,10000 overrides). It prints figures next to their bars and
 // asserts nothing: it exits 0 unless it crashed. BENCH_JSON=1 (or --json) prints one JSON
 // document on stdout instead of the table; progress always goes to stderr.
@@ -39,7 +39,7 @@ export interface Workspace {
   summary: SyntheticSummary;
   /** Repo-relative manifest files. */
   files: string[];
-  /** One thread reading and parsing every file with `yaml`: the §9 "physical floor". */
+  /** One thread reading and parsing every file with `yaml`: the "floor" the validate bars are measured against. */
   floor: { ms: number; perFileMs: number };
   /** Runs of the expensive measurements (floor, cold) at this size. */
   heavyReps: number;
@@ -290,7 +290,7 @@ export function renderTable(section: Section, rows: Row[]): string {
     ['size'.padEnd(sizeWidth), ...labels.map((l, c) => l.padEnd(colWidth[c]!))].join(' | '),
     ['-'.repeat(sizeWidth), ...colWidth.map((w) => '-'.repeat(w))].join('-+-'),
     ...grid.map((cells, r) => [sizes[r]!.padStart(sizeWidth), ...cells.map((x, c) => render(x, widths[c]!).padEnd(colWidth[c]!))].join(' | ')),
-    `bars (DESIGN §9): ${section.bars.join(' · ')}`,
+    `bars: ${section.bars.join(' · ')}`,
   ];
   for (const row of rows) for (const n of row.notes ?? []) lines.push(`note (${row.size.toLocaleString('en-US')}): ${n}`);
   return lines.map((l) => l.trimEnd()).join('\n');

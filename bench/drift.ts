@@ -1,4 +1,4 @@
-// The drift section of `npm run bench` (DESIGN §9): a drift check over 50 and 200 managed
+// The drift section of `npm run bench` (bars: README, "Benchmarks and their bars"): a drift check over 50 and 200 managed
 // containers on the real engine, in process and as the CLI, bar 200 in under 2 s. The
 // containers are applied once per size (platforms of 10 replicas each) and torn down after.
 import { spawnSync } from 'node:child_process';

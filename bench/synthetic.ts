@@ -1,6 +1,6 @@
 // A synthetic ecosystem for the benchmarks: the example's layout and style at any size,
 // valid by construction (zero findings), and deterministic (seeded) so figures are
-// comparable between runs. Files average ~35 lines, the DESIGN §9 reference size.
+// comparable between runs. Files average ~35 lines, the reference size of the validate bars.
 //
 // Shape, for N manifest files: ~0.5% Namespaces, a few dozen PlatformTemplates (chains up
 // to 3 deep), 6 Adapters, Contracts in several versions, ~1% Environments (each with a

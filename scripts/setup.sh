@@ -20,20 +20,21 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # 2. OPA, pinned — reused when the right version is already on the machine.
+# go_tool CHECK NAME MODULE@VERSION [CANDIDATE]: prints the path of a binary CHECK accepts,
+# building it with go install when none is there; fails when Go is missing too.
+go_tool() {
+  local check="$1" name="$2" module="$3" candidate
+  for candidate in "${4:-}" "$name" "$(go env GOPATH 2>/dev/null)/bin/$name" "$HOME/go/bin/$name"; do
+    if [ -n "$candidate" ] && "$check" "$candidate"; then command -v "$candidate"; return 0; fi
+  done
+  command -v go >/dev/null 2>&1 || return 1
+  log "building $module with go install (first run only)"
+  go install "$module" >&2
+  printf '%s\n' "$(go env GOPATH)/bin/$name"
+}
 opa_ok() { command -v "$1" >/dev/null 2>&1 && "$1" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; }
-OPA_BIN=""
-for candidate in "${OPA:-}" opa "$(go env GOPATH 2>/dev/null)/bin/opa" "$HOME/go/bin/opa"; do
-  if [ -n "$candidate" ] && opa_ok "$candidate"; then OPA_BIN="$(command -v "$candidate")"; break; fi
-done
-if [ -z "$OPA_BIN" ]; then
-  if command -v go >/dev/null 2>&1; then
-    log "building OPA ${OPA_VERSION} with go install (first run only)"
-    go install "github.com/open-policy-agent/opa@${OPA_VERSION}"
-    OPA_BIN="$(go env GOPATH)/bin/opa"
-  else
-    log "OPA ${OPA_VERSION} is missing and Go is not installed: policy builds and opa test will be unavailable"
-  fi
-fi
+OPA_BIN="$(go_tool opa_ok opa "github.com/open-policy-agent/opa@${OPA_VERSION}" "${OPA:-}" || true)"
+[ -n "$OPA_BIN" ] || log "OPA ${OPA_VERSION} is missing and Go is not installed: policy builds and opa test will be unavailable"
 if [ -n "$OPA_BIN" ]; then
   mkdir -p node_modules/.bin
   ln -sf "$OPA_BIN" node_modules/.bin/opa
@@ -71,19 +72,8 @@ if [ -z "$ZIZMOR_BIN" ]; then
 fi
 
 actionlint_ok() { command -v "$1" >/dev/null 2>&1 && [ "$("$1" -version 2>/dev/null | head -n 1)" = "${ACTIONLINT_VERSION}" ]; }
-ACTIONLINT_BIN=""
-for candidate in "${ACTIONLINT:-}" actionlint "$(go env GOPATH 2>/dev/null)/bin/actionlint" "$HOME/go/bin/actionlint"; do
-  if [ -n "$candidate" ] && actionlint_ok "$candidate"; then ACTIONLINT_BIN="$(command -v "$candidate")"; break; fi
-done
-if [ -z "$ACTIONLINT_BIN" ]; then
-  if command -v go >/dev/null 2>&1; then
-    log "building actionlint ${ACTIONLINT_VERSION} with go install (first run only)"
-    go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
-    ACTIONLINT_BIN="$(go env GOPATH)/bin/actionlint"
-  else
-    log "actionlint ${ACTIONLINT_VERSION} is missing and Go is not installed: the workflow tests will fail"
-  fi
-fi
+ACTIONLINT_BIN="$(go_tool actionlint_ok actionlint "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}" "${ACTIONLINT:-}" || true)"
+[ -n "$ACTIONLINT_BIN" ] || log "actionlint ${ACTIONLINT_VERSION} is missing and Go is not installed: the workflow tests will fail"
 
 mkdir -p node_modules/.bin
 [ -z "$ZIZMOR_BIN" ] || ln -sf "$ZIZMOR_BIN" node_modules/.bin/zizmor

@@ -1,4 +1,4 @@
-# The promotion gate's checks (DESIGN §4). Each `reason` is a sentence a release manager
+# The promotion gate's checks (policies/README.md). Each `reason` is a sentence a release manager
 # can act on; any reason denies. `override` records what an explicit override bypassed.
 #
 # Input:

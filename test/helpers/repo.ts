@@ -1,7 +1,7 @@
 // Real repositories for tests: a copy of the example ecosystem in a temp dir, optionally a
 // git repository, and the built CLI run as a user would run it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,18 @@ export function exampleRepo(options: { git?: boolean } = {}): string {
     git(dir, 'commit', '-q', '-m', 'example ecosystem');
   }
   return dir;
+}
+
+/** Writes `files` (repo-relative path → text) under `root` and commits them on a new `main`. */
+export function commitNewRepo(root: string, files: Record<string, string>, message: string): string {
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', message);
+  return root;
 }
 
 export function git(cwd: string, ...args: string[]): string {

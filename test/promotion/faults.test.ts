@@ -1,4 +1,4 @@
-// Faults on the real engine (issue 5): the engine gone mid-apply is exit 2 with one sentence
+// Faults on the real engine: the engine gone mid-apply is exit 2 with one sentence
 // and a re-run converges; a deploy killed mid-rollout leaves its lease, which is broken, and
 // the re-run converges without a second manifest commit.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -2,9 +2,7 @@
 // one docker adapter, one platform serving busybox httpd, and environments named per run.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { git, tempDir } from '../helpers/repo.js';
+import { commitNewRepo, tempDir } from '../helpers/repo.js';
 
 export const PLATFORM = 'demo-platform';
 /** A version whose image never turns healthy; unused by the example ecosystem, whose tags it would clobber. */
@@ -81,14 +79,7 @@ export function writeRepo(envs: EnvSpec[]): string {
     files[`ecosystem/platform-cloud/${e.name}/environment.yaml`] = doc('Environment', e.name, ['tier: dev', `adapter: ${e.adapter ?? 'docker'}`, ...promotion]);
     files[instanceFile(e.name)] = instanceText(e.name, e.version);
   }
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'demo ecosystem');
-  return root;
+  return commitNewRepo(root, files, 'demo ecosystem');
 }
 
 export function docker(...args: string[]): string {

@@ -11,7 +11,7 @@
 import { existsSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordedSpec } from '../../tools/lib/provider/labels.js';
 import type { ActualWorkload, DesiredWorkload } from '../../tools/lib/provider/types.js';
 import { DeclarationError, environmentDeclaration, readDeclarations, type Declarations } from '../../tools/lib/reconcile/declaration.js';
@@ -73,7 +73,6 @@ interface RunResult {
 
 let root = '';
 let cacheDir = '';
-const savedEnv = { noCache: process.env.MNOPS_NO_CACHE, cacheDir: process.env.MNOPS_CACHE_DIR };
 const clean = new Map<string, Buffer>();
 const byCategory = new Map<Category, string[]>();
 /** Docker / swarm environments of the clean tree, with their synthetic applied state. */
@@ -318,9 +317,9 @@ function report(r: RunResult): string {
 
 beforeAll(async () => {
   cacheDir = tempDir('mnops-corrupt-cache-');
-  process.env.MNOPS_NO_CACHE = '1';
+  vi.stubEnv('MNOPS_NO_CACHE', '1');
   // Belt and braces: were the cache switch ignored, the cache would land here (checked below).
-  process.env.MNOPS_CACHE_DIR = path.join(cacheDir, 'cache');
+  vi.stubEnv('MNOPS_CACHE_DIR', path.join(cacheDir, 'cache'));
   root = tempDir('mnops-corrupt-');
   for (const d of COPIED) cpSync(path.join(PROJECT_ROOT, d), path.join(root, d), { recursive: true });
   git(root, 'init', '-q', '-b', 'main');
@@ -355,10 +354,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (process.env.MNOPS_CACHE_DIR && cacheDir) expect(existsSync(process.env.MNOPS_CACHE_DIR), 'the parse cache must stay off').toBe(false);
-  if (savedEnv.noCache === undefined) delete process.env.MNOPS_NO_CACHE;
-  else process.env.MNOPS_NO_CACHE = savedEnv.noCache;
-  if (savedEnv.cacheDir === undefined) delete process.env.MNOPS_CACHE_DIR;
-  else process.env.MNOPS_CACHE_DIR = savedEnv.cacheDir;
+  vi.unstubAllEnvs();
   if (root) removeDir(root);
   if (cacheDir) removeDir(cacheDir);
 });

@@ -1,11 +1,9 @@
 // A small real repository with three platforms (two of them through a template), settings
 // and environments on docker or swarm: enough to break one file of each kind and watch
 // what the reconciler does with the workloads already running.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadEnvironment } from '../../tools/lib/reconcile/declaration.js';
 import { providerFor } from '../../tools/lib/provider/registry.js';
-import { git, tempDir } from '../helpers/repo.js';
+import { commitNewRepo, tempDir } from '../helpers/repo.js';
 import { docker } from '../promotion/world.js';
 
 export const FLEET = ['alpha-platform', 'beta-platform', 'gamma-platform'] as const;
@@ -74,14 +72,7 @@ export function writeFleet(envs: FleetEnv[]): string {
     files[envFile(e.name)] = environmentText(e);
     files[instanceFile(e.name)] = instanceText(e.name, e.platforms ?? FLEET);
   }
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'fleet');
-  return root;
+  return commitNewRepo(root, files, 'fleet');
 }
 
 /** Every managed container and service of an environment, as `name id` lines, sorted. */

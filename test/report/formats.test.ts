@@ -154,7 +154,7 @@ describe('text', () => {
 });
 
 describe('json', () => {
-  it('prints the DESIGN §5 object with fixed key order and nulls for absent fields', () => {
+  it('prints the documented json object with fixed key order and nulls for absent fields', () => {
     const { output } = FORMATTERS.json(REPORT, plain);
     const expected = {
       version: 1,

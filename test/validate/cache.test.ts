@@ -49,6 +49,16 @@ function substitute(cacheDir: string, from: string[], to: string[]): void {
   for (const f of from) renameSync(path.join(cacheDir, f), path.join(cacheDir, `${salt}${suffix(f)}`));
 }
 
+/** Puts the cache files written since `mine` in place of this repository's own, then loads: nothing may come from them. */
+async function expectForeignCacheIgnored(root: string, cacheDir: string, mine: string[]): Promise<void> {
+  const theirs = cacheFiles(cacheDir).filter((f) => !mine.includes(f));
+  expect(theirs.length).toBeGreaterThan(0);
+  substitute(cacheDir, theirs, mine);
+  const r = await loadEcosystem(root, { cacheDir });
+  expect(r.stats.cached).toBe(0);
+  expect(r.stats.parsed).toBe(r.stats.files);
+}
+
 const imageOf = (outcome: Awaited<ReturnType<typeof validate>>) => outcome.ecosystem.platforms.get('governance-platform')!.manifest.spec.image;
 
 describe('parse cache keyed by git blob id', () => {
@@ -158,13 +168,8 @@ describe('a cache that cannot change a verdict', () => {
     await loadEcosystem(root, { cacheDir });
     const mine = cacheFiles(cacheDir);
     await loadEcosystem(other, { cacheDir });
-    const theirs = cacheFiles(cacheDir).filter((f) => !mine.includes(f));
-    expect(theirs.length).toBeGreaterThan(0);
-    substitute(cacheDir, theirs, mine);
     // Identical files, so identical blob ids: only the binding to the repository tells them apart.
-    const r = await loadEcosystem(root, { cacheDir });
-    expect(r.stats.cached).toBe(0);
-    expect(r.stats.parsed).toBe(r.stats.files);
+    await expectForeignCacheIgnored(root, cacheDir, mine);
   });
 
   it('a cache written by another tool version, put where this version looks, is ignored', async () => {
@@ -175,12 +180,7 @@ describe('a cache that cannot change a verdict', () => {
     vi.doMock('../../tools/lib/version.js', () => ({ TOOL_VERSION: '0.0.0-another-version' }));
     const otherVersion = (await import('../../tools/lib/validate/load-ecosystem.js')).loadEcosystem;
     await otherVersion(root, { cacheDir });
-    const theirs = cacheFiles(cacheDir).filter((f) => !mine.includes(f));
-    expect(theirs.length).toBeGreaterThan(0);
-    substitute(cacheDir, theirs, mine);
-    const r = await loadEcosystem(root, { cacheDir });
-    expect(r.stats.cached).toBe(0);
-    expect(r.stats.parsed).toBe(r.stats.files);
+    await expectForeignCacheIgnored(root, cacheDir, mine);
   });
 
   it('on GitHub Actions the default cache is this job\'s, under RUNNER_TEMP, not the home folder', () => {

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tar from 'tar';
 import { parseDocument } from 'yaml';
 import { CAPABILITIES } from '../../tools/lib/policy/build.js';
@@ -103,7 +103,6 @@ let base = '';
 let before: ValidateOutcome;
 let cacheDir = '';
 const dirs: string[] = [];
-const savedEnv = { noCache: process.env.MNOPS_NO_CACHE, cacheDir: process.env.MNOPS_CACHE_DIR };
 
 // ---------------------------------------------------------------------------------------------
 // Repositories, runs and keys.
@@ -498,9 +497,9 @@ function report(r: RunResult): string {
 beforeAll(async () => {
   cacheDir = tempDir('mnops-prscope-cache-');
   dirs.push(cacheDir);
-  process.env.MNOPS_NO_CACHE = '1';
+  vi.stubEnv('MNOPS_NO_CACHE', '1');
   // Belt and braces: were the cache switch ignored, the cache would land here (checked below).
-  process.env.MNOPS_CACHE_DIR = path.join(cacheDir, 'cache');
+  vi.stubEnv('MNOPS_CACHE_DIR', path.join(cacheDir, 'cache'));
   ({ root, base } = await makeRepo());
   before = await validateBase(root, base);
   // Sanity: with no change the three runs agree, and the scoped run reports nothing.
@@ -513,10 +512,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (process.env.MNOPS_CACHE_DIR && cacheDir) expect(existsSync(process.env.MNOPS_CACHE_DIR), 'the parse cache must stay off').toBe(false);
-  if (savedEnv.noCache === undefined) delete process.env.MNOPS_NO_CACHE;
-  else process.env.MNOPS_NO_CACHE = savedEnv.noCache;
-  if (savedEnv.cacheDir === undefined) delete process.env.MNOPS_CACHE_DIR;
-  else process.env.MNOPS_CACHE_DIR = savedEnv.cacheDir;
+  vi.unstubAllEnvs();
   for (const d of dirs) removeDir(d);
 });
 

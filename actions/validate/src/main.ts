@@ -13,6 +13,7 @@ import { annotationOf, jobSummary, planAnnotations, prComment } from '../../../t
 import { FORMATTERS } from '../../../tools/lib/report/index.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { validate } from '../../../tools/lib/validate/validate.js';
+import { defaultCacheDir } from '../../../tools/lib/validate/parse-cache.js';
 import { TOOL_VERSION } from '../../../tools/lib/version.js';
 import { proposedChangeMarkdown } from '../../../tools/lib/report/proposed.js';
 import { pullRequestApprovers } from '../../../tools/lib/github/reviews.js';
@@ -25,8 +26,10 @@ interface ParseCache {
 }
 
 async function restoreParseCache(base: string | undefined): Promise<ParseCache | undefined> {
-  if (!process.env.RUNNER_TEMP) return undefined;
-  const pc: ParseCache = { dir: path.join(process.env.RUNNER_TEMP, 'mnops-parse-cache'), key: `mnops-parse-${TOOL_VERSION}-${process.platform}-${base ?? 'none'}` };
+  // The same folder validate picks by default on a runner (the job's RUNNER_TEMP).
+  const dir = defaultCacheDir();
+  if (!dir) return undefined;
+  const pc: ParseCache = { dir, key: `mnops-parse-${TOOL_VERSION}-${process.platform}-${base ?? 'none'}` };
   if (!cache.isFeatureAvailable()) {
     core.info('the GitHub cache service is not available: parsing without a restored cache');
     return pc;

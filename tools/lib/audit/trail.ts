@@ -1,4 +1,4 @@
-// The audit trail (DESIGN §7): an append-only, hash-chained branch. One commit per record;
+// The audit trail: an append-only, hash-chained branch. One commit per record;
 // the commit message carries the record and the day file gains one line. Appends race
 // through the remote: a rejected push is retried on the new tip, so the chain stays linear,
 // and ids make a retried append (even after a crash) land exactly once.

@@ -3,11 +3,12 @@ import { execFile } from 'node:child_process';
 import { writeFile, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { UsageError } from '../repo/errors.js';
 import { resolveRoot } from '../repo/paths.js';
 
 const run = promisify(execFile);
 
-/** DESIGN §5: 0 nothing found, 1 found something, 2 could not do the job. */
+/** The exit codes of every command: 0 nothing found, 1 found something, 2 could not do the job. */
 export const EXIT = { OK: 0, FOUND: 1, FAILED: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -43,4 +44,18 @@ export function writeStdout(text: string): Promise<void> {
     if (text === '') return resolve();
     process.stdout.write(text, () => resolve());
   });
+}
+
+/** Who runs the command, as the audit trail records it: the runner's identity, else the user. */
+export function cliActor(): string {
+  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
+}
+
+/** `--confirm-prune N`: a count, and only with `--prune`. */
+export function confirmPruneCount(flags: { prune?: boolean; confirmPrune?: string }, prune = '--prune'): number | undefined {
+  if (flags.confirmPrune === undefined) return undefined;
+  const n = Number(flags.confirmPrune);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--confirm-prune "${flags.confirmPrune}" is not a count`, 'pass the number of deletions the plan shows, e.g. --confirm-prune 3');
+  if (!flags.prune) throw new UsageError(`--confirm-prune confirms a prune: it needs ${prune}`, `add ${prune}`);
+  return n;
 }

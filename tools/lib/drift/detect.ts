@@ -95,10 +95,9 @@ interface Checked {
   calls: number;
 }
 
-async function check(decls: Declarations, root: string, environment: string, provider: Provider): Promise<Checked> {
-  // Fails closed: when a contributing manifest does not load, nothing is compared — a
+async function check(decls: Declarations, root: string, environment: string, provider: Provider, decl = environmentDeclaration(decls, environment)): Promise<Checked> {
+  // Fails closed (decl): when a contributing manifest does not load, nothing is compared — a
   // workload is never "undeclared" because a file did not parse.
-  const decl = environmentDeclaration(decls, environment);
   const eco = decls.ecosystem;
   const desired = desiredState(eco, environment, { env: process.env, root });
   await provider.ping();
@@ -169,10 +168,10 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
       let providerName = '?';
       try {
         // The declaration first: a broken environment file is named as such, not as "no such environment".
-        environmentDeclaration(decls, environment);
+        const decl = environmentDeclaration(decls, environment);
         const provider = providerOf(eco, environment);
         providerName = provider.name;
-        const c = await check(decls, req.root, environment, provider);
+        const c = await check(decls, req.root, environment, provider, decl);
         histories.set(environment, environmentHistory(records, environment));
         progress(`${environment}: ${c.instances} workload(s) read, ${c.items.length} difference(s)`);
         return [{ environment, provider: provider.name, platforms: c.desired.length, instances: c.instances, items: c.items, calls: c.calls, ms: performance.now() - t0 }, c];

@@ -3,7 +3,7 @@
 // `environment: prod` waits until one of that environment's required reviewers approves; the
 // approval is then in this list, with who gave it and for which environments. Nothing a
 // workflow input or a dispatching user types can add to it.
-import type { Tier } from '../manifest/kinds.js';
+import { isGatedTier, type Tier } from '../manifest/kinds.js';
 import { call, GitHubError, type GitHubClient } from './client.js';
 import type { ActionContext } from './event.js';
 
@@ -15,9 +15,6 @@ export interface EnvironmentReview {
   environments: string[];
   comment: string;
 }
-
-/** Tiers whose environments are changed only from the default branch, behind an approval. */
-export const PROTECTED_TIERS: readonly Tier[] = ['staging', 'prod'];
 
 export const APPROVALS_PERMISSION = 'actions: read';
 
@@ -68,7 +65,7 @@ export interface ProtectedTarget {
 }
 
 export function isProtected(t: ProtectedTarget): boolean {
-  return t.tier === undefined || PROTECTED_TIERS.includes(t.tier);
+  return t.tier === undefined || isGatedTier(t.tier);
 }
 
 /**

@@ -197,6 +197,11 @@ export type PlatformTemplate = Static<typeof PlatformTemplate>;
 export const Tier = StringEnum(['dev', 'staging', 'prod', 'sandbox', 'preview'] as const);
 export type Tier = Static<typeof Tier>;
 
+/** Tiers where versions arrive only through the promotion gate, and changes only from the default branch. */
+export function isGatedTier(tier: Tier): boolean {
+  return tier === 'staging' || tier === 'prod';
+}
+
 export const FreezeWindow = Type.Object(
   { name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), start: IsoDateTime, end: IsoDateTime, reason: Type.Optional(Type.String()) },
   strict,

@@ -1,4 +1,4 @@
-// Resolution (DESIGN §3): template chain → platform → environment config → instance
+// Resolution: template chain → platform → environment config → instance
 // overrides. Maps merge deeply, lists replace, lists of objects keyed by `name` merge by
 // name. Every resolved value remembers the file/line/column of the layer that set it.
 import type { PlatformSpec } from './kinds.js';

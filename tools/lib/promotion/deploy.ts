@@ -3,7 +3,7 @@
 // the commit reverted if the rollout fails. Serialized per environment by a lease in the
 // audit trail; every outcome is recorded there. Secrets come from the runner only.
 import { simpleGit } from 'simple-git';
-import { AuditTrail, acquireLease, releaseLease, type AuditRecord, type LeaseInfo } from '../audit/index.js';
+import { AuditTrail, acquireLease, releaseLease, type AuditEntry, type AuditRecord, type LeaseInfo } from '../audit/index.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/index.js';
 import { providerFor } from '../provider/registry.js';
@@ -13,6 +13,7 @@ import { desiredWorkload, secretValues } from '../reconcile/desired.js';
 export { secretValues };
 import { MnopsError } from '../repo/errors.js';
 import { loadEnvironment } from '../reconcile/declaration.js';
+import { loadEcosystem } from '../validate/load-ecosystem.js';
 import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
 
@@ -174,16 +175,20 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
 
   const trail = await AuditTrail.open({ root: req.root, secrets: secretValues(eco, req) });
   const action = req.rollback ? 'rollback' : 'promote';
+  // Every outcome is one record of this promotion; the versions are read when it is written.
+  const record = async (outcome: 'success' | 'failure' | 'denied', extra: Partial<AuditEntry> = {}) =>
+    (await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome, ...extra })).record;
   if (decision && !decision.allow) {
-    const audit = await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'denied', reason: decision.reasons.join('; ') });
-    return { ...base, status: 'denied', decision, audit: audit.record };
+    const audit = await record('denied', { reason: decision.reasons.join('; ') });
+    return { ...base, status: 'denied', decision, audit };
   }
 
   const lease = await waitForLease(trail, req, now);
   try {
     // Another deploy may have committed to this environment while this one waited for the
     // lease: read the version again, or a deploy back to the old version is lost ("unchanged").
-    const current = versionIn((await loadEnvironment(req.root, req.to, { now: now() })).ecosystem, req.to, req.platform);
+    // Only the version is read here; the manifests are validated again after the commit.
+    const current = versionIn((await loadEcosystem(req.root)).ecosystem, req.to, req.platform);
     if (current !== undefined && current !== fromVersion) {
       assertOneLine('current version', current);
       base.fromVersion = fromVersion = current;
@@ -206,6 +211,12 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       commit = (await git.commit(message, [file], { '--no-verify': null })).commit || (await git.revparse(['HEAD'])).trim();
       say(`committed ${file}: ${req.platform} ${fromVersion} → ${toVersion}`);
     }
+    const revert = async (why: string): Promise<string | undefined> => {
+      if (!commit) return undefined;
+      await git.raw(['revert', '--no-edit', commit]); // git revert has no --no-verify (it made every revert fail)
+      say(`${why}; reverted ${commit.slice(0, 12)}`);
+      return (await git.revparse(['HEAD'])).trim();
+    };
 
     // Roll out from the committed manifests, which must still load cleanly (the new version
     // may break a rule): otherwise the commit is reverted and nothing is rolled out.
@@ -213,11 +224,8 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
     try {
       after = (await loadEnvironment(req.root, req.to, { now: now() })).ecosystem;
     } catch (err) {
-      if (commit) {
-        await git.raw(['revert', '--no-edit', commit]);
-        say(`the manifests do not load with ${req.platform} ${toVersion}; reverted ${commit.slice(0, 12)}`);
-      }
-      await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'failure', reason: err instanceof Error ? err.message : String(err), ...(commit ? { commit } : {}) });
+      await revert(`the manifests do not load with ${req.platform} ${toVersion}`);
+      await record('failure', { reason: err instanceof Error ? err.message : String(err), ...(commit ? { commit } : {}) });
       throw err;
     }
     const provider = providerFor(after, req.to);
@@ -228,47 +236,25 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       // applied): the gate has just allowed it, so record the admission apply relies on.
       const admitted = environmentHistory((await trail.records()).map((c) => c.record), req.to).admitted.get(req.platform);
       if (admitted === toVersion) return { ...base, status: 'unchanged', decision };
-      const audit = await trail.append({
-        actor: req.actor,
-        action,
-        environment: req.to,
-        platform: req.platform,
-        fromVersion,
-        toVersion,
-        outcome: 'success',
-        reason: 'already running: admitted by the gate',
-        inventory: inventoryOf(await provider.list(req.to)),
-      });
-      return { ...base, status: 'unchanged', decision, audit: audit.record };
+      const audit = await record('success', { reason: 'already running: admitted by the gate', inventory: inventoryOf(await provider.list(req.to)) });
+      return { ...base, status: 'unchanged', decision, audit };
     }
     try {
       say(`rolling out ${req.platform} ${toVersion} to ${req.to}…`);
       await provider.replace(desired, actual, req.healthTimeoutMs ?? 120_000);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      let revertCommit: string | undefined;
-      if (commit) {
-        await git.raw(['revert', '--no-edit', commit]); // git revert has no --no-verify (it made every revert fail)
-        revertCommit = (await git.revparse(['HEAD'])).trim();
-        say(`rollout failed; reverted ${commit.slice(0, 12)}`);
-      }
-      const audit = await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome: 'failure', reason: error, ...(commit ? { commit } : {}) });
-      return { ...base, status: 'failed', decision, commit, revertCommit, error, audit: audit.record };
+      const revertCommit = await revert('rollout failed');
+      const audit = await record('failure', { reason: error, ...(commit ? { commit } : {}) });
+      return { ...base, status: 'failed', decision, commit, revertCommit, error, audit };
     }
-    const audit = await trail.append({
-      actor: req.actor,
-      action,
-      environment: req.to,
-      platform: req.platform,
-      fromVersion,
-      toVersion,
-      outcome: 'success',
+    const audit = await record('success', {
       ...(decision?.overrides.length ? { reason: `overrides: ${decision.overrides.join('; ')}` } : {}),
       ...(commit ? { commit } : {}),
       // What mnops owns there now: prune decisions read it, whatever later files say.
       inventory: inventoryOf(await provider.list(req.to)),
     });
-    return { ...base, status: 'deployed', decision, commit, audit: audit.record };
+    return { ...base, status: 'deployed', decision, commit, audit };
   } finally {
     await releaseLease(trail, { environment: req.to, leaseId: lease.id, actor: req.actor }).catch(() => undefined);
   }
@@ -279,7 +265,8 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
  * brought the current version, from the audit trail's last successful deploy into the env.
  */
 export async function previousVersion(root: string, platform: string, environment: string): Promise<string> {
-  const { ecosystem } = await loadEnvironment(root, environment);
+  // Only the current version is read: the rollback itself validates the environment.
+  const { ecosystem } = await loadEcosystem(root);
   const current = versionIn(ecosystem, environment, platform);
   const trail = await AuditTrail.open({ root });
   const before = versionBefore((await trail.records()).map((c) => c.record), platform, environment, current);

@@ -1,4 +1,4 @@
-// The Provider interface (DESIGN §6): desired workload in, actual workloads out, plus the
+// The Provider interface: desired workload in, actual workloads out, plus the
 // list of declared settings the target cannot enforce. Implementations live one folder
 // each (docker/, swarm/) and are registered in registry.ts.
 import type { HealthCheck, Network, Resources, SecretRef } from '../manifest/kinds.js';

@@ -169,8 +169,3 @@ export function environmentDeclaration(decl: Declarations, env: string): Environ
 export async function loadEnvironment(root: string, env: string, options: ReadOptions = {}): Promise<EnvironmentDeclaration> {
   return environmentDeclaration(await readDeclarations(root, options), env);
 }
-
-/** Tiers where versions arrive only through the promotion gate. */
-export function isGatedTier(tier: Tier): boolean {
-  return tier === 'staging' || tier === 'prod';
-}

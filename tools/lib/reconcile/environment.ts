@@ -3,11 +3,12 @@
 // for apply — the lease (staging and prod), the rollout and the inventory record.
 import { AuditTrail, acquireLease, releaseLease, type AuditRecord, type Inventory } from '../audit/index.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
+import { isGatedTier } from '../manifest/kinds.js';
 import { providerFor as defaultProviderFor } from '../provider/registry.js';
 import type { Provider, Unenforceable } from '../provider/types.js';
 import { GitError, MnopsError } from '../repo/errors.js';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
-import { environmentDeclaration, isGatedTier, readDeclarations, type Declarations, type EnvironmentDeclaration } from './declaration.js';
+import { environmentDeclaration, readDeclarations, type Declarations, type EnvironmentDeclaration } from './declaration.js';
 import { desiredState, secretValues } from './desired.js';
 import { holdBack } from './hold.js';
 import { environmentHistory, inventoryOf, sameInventory, type EnvironmentHistory } from './inventory.js';

@@ -3,9 +3,8 @@
 // enter staging and prod only through the promotion gate: apply converges everything
 // else, but never starts a version the trail does not show the gate admitted.
 import type { Inventory } from '../audit/index.js';
-import type { Tier } from '../manifest/kinds.js';
+import { isGatedTier, type Tier } from '../manifest/kinds.js';
 import { UsageError } from '../repo/errors.js';
-import { isGatedTier } from './declaration.js';
 import type { Plan, PlanAction } from './plan.js';
 
 export const DEFAULT_MAX_PRUNE_PERCENT = 30;
@@ -34,7 +33,7 @@ function hold(a: PlanAction, reason: string): PlanAction {
 /** The plan with every action apply must not take marked `held`; throws when a prune needs confirming. */
 export function holdBack(p: Plan, rules: HoldRules): Plan {
   const env = rules.environment;
-  let actions = p.actions.map((a): PlanAction => {
+  const actions = p.actions.map((a): PlanAction => {
     if (a.kind === 'delete') {
       const owned = rules.inventory ? Object.prototype.hasOwnProperty.call(rules.inventory, a.platform) : false;
       const marked = { ...a, owned };
@@ -66,7 +65,6 @@ export function holdBack(p: Plan, rules: HoldRules): Plan {
       );
     }
   }
-  // Sorted as plan() sorted them; held actions stay visible in the plan.
-  actions = actions.sort((x, y) => (x.platform < y.platform ? -1 : x.platform > y.platform ? 1 : 0));
+  // In plan()'s order; held actions stay visible in the plan.
   return { ...p, actions };
 }

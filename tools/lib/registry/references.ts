@@ -1,4 +1,4 @@
-// Reference checks (DESIGN §4: ref.unknown, ref.cycle; plus ref.depth and path.outside-root):
+// Reference checks (ref.unknown, ref.cycle; plus ref.depth and path.outside-root):
 // every name a manifest mentions must name something, chains must end, and secret files must
 // stay inside the repository. Every finding points at the exact value that is wrong.
 import semver from 'semver';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Finding } from '../report/finding.js';
 import { RepoError } from './errors.js';
 
-/** Top-level folders that hold manifests (DESIGN §2). */
+/** Top-level folders that hold manifests. */
 export const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry'] as const;
 const YAML_EXT = /\.ya?ml$/i;
 

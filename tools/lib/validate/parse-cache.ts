@@ -1,5 +1,5 @@
 // A cache of parsed files keyed by git blob id (content hash), so a warm run reads JSON
-// instead of YAML: JSON.parse is ~60x faster than the yaml package (DESIGN §9).
+// instead of YAML: JSON.parse is ~60x faster than the yaml package.
 //
 // The cache can cost a run time, never change its verdict. Each entry is bound to the blob
 // id of the bytes actually read, to the repository (its real path), to the tool version,

@@ -1,5 +1,5 @@
 // Parsing spread over the machine's cores with worker threads: YAML parsing is the
-// dominant cost of a cold validate (DESIGN §9), and it is embarrassingly parallel.
+// dominant cost of a cold validate, and it is embarrassingly parallel.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,9 +1,9 @@
-// mnops audit log | verify | append | lock — the git audit trail (DESIGN §7).
+// mnops audit log | verify | append | lock — the git audit trail.
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { acquireLease, AUDIT_ACTIONS, AuditTrail, breakLease, currentLease, releaseLease, verifyTrail, type AuditAction, type AuditOutcome, type AuditRecord } from '../../audit/index.js';
 import { UsageError } from '../../repo/errors.js';
-import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 interface TrailFlags {
@@ -113,7 +113,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
       const trail = await openTrail(flags);
       const r = await trail.append({
         id: flags.id,
-        actor: flags.actor ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
+        actor: flags.actor ?? cliActor(),
         action: flags.action,
         environment: flags.env,
         platform: flags.platform,
@@ -136,7 +136,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: string; reason?: string }) => {
       const r = await acquireLease(await openTrail(flags), {
         environment: flags.env,
-        holder: flags.holder ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
+        holder: flags.holder ?? cliActor(),
         ttlMs: parseDuration(flags.ttl),
         reason: flags.reason,
       });
@@ -148,7 +148,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .requiredOption('--env <name>', 'environment')
     .requiredOption('--lease <id>', 'lease id')
     .action(async (flags: TrailFlags & { env: string; lease: string }) => {
-      await releaseLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown' });
+      await releaseLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: cliActor() });
       await writeStdout(`released ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
     });
@@ -157,7 +157,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .requiredOption('--lease <id>', 'lease id')
     .requiredOption('--reason <text>', 'why it is safe to break')
     .action(async (flags: TrailFlags & { env: string; lease: string; reason: string }) => {
-      await breakLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown', reason: flags.reason });
+      await breakLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: cliActor(), reason: flags.reason });
       await writeStdout(`broke ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
     });

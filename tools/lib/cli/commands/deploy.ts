@@ -2,12 +2,8 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { deployPlatform, previousVersion, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
-import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
-
-function actor(): string {
-  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
-}
 
 export function formatOutcome(o: DeployOutcome, color: boolean): string {
   const c = pc.createColors(color);
@@ -60,7 +56,7 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: string; dryRun?: boolean; root?: string }) => {
       await run(
-        { root: flags.root, platform, to: flags.to, version: flags.version, actor: actor(), approvals: flags.approvedBy, emergency: flags.emergency, dryRun: flags.dryRun, healthTimeoutMs: Number(flags.timeout) * 1000 },
+        { root: flags.root, platform, to: flags.to, version: flags.version, actor: cliActor(), approvals: flags.approvedBy, emergency: flags.emergency, dryRun: flags.dryRun, healthTimeoutMs: Number(flags.timeout) * 1000 },
         setExit,
       );
     });
@@ -76,6 +72,6 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; root?: string }) => {
       const root = await rootFromOption(flags.root);
       const version = flags.toVersion ?? (await previousVersion(root, platform, flags.env));
-      await run({ root, platform, to: flags.env, version, actor: actor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
+      await run({ root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
     });
 };

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { detectDrift, exitCodeOf, formatMarkdown, formatText } from '../../drift/index.js';
 import { UsageError } from '../../repo/errors.js';
-import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 interface DriftFlags {
@@ -35,10 +35,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
     .action(async (flags: DriftFlags) => {
       const fixed = flags.now ?? process.env.MNOPS_NOW;
       if (flags.prune && !flags.heal) throw new UsageError('--prune deletes while healing: it needs --heal', 'add --heal, or drop --prune');
-      const confirm = flags.confirmPrune === undefined ? undefined : Number(flags.confirmPrune);
-      if (confirm !== undefined && (!Number.isInteger(confirm) || confirm < 0 || !flags.prune)) {
-        throw new UsageError(`--confirm-prune "${flags.confirmPrune}" needs --prune and a count`, 'pass --heal --prune --confirm-prune N with the number of deletions');
-      }
+      const confirm = confirmPruneCount(flags);
       const report = await detectDrift({
         root: await rootFromOption(flags.root),
         ...(flags.env ? { environments: flags.env } : {}),
@@ -46,7 +43,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         prune: flags.prune === true,
         ...(confirm !== undefined ? { confirmPrune: confirm } : {}),
         record: flags.record,
-        actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
+        actor: cliActor(),
         healthTimeoutMs: Number(flags.timeout) * 1000,
         ...(fixed ? { now: () => new Date(fixed) } : {}),
         onProgress: (m) => process.stderr.write(`${m}\n`),

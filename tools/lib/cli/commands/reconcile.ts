@@ -8,8 +8,7 @@ import { applyEnvironment, openTrailIfAny, planEnvironment } from '../../reconci
 import { secretValues } from '../../reconcile/desired.js';
 import { inventoryOf } from '../../reconcile/inventory.js';
 import { differences, pendingActions, type Plan } from '../../reconcile/plan.js';
-import { UsageError } from '../../repo/errors.js';
-import { EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
@@ -42,18 +41,6 @@ interface PlanFlags {
   confirmPrune?: string;
 }
 
-function confirmCount(flags: PlanFlags): number | undefined {
-  if (flags.confirmPrune === undefined) return undefined;
-  const n = Number(flags.confirmPrune);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--confirm-prune "${flags.confirmPrune}" is not a count`, 'pass the number of deletions the plan shows, e.g. --confirm-prune 3');
-  if (!flags.prune) throw new UsageError('--confirm-prune confirms a prune: it needs --prune', 'add --prune');
-  return n;
-}
-
-function actor(): string {
-  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
-}
-
 export const registerReconcile: RegisterCommand = (program: Command, setExit) => {
   program
     .command('plan')
@@ -65,7 +52,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
       const root = await rootFromOption(flags.root);
-      const { plan: p, unenforceable } = await planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmCount(flags) });
+      const { plan: p, unenforceable } = await planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmPruneCount(flags) });
       if (flags.format === 'json') {
         const actions = p.actions.map((a) => ({
           kind: a.kind,
@@ -107,8 +94,8 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         environment: flags.env,
         only: flags.platform,
         prune: flags.prune,
-        confirmPrune: confirmCount(flags),
-        actor: actor(),
+        confirmPrune: confirmPruneCount(flags),
+        actor: cliActor(),
         concurrency: Number(flags.concurrency),
         healthTimeoutMs: Number(flags.timeout) * 1000,
         dryRun: flags.dryRun,
@@ -143,7 +130,7 @@ export const registerTeardown: RegisterCommand = (program: Command, setExit) => 
       await provider.teardown(flags.env);
       // What mnops owns there now is nothing: drift then treats the environment as not applied.
       const trail = await openTrailIfAny(root, secretValues(ecosystem, { env: process.env }));
-      await trail?.append({ actor: actor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: inventoryOf(await provider.list(flags.env)) });
+      await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: inventoryOf(await provider.list(flags.env)) });
       await writeStdout(`removed everything mnops manages in ${flags.env}\n`);
       setExit(EXIT.OK);
     });

@@ -1,4 +1,4 @@
-// mnops registry list | graph | impact — DESIGN §5. Informational: exit 0 unless the command
+// mnops registry list | graph | impact — informational: exit 0 unless the command
 // cannot do its job (exit 2 through a MnopsError).
 import { Option, type Command } from 'commander';
 import semver from 'semver';

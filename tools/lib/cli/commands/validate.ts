@@ -1,4 +1,4 @@
-// mnops validate [PATH...] — DESIGN §5.
+// mnops validate [PATH...] — check manifests against schemas, references and policies.
 import { appendFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { FORMAT_NAMES, FORMATTERS, type FormatName } from '../../report/index.js';

@@ -1,4 +1,4 @@
-// The docker provider (DESIGN §6): one container per replica on the local Docker Engine,
+// The docker provider: one container per replica on the local Docker Engine,
 // through dockerode. Actual state is one labelled list call per environment; every create is
 // inspected and compared with what was asked; a replacement starts the new replicas beside
 // the old, waits for health, then retires the old, and on failure leaves the old serving.

@@ -1,4 +1,4 @@
-// The swarm provider (DESIGN §6): one Docker Swarm service per platform per environment,
+// The swarm provider: one Docker Swarm service per platform per environment,
 // through dockerode. Actual state is one labelled listServices plus one listTasks per
 // environment. A replacement creates the service or updates it in place at the version it
 // was read at (optimistic concurrency); swarm rolls the tasks start-first and, when a new

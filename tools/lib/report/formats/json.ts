@@ -1,4 +1,4 @@
-// The machine contract of DESIGN §5: one object, fixed key order, absent fields as null,
+// The machine contract (README, `mnops validate`): one object, fixed key order, absent fields as null,
 // so consumers can rely on every key being present.
 import { sortFindings, type Finding, type Report, type Severity } from '../finding.js';
 import type { Formatter } from '../format.js';
