@@ -111,8 +111,8 @@ async function writer(clone: string, name: string, count: number): Promise<Run[]
 // ---------------------------------------------------------------------------------------
 // What the remote holds.
 
-function logOf(world: World, extra: string[] = []): AuditRecord[] {
-  const r = mnops(['audit', 'log', '--root', world.freshClone(), '--format', 'json', ...extra]);
+async function logOf(world: World, extra: string[] = []): Promise<AuditRecord[]> {
+  const r = await mnops(['audit', 'log', '--root', world.freshClone(), '--format', 'json', ...extra]);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as AuditRecord[];
 }
@@ -135,8 +135,8 @@ function checkpointCount(bare: string): number {
 }
 
 /** Every id once, seq 1..N, one linear chain on the remote, a checkpoint per record, verify clean. */
-function expectExactlyOnce(world: World, ids: string[]): AuditRecord[] {
-  const records = logOf(world).reverse();
+async function expectExactlyOnce(world: World, ids: string[]): Promise<AuditRecord[]> {
+  const records = (await logOf(world)).reverse();
   expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
   expect(records.map((r) => r.seq)).toEqual(ids.map((_, i) => i + 1));
   const parents = parentCounts(world.bare);
@@ -144,7 +144,7 @@ function expectExactlyOnce(world: World, ids: string[]): AuditRecord[] {
   expect(parents.every((p) => p <= 1)).toBe(true);
   expect(parents[parents.length - 1]).toBe(0);
   expect(checkpointCount(world.bare)).toBe(ids.length);
-  const verify = mnops(['audit', 'verify', '--root', world.freshClone()]);
+  const verify = await mnops(['audit', 'verify', '--root', world.freshClone()]);
   expect(verify.stdout).toContain(`${ids.length} records, chain intact`);
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   return records;
@@ -171,7 +171,7 @@ describe('audit trail: concurrent writers from separate clones', () => {
       for (const run of runs.flat()) expect(run.code, run.stderr).toBe(0);
 
       const ids = names.flatMap((n) => Array.from({ length: each }, (_, k) => `${n}-r${k + 1}`));
-      const records = expectExactlyOnce(world, ids);
+      const records = await expectExactlyOnce(world, ids);
       // Each writer's own appends keep their order.
       for (const n of names) {
         const seqs = Array.from({ length: each }, (_, k) => seqOf(records, `${n}-r${k + 1}`));
@@ -198,7 +198,7 @@ describe('audit trail: concurrent writers from separate clones', () => {
     expect(result.retries).toBeGreaterThanOrEqual(1);
     expect(result.duplicate).toBe(false);
     expect(result.record?.seq).toBe(3);
-    expectExactlyOnce(world, ['first', 'competitor', 'mine']);
+    await expectExactlyOnce(world, ['first', 'competitor', 'mine']);
   }, 120_000);
 });
 
@@ -217,7 +217,7 @@ describe('audit trail: retries and crashes', () => {
       expect(again.stdout).toContain('already recorded (deploy-42)');
     }
     expect(remoteTip(world.bare)).toBe(tip);
-    expectExactlyOnce(world, ['deploy-42']);
+    await expectExactlyOnce(world, ['deploy-42']);
   }, 120_000);
 
   it('an append killed between commit and push is completed by the next append without duplication', async () => {
@@ -240,14 +240,14 @@ describe('audit trail: retries and crashes', () => {
 
     const next = await append(a, 'next');
     expect(next.code, next.stderr).toBe(0);
-    const records = expectExactlyOnce(world, ['before', 'meanwhile', 'crashed', 'next']);
+    const records = await expectExactlyOnce(world, ['before', 'meanwhile', 'crashed', 'next']);
     expect(seqOf(records, 'crashed')).toBeLessThan(seqOf(records, 'next'));
 
     // Nothing left pending: the clone's branch is the remote's.
     expect(git(a, 'rev-parse', BRANCH).trim()).toBe(remoteTip(world.bare));
     const after = await append(a, 'after');
     expect(after.code).toBe(0);
-    expectExactlyOnce(world, ['before', 'meanwhile', 'crashed', 'next', 'after']);
+    await expectExactlyOnce(world, ['before', 'meanwhile', 'crashed', 'next', 'after']);
   }, 120_000);
 
   it('the crashed append itself, retried with its id, lands once', async () => {
@@ -259,7 +259,7 @@ describe('audit trail: retries and crashes', () => {
     git(a, 'config', '--unset', 'remote.origin.pushurl');
     const retry = await append(a, 'deploy-7');
     expect(retry.code, retry.stderr).toBe(0);
-    expectExactlyOnce(world, ['deploy-7']);
+    await expectExactlyOnce(world, ['deploy-7']);
   }, 120_000);
 
   it('a retry days later (same id, e.g. a CI job re-run) writes nothing new either', async () => {
@@ -273,7 +273,7 @@ describe('audit trail: retries and crashes', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already recorded (rec-1)');
     expect(remoteTip(world.bare)).toBe(tip);
-    const ids = logOf(world).map((r) => r.id);
+    const ids = (await logOf(world)).map((r) => r.id);
     expect(ids.filter((id) => id === 'rec-1')).toHaveLength(1);
     expect(ids).toHaveLength(151);
   }, 120_000);
@@ -317,7 +317,7 @@ describe('audit trail: retries and crashes', () => {
     expect((await append(b, 'meanwhile')).code).toBe(0);
     const next = await append(a, 'next');
     expect(next.code, next.stderr).toBe(0);
-    const records = expectExactlyOnce(world, ['before', 'meanwhile', 'killed', 'next']);
+    const records = await expectExactlyOnce(world, ['before', 'meanwhile', 'killed', 'next']);
     expect(seqOf(records, 'killed')).toBeLessThan(seqOf(records, 'next'));
   }, 120_000);
 });
@@ -353,7 +353,7 @@ describe('audit trail: the checkout it runs in', () => {
     expect(indexHash()).toBe(index);
     expect(state()).toEqual(before);
     expect(before.head.trim()).toBe('refs/heads/main');
-    expectExactlyOnce(world, ['with-root', 'from-cwd']);
+    await expectExactlyOnce(world, ['with-root', 'from-cwd']);
   }, 120_000);
 });
 
@@ -418,14 +418,14 @@ describe('audit trail: leases', () => {
         expect(loser.code, loser.stderr).toBe(1);
         expect(loser.stdout).toContain(`${env} is held by ${holder}`);
       }
-      const locks = logOf(world, ['--env', env, '--action', 'lock']);
+      const locks = await logOf(world, ['--env', env, '--action', 'lock']);
       expect(locks.map((l) => l.lease?.holder)).toEqual([holder]);
       ids.push(locks[0]!.id);
-      expect(mnops(['audit', 'lock', 'status', '--root', clones[0]!, '--env', env]).stdout).toContain(`${env} is held by ${holder}`);
+      expect((await mnops(['audit', 'lock', 'status', '--root', clones[0]!, '--env', env])).stdout).toContain(`${env} is held by ${holder}`);
     }
 
     // Release by the holder, then a new acquire succeeds.
-    const prod = logOf(world, ['--env', 'prod', '--action', 'lock'])[0]!;
+    const prod = (await logOf(world, ['--env', 'prod', '--action', 'lock']))[0]!;
     const holderClone = clones[Number(prod.lease!.holder.slice(1)) - 1]!;
     const otherClone = clones.find((c) => c !== holderClone)!;
     const release = await cli(['audit', 'lock', 'release', '--root', holderClone, '--env', 'prod', '--lease', prod.lease!.id]);
@@ -439,8 +439,8 @@ describe('audit trail: leases', () => {
     // An explicit break with the lease id clears it and is recorded with its reason.
     const broke = await cli(['audit', 'lock', 'break', '--root', holderClone, '--env', 'prod', '--lease', nextLease!, '--reason', 'deploy runner crashed']);
     expect(broke.code, broke.stderr).toBe(0);
-    expect(mnops(['audit', 'lock', 'status', '--root', clones[0]!, '--env', 'prod']).stdout).toContain('prod is free');
-    const unlocks = logOf(world, ['--env', 'prod', '--action', 'unlock']);
+    expect((await mnops(['audit', 'lock', 'status', '--root', clones[0]!, '--env', 'prod'])).stdout).toContain('prod is free');
+    const unlocks = await logOf(world, ['--env', 'prod', '--action', 'unlock']);
     expect(unlocks.map((u) => [u.outcome, u.lease?.id, u.reason])).toEqual([
       ['broken', nextLease, 'deploy runner crashed'],
       ['released', prod.lease!.id, undefined],
@@ -461,7 +461,7 @@ describe('audit trail: leases', () => {
     const taken = await acquire(clones[1]!, 'eager');
     expect(taken.code, taken.stderr).toBe(0);
 
-    const all = logOf(world).reverse();
+    const all = (await logOf(world)).reverse();
     expect(all.map((r) => `${r.action} ${r.environment} ${r.outcome} ${r.lease?.holder ?? ''}`).slice(3)).toEqual([
       'unlock prod released ' + prod.lease!.holder,
       'lock prod acquired next',
@@ -469,7 +469,7 @@ describe('audit trail: leases', () => {
       'lock prod acquired brief',
       'lock prod acquired eager',
     ]);
-    expectExactlyOnce(world, all.map((r) => r.id));
+    await expectExactlyOnce(world, all.map((r) => r.id));
   }, 240_000);
 
   it('a lease acquisition that never reached the remote is published as failed, not as a lease', async () => {
@@ -489,18 +489,18 @@ describe('audit trail: leases', () => {
     // a's next append publishes what it left behind — without taking prod from b, and
     // without leaving qa held by a lease nobody was granted.
     expect((await append(a, 'next')).code).toBe(0);
-    const status = (env: string) => mnops(['audit', 'lock', 'status', '--root', world.freshClone(), '--env', env]).stdout;
-    expect(status('prod')).toContain('prod is held by b');
-    expect(status('qa')).toContain('qa is free');
+    const status = async (env: string) => (await mnops(['audit', 'lock', 'status', '--root', world.freshClone(), '--env', env])).stdout;
+    expect(await status('prod')).toContain('prod is held by b');
+    expect(await status('qa')).toContain('qa is free');
     expect((await acquire(a, 'c')).stdout).toContain('prod is held by b');
-    const records = logOf(world).reverse();
+    const records = (await logOf(world)).reverse();
     expect(records.map((r) => `${r.action} ${r.environment} ${r.outcome} ${r.lease?.holder ?? ''}`.trim())).toEqual([
       'lock prod acquired b',
       'lock prod failure a',
       'lock qa failure a',
       'deploy prod success',
     ]);
-    expectExactlyOnce(world, records.map((r) => r.id));
+    await expectExactlyOnce(world, records.map((r) => r.id));
   }, 120_000);
 
   it('a writer whose lease push is rejected re-decides on the new tip instead of taking a held lease', async () => {
@@ -525,10 +525,10 @@ describe('audit trail: leases', () => {
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(result.acquired).toBe(false);
     expect(result.acquired ? undefined : result.heldBy.holder).toBe('b');
-    const locks = logOf(world, ['--action', 'lock']);
+    const locks = await logOf(world, ['--action', 'lock']);
     expect(locks.map((l) => l.lease?.holder)).toEqual(['b']);
     // Nothing of a's attempt is left pending to be published by a's next append.
     expect((await append(a, 'later')).code).toBe(0);
-    expect(logOf(world, ['--action', 'lock']).map((l) => l.lease?.holder)).toEqual(['b']);
+    expect((await logOf(world, ['--action', 'lock'])).map((l) => l.lease?.holder)).toEqual(['b']);
   }, 120_000);
 });

@@ -55,8 +55,8 @@ describe('mnops audit verify', () => {
     w = await world();
   }, 60_000);
 
-  it('an untouched trail verifies, exit 0', () => {
-    const r = mnops(['audit', 'verify', '--root', w.reader]);
+  it('an untouched trail verifies, exit 0', async () => {
+    const r = await mnops(['audit', 'verify', '--root', w.reader]);
     expect(r.stdout).toMatch(/6 records, chain intact \(6 checkpoints\)/);
     expect(r.status).toBe(0);
   });
@@ -118,7 +118,7 @@ describe('mnops audit verify', () => {
   it('the CLI exits 1 and names the record and commit', async () => {
     const fresh = await world();
     await forcePushChain(fresh.remote, fresh.records.slice(0, 5), { rehash: false });
-    const r = mnops(['audit', 'verify', '--root', fresh.reader]);
+    const r = await mnops(['audit', 'verify', '--root', fresh.reader]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/truncated\s+record #6 \(r6, checkpoint commit [0-9a-f]{12}\) is missing: the chain ends at #5/);
   });

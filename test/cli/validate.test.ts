@@ -36,9 +36,9 @@ interface JsonReport {
 const json = (stdout: string) => JSON.parse(stdout) as JsonReport;
 
 describe('mnops validate on the example ecosystem', () => {
-  it('passes with exit 0 and counts every manifest', () => {
+  it('passes with exit 0 and counts every manifest', async () => {
     const root = repo();
-    const r = mnops(['validate', '--root', root, '--format', 'json']);
+    const r = await mnops(['validate', '--root', root, '--format', 'json']);
     expect(r.stderr).toBe('');
     const report = json(r.stdout);
     expect(report.findings).toEqual([]);
@@ -46,8 +46,8 @@ describe('mnops validate on the example ecosystem', () => {
     expect(r.status).toBe(0);
   });
 
-  it('prints a plain summary when piped', () => {
-    const r = mnops(['validate', '--root', repo()]);
+  it('prints a plain summary when piped', async () => {
+    const r = await mnops(['validate', '--root', repo()]);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain(String.fromCharCode(27));
     expect(r.stdout).toMatch(/manifests/);
@@ -55,11 +55,11 @@ describe('mnops validate on the example ecosystem', () => {
 });
 
 describe('findings with exact locations', () => {
-  it('schema.invalid points at the offending key with a fix hint, exit 1', () => {
+  it('schema.invalid points at the offending key with a fix hint, exit 1', async () => {
     const root = repo();
     const file = 'platforms/governance-platform/platform.yaml';
     edit(root, file, '    memoryMb: 512', '    memoryMB: 512');
-    const r = mnops(['validate', '--root', root, '--format', 'json']);
+    const r = await mnops(['validate', '--root', root, '--format', 'json']);
     expect(r.status).toBe(1);
     const f = json(r.stdout).findings;
     expect(f).toHaveLength(1);
@@ -77,11 +77,11 @@ describe('findings with exact locations', () => {
     });
   });
 
-  it('schema.invalid for a wrong type names the value and the expected type', () => {
+  it('schema.invalid for a wrong type names the value and the expected type', async () => {
     const root = repo();
     const file = 'ecosystem/platform-cloud/staging/platform.yaml';
     edit(root, file, '      replicas: 1', '      replicas: one');
-    const f = json(mnops(['validate', '--root', root, '--format', 'json']).stdout).findings;
+    const f = json((await mnops(['validate', '--root', root, '--format', 'json'])).stdout).findings;
     expect(f).toEqual([
       expect.objectContaining({
         ruleId: 'schema.invalid',
@@ -93,11 +93,11 @@ describe('findings with exact locations', () => {
     ]);
   });
 
-  it('ref.unknown points at the reference and suggests the closest name', () => {
+  it('ref.unknown points at the reference and suggests the closest name', async () => {
     const root = repo();
     const file = 'platforms/governance-platform/platform.yaml';
     edit(root, file, 'extends: http-service', 'extends: http-servce');
-    const r = mnops(['validate', '--root', root, '--format', 'json']);
+    const r = await mnops(['validate', '--root', root, '--format', 'json']);
     expect(r.status).toBe(1);
     const f = json(r.stdout).findings.filter((x) => x.ruleId === 'ref.unknown');
     expect(f).toHaveLength(1);
@@ -106,10 +106,10 @@ describe('findings with exact locations', () => {
     expect(f[0]!.hint).toContain('http-service');
   });
 
-  it('ref.cycle reports a template cycle', () => {
+  it('ref.cycle reports a template cycle', async () => {
     const root = repo();
     edit(root, 'ecosystem/platform-templates/base-service.yaml', /spec:\n/, 'spec:\n  extends: http-service\n');
-    const r = mnops(['validate', '--root', root, '--format', 'json']);
+    const r = await mnops(['validate', '--root', root, '--format', 'json']);
     expect(r.status).toBe(1);
     const cyc = json(r.stdout).findings.filter((x) => x.ruleId === 'ref.cycle');
     expect(cyc.length).toBeGreaterThanOrEqual(1);
@@ -119,26 +119,26 @@ describe('findings with exact locations', () => {
 });
 
 describe('exit 2 when the command cannot do its job', () => {
-  it('unknown format', () => {
-    const r = mnops(['validate', '--format', 'xml']);
+  it('unknown format', async () => {
+    const r = await mnops(['validate', '--format', 'xml']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/xml/);
   });
-  it('a root that does not exist', () => {
-    const r = mnops(['validate', '--root', '/nonexistent/mnops']);
+  it('a root that does not exist', async () => {
+    const r = await mnops(['validate', '--root', '/nonexistent/mnops']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^mnops: cannot read the repository root \/nonexistent\/mnops/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
-  it('a path outside the repository', () => {
+  it('a path outside the repository', async () => {
     const root = repo();
-    const r = mnops(['validate', '--root', root, '/etc']);
+    const r = await mnops(['validate', '--root', root, '/etc']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/\/etc is outside the repository root/);
   });
-  it('an unknown git ref for --changed-since', () => {
+  it('an unknown git ref for --changed-since', async () => {
     const root = repo({ git: true });
-    const r = mnops(['validate', '--root', root, '--changed-since', 'no-such-ref']);
+    const r = await mnops(['validate', '--root', root, '--changed-since', 'no-such-ref']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no-such-ref/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -146,17 +146,17 @@ describe('exit 2 when the command cannot do its job', () => {
 });
 
 describe('scoping', () => {
-  it('validate_platform reports only findings of one environment directory', () => {
+  it('validate_platform reports only findings of one environment directory', async () => {
     const root = repo();
     edit(root, 'ecosystem/platform-cloud/staging/platform.yaml', '      replicas: 1', '      replicas: one');
     edit(root, 'ecosystem/platform-cloud/dev/environment.yaml', /tier: dev/, 'tier: develop');
-    const stagingOnly = mnops(['--root', root, '--format', 'json', path.join(root, 'ecosystem/platform-cloud/staging')], { entry: 'validate_platform' });
+    const stagingOnly = await mnops(['--root', root, '--format', 'json', path.join(root, 'ecosystem/platform-cloud/staging')], { entry: 'validate_platform' });
     const files = json(stagingOnly.stdout).findings.map((f) => f.file);
     expect(files).toEqual(['ecosystem/platform-cloud/staging/platform.yaml']);
     expect(stagingOnly.status).toBe(1);
   });
 
-  it('--changed-since reports what the change affects, not older problems', () => {
+  it('--changed-since reports what the change affects, not older problems', async () => {
     const root = repo({ git: true });
     // An old problem, committed: not part of the change.
     edit(root, 'ecosystem/platform-cloud/dev/platform.yaml', /version: (\d+\.\d+\.\d+)/, 'version: 9');
@@ -164,8 +164,8 @@ describe('scoping', () => {
     git(root, 'tag', 'base');
     // The change: a template typo that affects every platform extending it.
     edit(root, 'ecosystem/platform-templates/http-service.yaml', 'containerPort: 8080', 'containerPort: eighty');
-    const all = json(mnops(['validate', '--root', root, '--format', 'json']).stdout).findings;
-    const changed = json(mnops(['validate', '--root', root, '--format', 'json', '--changed-since', 'base']).stdout).findings;
+    const all = json((await mnops(['validate', '--root', root, '--format', 'json'])).stdout).findings;
+    const changed = json((await mnops(['validate', '--root', root, '--format', 'json', '--changed-since', 'base'])).stdout).findings;
     expect(all.map((f) => f.file)).toContain('ecosystem/platform-cloud/dev/platform.yaml');
     // The template itself, and what the platforms extending it lose now it does not load.
     expect(changed.map((f) => f.file)).toContain('ecosystem/platform-templates/http-service.yaml');
@@ -206,11 +206,11 @@ describe('hostile input: a clear finding or error, bounded, nothing written', ()
     ],
   ];
   for (const [name, breakIt, expected] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const root = repo();
       breakIt(root);
       const before = snapshot(root);
-      const r = mnops(['validate', '--root', root, '--format', 'json']);
+      const r = await mnops(['validate', '--root', root, '--format', 'json']);
       expect(r.status).toBe(1);
       expect(r.stderr).toBe('');
       const report = json(r.stdout);
@@ -221,28 +221,28 @@ describe('hostile input: a clear finding or error, bounded, nothing written', ()
     });
   }
 
-  it('an unreadable manifest folder is exit 2 with one sentence', () => {
+  it('an unreadable manifest folder is exit 2 with one sentence', async () => {
     if (process.getuid?.() === 0) return; // root reads everything; nothing to prove here
     const root = repo();
     chmodSync(path.join(root, 'registry'), 0o000);
-    const r = mnops(['validate', '--root', root]);
+    const r = await mnops(['validate', '--root', root]);
     chmodSync(path.join(root, 'registry'), 0o755);
     expect(r.status).toBe(2);
   });
 });
 
 describe('output files', () => {
-  it('--output writes the report and nothing to stdout', () => {
+  it('--output writes the report and nothing to stdout', async () => {
     const root = repo();
     const out = path.join(tempDir(), 'nested', 'report.sarif');
     dirs.push(path.dirname(path.dirname(out)));
-    const r = mnops(['validate', '--root', root, '--format', 'sarif', '--output', out]);
+    const r = await mnops(['validate', '--root', root, '--format', 'sarif', '--output', out]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
   });
 
-  it('github format annotates and appends the job summary', () => {
+  it('github format annotates and appends the job summary', async () => {
     const root = repo();
     const file = 'platforms/governance-platform/platform.yaml';
     edit(root, file, '    memoryMb: 512', '    memoryMB: 512');
@@ -250,7 +250,7 @@ describe('output files', () => {
     dirs.push(summaryDir);
     const summary = path.join(summaryDir, 'summary.md');
     mkdirSync(summaryDir, { recursive: true });
-    const r = mnops(['validate', '--root', root, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const r = await mnops(['validate', '--root', root, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`::error file=${file},line=${lineOf(root, file, 'memoryMB')},col=5`);
     expect(existsSync(summary)).toBe(true);
@@ -259,22 +259,22 @@ describe('output files', () => {
 });
 
 describe('enforce (warnings fail) and the evaluation time', () => {
-  it('a warning passes validate but fails enforce; --now decides what has expired', () => {
+  it('a warning passes validate but fails enforce; --now decides what has expired', async () => {
     const root = repo();
     const later = ['--now', '2027-06-01T00:00:00Z'];
-    const v = mnops(['validate', '--root', root, '--format', 'json', ...later]);
+    const v = await mnops(['validate', '--root', root, '--format', 'json', ...later]);
     expect(v.status).toBe(0);
     const warned = json(v.stdout).findings;
     expect(warned.map((f) => [f.ruleId, f.severity])).toEqual([
       ['environments.expired', 'warning'],
       ['environments.expired', 'warning'],
     ]);
-    expect(mnops(['--root', root, ...later], { entry: 'enforce' }).status).toBe(1);
-    expect(mnops(['--root', root], { entry: 'enforce' }).status).toBe(0);
+    expect((await mnops(['--root', root, ...later], { entry: 'enforce' })).status).toBe(1);
+    expect((await mnops(['--root', root], { entry: 'enforce' })).status).toBe(0);
   });
 
-  it('rejects a --now that is not a time', () => {
-    const r = mnops(['validate', '--now', 'tomorrow']);
+  it('rejects a --now that is not a time', async () => {
+    const r = await mnops(['validate', '--now', 'tomorrow']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--now "tomorrow" is not a valid time/);
   });

@@ -17,43 +17,43 @@ interface Item {
   desired: unknown;
   actual: unknown;
 }
-const drift = (extra: string[] = []) => {
-  const r = run(['drift', '--env', env, '--format', 'json', ...extra]);
+const drift = async (extra: string[] = []) => {
+  const r = await run(['drift', '--env', env, '--format', 'json', ...extra]);
   const report = JSON.parse(r.stdout || '{}') as { environments: { items: Item[]; provider: string; remaining?: Item[] }[] };
   return { status: r.status, stderr: r.stderr, env: report.environments?.[0] };
 };
 
-beforeAll(() => {
+beforeAll(async () => {
   ensureImages();
   root = writeRepo([{ name: env, version: '1.0.0', adapter: 'swarm' }]);
-  const a = run(['apply', '--env', env, '--timeout', '60']);
+  const a = await run(['apply', '--env', env, '--timeout', '60']);
   expect(a.status, a.stdout + a.stderr).toBe(0);
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
-  const r = run(['teardown', '--env', env]);
+  const r = await run(['teardown', '--env', env]);
   removeDir(root);
   expect(r.status, r.stderr).toBe(0);
   expect(docker('service', 'ls', '-q', '--filter', `label=mnops.environment=${env}`)).toBe('');
 }, 120_000);
 
 describe('mnops drift on a real swarm', () => {
-  it('shows no drift after an apply', () => {
-    const d = drift();
+  it('shows no drift after an apply', async () => {
+    const d = await drift();
     expect(d.status, d.stderr + JSON.stringify(d.env?.items)).toBe(0);
     expect(d.env).toMatchObject({ provider: 'swarm', items: [] });
   });
 
-  it('reports a scaled service and an out-of-band limit change, then heals them', () => {
+  it('reports a scaled service and an out-of-band limit change, then heals them', async () => {
     docker('service', 'update', '--detach', '--replicas', '2', '--limit-memory', '96M', service);
-    const d = drift(['--no-record']);
+    const d = await drift(['--no-record']);
     expect(d.status, d.stderr).toBe(1);
     const byField = Object.fromEntries(d.env!.items.map((i) => [i.field, i]));
     expect(byField['/replicas']).toMatchObject({ kind: 'replicas', desired: 1, actual: 2 });
     expect(byField['/resources/memoryMb']).toMatchObject({ kind: 'changed', desired: 64, actual: 96 });
 
-    const h = drift(['--heal', '--timeout', '60']);
+    const h = await drift(['--heal', '--timeout', '60']);
     expect(h.status, h.stderr + JSON.stringify(h.env)).toBe(0);
     expect(h.env!.remaining).toEqual([]);
     expect(docker('service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}} {{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}}', service)).toBe(

@@ -53,9 +53,9 @@ beforeAll(() => {
   git(root, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
-  for (const env of [dev, stage]) mnops(['teardown', '--env', env, '--root', root], { env: { [SECRET_VAR]: SECRET } });
+  for (const env of [dev, stage]) await mnops(['teardown', '--env', env, '--root', root], { env: { [SECRET_VAR]: SECRET } });
   removeDir(root);
   removeDir(path.dirname(remote));
 });

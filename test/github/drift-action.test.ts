@@ -29,18 +29,18 @@ function drift(inputs: Record<string, string> = {}, env2: Record<string, string>
 }
 const driftIssues = () => api.issues.filter((i) => i.labels.includes('mnops-drift') && (i.body ?? '').startsWith(`<!-- mnops:drift:${env} -->`));
 
-beforeAll(() => {
+beforeAll(async () => {
   ensureImages();
   root = writeRepo([{ name: env, version: '1.0.0' }]);
-  const a = mnops(['apply', '--env', env, '--timeout', '30', '--root', root]);
+  const a = await mnops(['apply', '--env', env, '--timeout', '30', '--root', root]);
   expect(a.status, a.stdout + a.stderr).toBe(0);
   // Other open issues, some with the label: the drift issue must be found by its marker, across pages.
   for (let i = 0; i < 120; i++) api.seedIssue({ title: `unrelated ${i}`, body: `issue ${i}`, labels: i % 2 ? ['mnops-drift'] : ['bug'] });
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
-  mnops(['teardown', '--env', env, '--root', root]);
+  await mnops(['teardown', '--env', env, '--root', root]);
   removeDir(root);
 });
 
@@ -119,14 +119,14 @@ describe('actions/drift --heal of a prod environment', () => {
   let prodRoot = '';
   const memory = () => docker('inspect', '--format', '{{.HostConfig.Memory}}', containersOf(prod)[0]!);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     ensureImages();
     // Prod promotes from an environment (a rule of the tier); only prod runs here.
     prodRoot = writeRepo([
       { name: source, version: '1.0.0' },
       { name: prod, version: '1.0.0', from: source },
     ]);
-    const a = mnops(['apply', '--env', prod, '--timeout', '30', '--root', prodRoot]);
+    const a = await mnops(['apply', '--env', prod, '--timeout', '30', '--root', prodRoot]);
     expect(a.status, a.stdout + a.stderr).toBe(0);
     // Applied while dev; from now on the manifests say prod.
     const file = path.join(prodRoot, `ecosystem/platform-cloud/${prod}/environment.yaml`);
@@ -135,9 +135,9 @@ describe('actions/drift --heal of a prod environment', () => {
     docker('update', '--memory', '40m', containersOf(prod)[0]!);
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     if (!prodRoot) return;
-    mnops(['teardown', '--env', prod, '--root', prodRoot]);
+    await mnops(['teardown', '--env', prod, '--root', prodRoot]);
     removeDir(prodRoot);
   });
 

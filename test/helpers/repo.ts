@@ -1,6 +1,6 @@
 // Real repositories for tests: a copy of the example ecosystem in a temp dir, optionally a
 // git repository, and the built CLI run as a user would run it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const CLI = path.join(PROJECT_ROOT, 'dist/tools/mnops.js');
 /** The example's sandbox and preview environments expire; tests judge them at a fixed time. */
 export const FIXED_NOW = '2026-11-23T12:00:00Z';
+const CLI_TIMEOUT_MS = 120_000;
 const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry', 'schemas'];
 
 export function tempDir(prefix = 'mnops-test-'): string {
@@ -75,21 +76,33 @@ export interface CliResult {
   ms: number;
 }
 
+/**
+ * Runs the built CLI as a user would. Asynchronous on purpose: a test worker blocked in a
+ * synchronous child for a minute misses the runner's own messages and fails the whole run.
+ */
 export function mnops(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; entry?: 'mnops' | 'validate_platform' | 'enforce' } = {},
-): CliResult {
+): Promise<CliResult> {
   const t0 = performance.now();
   const env: Record<string, string> = {};
   const merged = { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, GITHUB_STEP_SUMMARY: undefined, FORCE_COLOR: undefined, ...options.env };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   const entry = options.entry ? path.join(PROJECT_ROOT, `dist/tools/${options.entry}.js`) : CLI;
-  const r = spawnSync(process.execPath, [entry, ...args], {
-    cwd: options.cwd ?? PROJECT_ROOT,
-    encoding: 'utf8',
-    env,
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 120_000,
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - t0 });
+    });
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
 }

@@ -68,14 +68,14 @@ describe('PolicyEngine fails closed', () => {
     expect(() => tiny.evaluate('t/cmp', { a: 'not-a-version' })).toThrow(/policy evaluation of "t\/cmp" failed: semver\.compare: "not-a-version" is not a valid semantic version/);
   });
 
-  it('mnops validate exits 2 with one sentence when the repository bundle is corrupt', () => {
+  it('mnops validate exits 2 with one sentence when the repository bundle is corrupt', async () => {
     const root = exampleRepo();
     try {
       mkdirSync(path.join(root, 'policies/dist'), { recursive: true });
       const bytes = Buffer.from([0, 97, 115, 109, 1, 0, 0, 0, 255]);
       writeFileSync(path.join(root, 'policies/dist/policy.wasm'), bytes);
       writeFileSync(path.join(root, 'policies/dist/bundle.json'), JSON.stringify({ entrypoints: ['governance'], wasmSha256: sha256(bytes) }));
-      const r = mnops(['validate', '--root', root]);
+      const r = await mnops(['validate', '--root', root]);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^mnops: the policy bundle in .*policies\/dist is corrupt/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -95,9 +95,9 @@ describe('PolicyEngine fails closed', () => {
       edit(dist);
       return root;
     };
-    const refused = (root: string, pattern: RegExp) => {
+    const refused = async (root: string, pattern: RegExp) => {
       try {
-        const r = mnops(['validate', '--root', root]);
+        const r = await mnops(['validate', '--root', root]);
         expect(r.status, r.stdout + r.stderr).toBe(2);
         expect(r.stderr).toMatch(pattern);
         expect(r.stdout).toBe('');

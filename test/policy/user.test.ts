@@ -41,19 +41,19 @@ test_label_present_allowed if {
 `;
 
 describe('user policies', () => {
-  it('build into the repository bundle with their own entrypoints', () => {
+  it('build into the repository bundle with their own entrypoints', async () => {
     mkdirSync(path.join(root, 'policies/user'), { recursive: true });
     writeFileSync(path.join(root, 'policies/user/cost_center.rego'), COST_CENTER);
     writeFileSync(path.join(root, 'policies/user/cost_center_test.rego'), COST_CENTER_TEST);
-    const r = mnops(['policy', 'build', '--root', root]);
+    const r = await mnops(['policy', 'build', '--root', root]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('user/cost_center/deny');
     expect(r.stdout).toContain('user/cost_center/warn');
   });
 
-  it('report their findings at the right lines, next to the built-ins', () => {
-    const r = mnops(['validate', '--root', root, '--format', 'json']);
+  it('report their findings at the right lines, next to the built-ins', async () => {
+    const r = await mnops(['validate', '--root', root, '--format', 'json']);
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as { findings: { ruleId: string; severity: string; file: string; line: number; name: string | null; message: string }[] };
     const deny = report.findings.filter((f) => f.ruleId === 'user.cost-center');
@@ -70,8 +70,8 @@ describe('user policies', () => {
     expect(r.status).toBe(1);
   });
 
-  it('run under mnops policy test with the built-in tests', () => {
-    const r = mnops(['policy', 'test', '--root', root]);
+  it('run under mnops policy test with the built-in tests', async () => {
+    const r = await mnops(['policy', 'test', '--root', root]);
     expect(r.stdout).toMatch(/PASS: \d+\/\d+/);
     expect(r.stdout).toMatch(/coverage: \d+\.\d%/);
     expect(r.status).toBe(0);

@@ -27,7 +27,7 @@ const target = uniqueName('s');
 const third = uniqueName('t');
 let root = '';
 
-const run = (args: string[], env: Record<string, string | undefined> = {}): CliResult => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
+const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
 
 /** The CLI as a child process that does not block the test (for concurrent deploys). */
 function runAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
@@ -45,8 +45,8 @@ function runAsync(args: string[], env: Record<string, string>): Promise<CliResul
   });
 }
 
-function audit(env?: string): Rec[] {
-  const r = run(['audit', 'log', '--format', 'json', ...(env ? ['--env', env] : [])]);
+async function audit(env?: string): Promise<Rec[]> {
+  const r = await run(['audit', 'log', '--format', 'json', ...(env ? ['--env', env] : [])]);
   expect(r.status, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as Rec[]).sort((a, b) => a.seq - b.seq);
 }
@@ -72,11 +72,11 @@ beforeAll(() => {
   ]);
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
   const left: Record<string, string[]> = {};
   for (const env of [source, target, third]) {
-    const r = run(['teardown', '--env', env]);
+    const r = await run(['teardown', '--env', env]);
     expect(r.status, r.stderr).toBe(0);
     left[env] = containersOf(env);
   }
@@ -85,12 +85,12 @@ afterAll(() => {
 });
 
 describe('mnops apply / plan / deploy on the real engine', () => {
-  it('applies every environment, and a second plan is unchanged (idempotent)', () => {
+  it('applies every environment, and a second plan is unchanged (idempotent)', async () => {
     for (const env of [source, target, third]) {
-      const r = run(['apply', '--env', env, '--timeout', '30']);
+      const r = await run(['apply', '--env', env, '--timeout', '30']);
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain(`+ ${PLATFORM}`);
-      const again = run(['plan', '--env', env]);
+      const again = await run(['plan', '--env', env]);
       expect(again.status, again.stdout + again.stderr).toBe(0);
       expect(again.stdout).toContain(`Plan for ${env}: 0 to create, 0 to update, 0 to delete, 1 unchanged.`);
     }
@@ -98,24 +98,24 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     expect(running(target)).toEqual([{ version: '1.0.0', health: 'healthy' }]);
   });
 
-  it('denies a promotion without approvals: every reason printed, no commit, a denied audit record', () => {
+  it('denies a promotion without approvals: every reason printed, no commit, a denied audit record', async () => {
     const before = head();
-    const r = run(['deploy', PLATFORM, '--to', target]);
+    const r = await run(['deploy', PLATFORM, '--to', target]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain(`promotion denied: ${PLATFORM} 1.0.0 → 1.1.0 in ${target}`);
     expect(r.stdout).toMatch(/^ {2}- .*approval/m);
     expect(head()).toBe(before);
     expect(instance(target)).toBe(instanceText(target, '1.0.0'));
-    const denied = audit(target).filter((a) => a.outcome === 'denied');
+    const denied = (await audit(target)).filter((a) => a.outcome === 'denied');
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({ action: 'promote', actor: 'alice', platform: PLATFORM, fromVersion: '1.0.0', toVersion: '1.1.0' });
     expect(denied[0]!.reason).toMatch(/approval/);
     expect(running(target)).toEqual([{ version: '1.0.0', health: 'healthy' }]);
   });
 
-  it('promotes with an approval: one commit of the one line, the new version healthy, audited, lease free', () => {
+  it('promotes with an approval: one commit of the one line, the new version healthy, audited, lease free', async () => {
     const before = head();
-    const r = run(['deploy', PLATFORM, '--to', target, '--approved-by', 'bob']);
+    const r = await run(['deploy', PLATFORM, '--to', target, '--approved-by', 'bob']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`deployed ${PLATFORM} 1.0.0 → 1.1.0 in ${target}`);
     // The file is the same text but the version: comments and layout kept.
@@ -129,21 +129,21 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     expect(message).toContain('Approved-by: bob');
     expect(running(target)).toEqual([{ version: '1.1.0', health: 'healthy' }]);
     // The apply that started the target records an inventory too: only the promotion here.
-    const success = audit(target).filter((a) => a.outcome === 'success' && a.action !== 'apply');
+    const success = (await audit(target)).filter((a) => a.outcome === 'success' && a.action !== 'apply');
     expect(success).toHaveLength(1);
     expect(success[0]).toMatchObject({ action: 'promote', actor: 'alice', fromVersion: '1.0.0', toVersion: '1.1.0', commit: head() });
-    const lock = run(['audit', 'lock', 'status', '--env', target]);
+    const lock = await run(['audit', 'lock', 'status', '--env', target]);
     expect(lock.stdout.trim()).toBe(`${target} is free`);
     // Nothing left to do for the engine either.
-    expect(run(['plan', '--env', target]).status).toBe(0);
+    expect((await run(['plan', '--env', target])).status).toBe(0);
   });
 
-  it('reverts the manifest commit when the rollout never turns healthy; the old version keeps serving', () => {
-    const r = run(['deploy', PLATFORM, '--to', third, '--version', BROKEN, '--timeout', '15']);
+  it('reverts the manifest commit when the rollout never turns healthy; the old version keeps serving', async () => {
+    const r = await run(['deploy', PLATFORM, '--to', third, '--version', BROKEN, '--timeout', '15']);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain(`rollout failed: ${PLATFORM} 1.0.0 → ${BROKEN} in ${third}`);
     expect(r.stdout).toContain('reverted the manifest commit');
-    const failed = audit(third).filter((a) => a.outcome === 'failure');
+    const failed = (await audit(third)).filter((a) => a.outcome === 'failure');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ actor: 'alice', fromVersion: '1.0.0', toVersion: BROKEN });
     // HEAD reverts the deploy commit the failure record names.
@@ -151,7 +151,7 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     expect(git(root, 'rev-parse', 'HEAD~1').trim()).toBe(failed[0]!.commit);
     expect(instance(third)).toBe(instanceText(third, '1.0.0'));
     expect(running(third)).toEqual([{ version: '1.0.0', health: 'healthy' }]);
-    expect(run(['plan', '--env', third]).status).toBe(0);
+    expect((await run(['plan', '--env', third])).status).toBe(0);
   }, 60_000);
 
   it('serializes two concurrent deploys to one environment; the later one sees the earlier commit', async () => {
@@ -159,11 +159,11 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     // dave starts while carol holds the lease, so he reads the manifest before carol's commit
     // lands: under the lease his deploy must see 1.1.0 and still bring 1.0.0 back.
     const first = runAsync(['deploy', PLATFORM, '--to', third, '--version', '1.1.0', '--timeout', '30'], { GITHUB_ACTOR: 'carol' });
-    for (let i = 0; i < 100 && !run(['audit', 'lock', 'status', '--env', third]).stdout.includes('held by carol'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await run(['audit', 'lock', 'status', '--env', third])).stdout.includes('held by carol'); i++) await new Promise((r) => setTimeout(r, 100));
     const [a, b] = await Promise.all([first, runAsync(['deploy', PLATFORM, '--to', third, '--version', '1.0.0', '--timeout', '30'], { GITHUB_ACTOR: 'dave' })]);
     expect(a.status, a.stdout + a.stderr).toBe(0);
     expect(b.status, b.stdout + b.stderr).toBe(0);
-    const trail = audit(third).filter((x) => x.seq > 0);
+    const trail = (await audit(third)).filter((x) => x.seq > 0);
     const locks = trail.filter((x) => x.action === 'lock' || x.action === 'unlock');
     const recent = locks.slice(-4);
     // lock, unlock, lock, unlock: the second lease only after the first is given back.
@@ -180,8 +180,8 @@ describe('mnops apply / plan / deploy on the real engine', () => {
     expect(commitCount()).toBeGreaterThan(commits);
   }, 90_000);
 
-  it('an unreachable engine is exit 2 with one sentence', () => {
-    const r = run(['plan', '--env', source], { DOCKER_HOST: 'unix:///nonexistent.sock' });
+  it('an unreachable engine is exit 2 with one sentence', async () => {
+    const r = await run(['plan', '--env', source], { DOCKER_HOST: 'unix:///nonexistent.sock' });
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');

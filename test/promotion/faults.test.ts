@@ -16,7 +16,7 @@ const multi = uniqueName('fm');
 const EXTRA = ['demo-two-platform', 'demo-three-platform'];
 let root = '';
 
-const run = (args: string[], env: Record<string, string | undefined> = {}): CliResult => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
+const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const t0 = performance.now();
@@ -93,11 +93,11 @@ beforeAll(() => {
   addPlatforms();
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
   const left: Record<string, string[]> = {};
   for (const env of [source, target, multi]) {
-    const r = run(['teardown', '--env', env]);
+    const r = await run(['teardown', '--env', env]);
     expect(r.status, r.stderr).toBe(0);
     left[env] = containersOf(env);
   }
@@ -122,9 +122,9 @@ describe('faults on the real engine', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(lines[0]!.split(/[.!?](\s|$)/).filter((s) => s.trim()).length).toBeLessThanOrEqual(2);
 
-    const again = run(['apply', '--env', multi, '--timeout', '30']);
+    const again = await run(['apply', '--env', multi, '--timeout', '30']);
     expect(again.status, again.stdout + again.stderr).toBe(0);
-    const plan = run(['plan', '--env', multi]);
+    const plan = await run(['plan', '--env', multi]);
     expect(plan.status, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`Plan for ${multi}: 0 to create, 0 to update, 0 to delete, 3 unchanged.`);
     expect(containersOf(multi)).toHaveLength(3);
@@ -132,7 +132,7 @@ describe('faults on the real engine', () => {
 
   it('a killed deploy re-run converges', async () => {
     for (const env of [source, target]) {
-      const r = run(['apply', '--env', env, '--timeout', '30']);
+      const r = await run(['apply', '--env', env, '--timeout', '30']);
       expect(r.status, r.stdout + r.stderr).toBe(0);
     }
     const newOne = () => docker('ps', '-a', '-q', '--filter', `label=mnops.environment=${target}`, '--filter', 'label=mnops.version=1.1.0') !== '';
@@ -145,19 +145,19 @@ describe('faults on the real engine', () => {
     const killed = await deploy.done;
     expect(killed.status, killed.stdout + killed.stderr).toBeNull();
 
-    const status = run(['audit', 'lock', 'status', '--env', target]);
+    const status = await run(['audit', 'lock', 'status', '--env', target]);
     expect(status.stdout).toMatch(new RegExp(`^${target} is held by alice \\(lease \\S+\\)`));
     const lease = /\(lease (\S+)\)/.exec(status.stdout)![1]!;
-    const broke = run(['audit', 'lock', 'break', '--env', target, '--lease', lease, '--reason', 'deploy process killed']);
+    const broke = await run(['audit', 'lock', 'break', '--env', target, '--lease', lease, '--reason', 'deploy process killed']);
     expect(broke.status, broke.stdout + broke.stderr).toBe(0);
-    expect(run(['audit', 'lock', 'status', '--env', target]).stdout.trim()).toBe(`${target} is free`);
+    expect((await run(['audit', 'lock', 'status', '--env', target])).stdout.trim()).toBe(`${target} is free`);
 
-    const again = run(['deploy', PLATFORM, '--to', target, '--approved-by', 'bob', '--timeout', '30']);
+    const again = await run(['deploy', PLATFORM, '--to', target, '--approved-by', 'bob', '--timeout', '30']);
     expect(again.status, again.stdout + again.stderr).toBe(0);
     const deploys = git(root, 'log', '--format=%s', '--', instanceFile(target)).split('\n').filter((s) => s.startsWith(`deploy(${target})`));
     expect(deploys).toEqual([`deploy(${target}): ${PLATFORM} 1.0.0 → 1.1.0`]);
     expect(readFileSync(path.join(root, instanceFile(target)), 'utf8')).toContain('version: 1.1.0 # pinned by the test');
-    const plan = run(['plan', '--env', target]);
+    const plan = await run(['plan', '--env', target]);
     expect(plan.status, plan.stdout + plan.stderr).toBe(0);
     const versions = containersOf(target).map((id) => docker('inspect', '--format', '{{index .Config.Labels "mnops.version"}} {{.State.Health.Status}}', id));
     expect(versions).toEqual(['1.1.0 healthy']);

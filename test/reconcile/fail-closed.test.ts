@@ -109,11 +109,11 @@ describe.each(ENVS)('a broken manifest on $adapter', ({ name: env, adapter }) =>
     }
   }, 120_000);
 
-  it('through the CLI: exit 2, one sentence naming file and line, and the engine untouched', () => {
+  it('through the CLI: exit 2, one sentence naming file and line, and the engine untouched', async () => {
     edit(root, instanceFile(env), 'platforms:', 'platforms: [oops');
     try {
       for (const args of [['apply', '--env', env, '--prune'], ['plan', '--env', env], ['drift', '--env', env, '--heal', '--prune'], ['teardown', '--env', env]]) {
-        const r = mnops([...args, '--root', root]);
+        const r = await mnops([...args, '--root', root]);
         expect(r.status, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
         expect(r.stdout + r.stderr).toMatch(new RegExp(`${instanceFile(env).replace(/[.]/g, '\\.')}:\\d+:\\d+`));
         expect(r.stderr).not.toMatch(/\n\s+at /);

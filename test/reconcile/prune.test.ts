@@ -60,7 +60,7 @@ describe('deletion is explicit', () => {
     expect(gamma).toMatchObject({ kind: 'delete', owned: true });
     expect(gamma.held).toMatch(/--prune/);
 
-    const cli = mnops(['apply', '--env', DEV, '--root', root]);
+    const cli = await mnops(['apply', '--env', DEV, '--root', root]);
     expect(cli.status, cli.stdout + cli.stderr).toBe(1);
     expect(cli.stdout).toContain('- gamma-platform 1.0.0  (delete held back: no longer declared: deleted only with --prune)');
     expect(cli.stdout).toContain('1 change(s) held back');
@@ -178,12 +178,12 @@ describe('staging: versions only through the gate', () => {
     expect(labelsOf(STAGING)).toEqual([...FLEET]);
     setInstance(STAGING, ['alpha-platform']);
     await expect(applyEnvironment({ root, environment: STAGING, actor: 'test', prune: true })).rejects.toThrow(PruneRefused);
-    const wrong = mnops(['apply', '--env', STAGING, '--prune', '--confirm-prune', '1', '--root', root]);
+    const wrong = await mnops(['apply', '--env', STAGING, '--prune', '--confirm-prune', '1', '--root', root]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain(`this prune deletes 2 of 3 platforms in ${STAGING} (67%), more than maxPrunePercent 30 (--confirm-prune 1 does not match)`);
     expect(wrong.stderr).toContain('--prune --confirm-prune 2');
     expect(labelsOf(STAGING)).toEqual([...FLEET]);
-    const ok = mnops(['apply', '--env', STAGING, '--prune', '--confirm-prune', '2', '--root', root]);
+    const ok = await mnops(['apply', '--env', STAGING, '--prune', '--confirm-prune', '2', '--root', root]);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     expect(labelsOf(STAGING)).toEqual(['alpha-platform']);
   }, 240_000);
@@ -196,7 +196,7 @@ describe('drift of an environment that was never applied', () => {
     expect(report.environments).toEqual([]);
     expect(report.skipped).toEqual([{ environment: NEVER, reason: 'never applied: nothing runs there and the audit trail records no apply' }]);
     expect((await records()).length).toBe(before);
-    const cli = mnops(['drift', '--env', NEVER, '--root', root]);
+    const cli = await mnops(['drift', '--env', NEVER, '--root', root]);
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout.match(/never applied/g)).toHaveLength(1);
   }, 60_000);

@@ -110,7 +110,7 @@ describe('a pull request is judged by its base', () => {
     const added = out.proposed?.added ?? [];
     expect(added.length).toBeGreaterThan(0);
     expect(added.every((f) => f.ruleId === 'resources.ceiling' && f.environment === 'dev')).toBe(true);
-    const cli = mnops(['validate', '--changed-since', base, '--root', root], { env: { MNOPS_NO_CACHE: '1' } });
+    const cli = await mnops(['validate', '--changed-since', base, '--root', root], { env: { MNOPS_NO_CACHE: '1' } });
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`Proposed policy change (not the verdict: this change is judged by ${base.slice(0, 12)}'s rules):`);
     expect(cli.stdout).toMatch(/\+ .*resources\.ceiling/);
