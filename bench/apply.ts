@@ -4,6 +4,7 @@
 import { createDockerProvider } from '../tools/lib/provider/docker/index.js';
 import { applyPlan } from '../tools/lib/reconcile/apply.js';
 import { desiredState } from '../tools/lib/reconcile/desired.js';
+import { digestKeyFor } from '../tools/lib/secrets/digest.js';
 import { plan } from '../tools/lib/reconcile/plan.js';
 import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
 import type { Row, Section } from './bench.js';
@@ -28,7 +29,7 @@ function writeWorld(dir: string, env: string): void {
 async function timeApply(root: string, env: string, only: string[] | undefined, concurrency: number): Promise<number> {
   const { ecosystem } = await loadEcosystem(root, { cacheDir: false });
   const provider = createDockerProvider();
-  const desired = desiredState(ecosystem, env, { env: {}, root }, only);
+  const desired = await desiredState(ecosystem, env, { env: {}, root, digestKey: digestKeyFor(provider, env, true) }, only);
   const p = plan(env, desired, await provider.list(env));
   const t0 = performance.now();
   const results = await applyPlan(p, provider, { concurrency, healthTimeoutMs: 60_000 });

@@ -8,6 +8,7 @@ import { detectDrift } from '../tools/lib/drift/index.js';
 import { createDockerProvider } from '../tools/lib/provider/docker/index.js';
 import { applyPlan } from '../tools/lib/reconcile/apply.js';
 import { desiredState } from '../tools/lib/reconcile/desired.js';
+import { digestKeyFor } from '../tools/lib/secrets/digest.js';
 import { plan } from '../tools/lib/reconcile/plan.js';
 import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
 import type { Row, Section } from './bench.js';
@@ -44,7 +45,7 @@ export const driftSection: Section = {
       try {
         process.stderr.write(`  drift: starting ${size} containers…\n`);
         const { ecosystem } = await loadEcosystem(root, { cacheDir: false });
-        const desired = desiredState(ecosystem, env, { env: {}, root });
+        const desired = await desiredState(ecosystem, env, { env: {}, root, digestKey: digestKeyFor(provider, env, true) });
         const results = await applyPlan(plan(env, desired, []), provider, { concurrency: 8, healthTimeoutMs: 120_000 });
         const failed = results.filter((r) => r.status !== 'done');
         if (failed.length) throw new Error(`apply failed: ${failed.map((f) => `${f.platform}: ${f.error}`).join('; ')}`);

@@ -598,7 +598,10 @@ function environmentYaml(e: EnvironmentPlan, dice: Dice): string[] {
     body.push('    sandbox:', '      readOnlyRootfs: true', '      noNewPrivileges: true', '      capDrop: [ALL]', '      user: "1000:1000"');
   }
   body.push('    config:', '      featureFlags:', `        verboseTracing: ${e.tier === 'dev'}`, `        sampleRate: ${dice.pick(['0.1', '0.25', '1'])}`);
-  if (e.tier !== 'dev') body.push('  secrets:', '    - name: TELEMETRY_EXPORT_AUTH', '      from: env', `      key: MNOPS_${e.tier.toUpperCase()}_TELEMETRY_AUTH`);
+  if (e.tier !== 'dev') {
+    const key = `MNOPS_${e.tier.toUpperCase()}_TELEMETRY_AUTH`;
+    body.push('  secrets:', '    - name: TELEMETRY_EXPORT_AUTH', '      from: env', `      key: ${key}`, '  secretSources:', `    env: [${key}]`);
+  }
   return body;
 }
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 node dist/tools/mnops.js validate
 # The example's dev secrets come from the runner's environment; demo values if unset.
-export MNOPS_AUDIT_SIGNING_KEY="${MNOPS_AUDIT_SIGNING_KEY:-example-only-signing-key}"
+export MNOPS_EXAMPLE_SIGNING_SECRET="${MNOPS_EXAMPLE_SIGNING_SECRET:-example-only-signing-secret}"
 export MNOPS_WEBHOOK_SIGNATURE="${MNOPS_WEBHOOK_SIGNATURE:-example-only-webhook-signature}"
 # apply records its inventory in the audit trail: kept in this clone, never pushed.
 export MNOPS_AUDIT_REMOTE=none

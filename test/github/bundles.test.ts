@@ -92,7 +92,7 @@ describe('the committed bundles run as GitHub runs them (node, one file, the run
   it('drift and deploy: load the engine client and fail with one sentence', () => {
     const root = exampleRepo();
     try {
-      const drift = runBundle('drift', root, { INPUT_ENVIRONMENTS: 'dev', DOCKER_HOST: 'unix:///tmp/mnops-no-such-engine.sock', MNOPS_AUDIT_SIGNING_KEY: 'k', MNOPS_WEBHOOK_SIGNATURE: 's' });
+      const drift = runBundle('drift', root, { INPUT_ENVIRONMENTS: 'dev', DOCKER_HOST: 'unix:///tmp/mnops-no-such-engine.sock', MNOPS_EXAMPLE_SIGNING_SECRET: 'k', MNOPS_WEBHOOK_SIGNATURE: 's' });
       expect(drift.status, drift.stdout).toBe(1);
       expect(drift.stdout).toContain('::error::drift could not be checked in dev (the Docker engine at /tmp/mnops-no-such-engine.sock does not answer');
       const deploy = runBundle('deploy', root, {});

@@ -40,13 +40,14 @@ describe('docker create body', () => {
       sandbox: { readOnlyRootfs: true, noNewPrivileges: true, capDrop: ['ALL'], user: '1000:1000' },
       healthCheck: { command: ['wget', '-q', 'http://127.0.0.1:8080/health'], intervalSeconds: 2, timeoutSeconds: 1, retries: 4, startPeriodSeconds: 3 },
       ports: [{ name: 'http', containerPort: 8080 }],
-      secrets: [{ name: 'API_TOKEN', from: 'env', key: 'RUNNER_TOKEN', value: 's3cr3t' }],
+      secrets: [{ name: 'API_TOKEN', from: 'env', key: 'APP_TOKEN', value: 's3cr3t', digest: 'f'.repeat(64) }],
     });
     const body = createBody(d, 1, { labels: { 'mnops.test': 'x' }, stopTimeoutSeconds: 2 });
     expect(body.name).toBe('mnops-dev-web-abcdef012345-1');
     expect(body.Image).toBe('mnops/base:busybox');
     expect(body.Cmd).toEqual(['httpd', '-f', '-p', '8080', '-h', '/srv/www']);
-    expect(body.Env).toEqual(['LOG_FORMAT=json', 'API_TOKEN=s3cr3t']);
+    // Secrets are files in the rollout's volume, never variables.
+    expect(body.Env).toEqual(['LOG_FORMAT=json']);
     expect(body.User).toBe('1000:1000');
     expect(body.StopTimeout).toBe(2);
     expect(body.ExposedPorts).toEqual({ '8080/tcp': {} });
@@ -61,7 +62,7 @@ describe('docker create body', () => {
       'mnops.replica': '1',
       'mnops.replicas': '1',
     });
-    expect(body.Labels?.[LABELS.spec]).not.toContain('s3cr3t');
+    expect(JSON.stringify(body)).not.toContain('s3cr3t');
     expect(body.NetworkingConfig).toEqual({ EndpointsConfig: { 'mnops-dev-internal': { Aliases: ['web'] } } });
     expect(body.HostConfig).toEqual({
       NetworkMode: 'mnops-dev-internal',
@@ -76,6 +77,7 @@ describe('docker create body', () => {
       MemorySwap: 64 * 1024 * 1024,
       PidsLimit: 32,
       Ulimits: [{ Name: 'nofile', Soft: 256, Hard: 256 }],
+      Mounts: [{ Type: 'volume', Source: 'mnops-dev-web-abcdef012345-secrets', Target: '/run/secrets', ReadOnly: true, VolumeOptions: { NoCopy: true } }],
     });
   });
 
@@ -121,8 +123,9 @@ describe('docker create body', () => {
   });
 
   it('does not inject swarm secrets and reports them', () => {
-    const d = workload({ secrets: [{ name: 'DB', from: 'swarm', key: 'db-password', value: '' }] });
+    const d = workload({ secrets: [{ name: 'DB', from: 'swarm', key: 'db-password', value: '', digest: '' }] });
     expect(createBody(d, 0).Env).toEqual(['LOG_FORMAT=json']);
+    expect(createBody(d, 0).HostConfig?.Mounts).toBeUndefined();
     expect(unenforceable(d).map((u) => u.field)).toEqual(['secrets.DB']);
   });
 });

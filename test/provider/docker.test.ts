@@ -15,6 +15,7 @@ const ENV = `t${RUN}`;
 const TEST_LABEL = 'mnops.test';
 const IMAGE = 'mnops/base:busybox';
 const SECRET = `s3cr3t-${randomBytes(8).toString('hex')}`;
+const DIGEST = randomBytes(32).toString('hex');
 const docker = new Docker();
 const provider = createDockerProvider({ docker, labels: { [TEST_LABEL]: RUN }, stopTimeoutSeconds: 1 });
 
@@ -64,12 +65,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function secretVolumesOf(platform: string): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABELS.environment}=${ENV}`, `${LABELS.platform}=${platform}`] } });
+  return (Volumes ?? []).map((v) => v.Name);
+}
+
 async function cleanUp(): Promise<void> {
   const label = [`${TEST_LABEL}=${RUN}`];
   const containers = await docker.listContainers({ all: true, filters: { label } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
   const networks = await docker.listNetworks({ filters: { label } });
   for (const n of networks) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const v of (await docker.listVolumes({ filters: { label } })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
 }
 
 let engineUp = false;
@@ -95,8 +102,10 @@ afterAll(async () => {
   await cleanUp();
   const left = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN}`] } });
   const nets = await docker.listNetworks({ filters: { label: [`${TEST_LABEL}=${RUN}`] } });
+  const volumes = (await docker.listVolumes({ filters: { label: [`${TEST_LABEL}=${RUN}`] } })).Volumes ?? [];
   expect(left.map((c) => c.Names), 'containers left behind').toEqual([]);
   expect(nets.map((n) => n.Name), 'networks left behind').toEqual([]);
+  expect(volumes.map((v) => v.Name), 'volumes left behind').toEqual([]);
 });
 
 describe('docker provider on the real engine', () => {
@@ -104,7 +113,7 @@ describe('docker provider on the real engine', () => {
     resources: { cpuCores: 0.5, memoryMb: 64, diskMb: 16, maxOpenFds: 256, maxProcesses: 32, maxThreads: 64 },
     sandbox: { readOnlyRootfs: true, noNewPrivileges: true, capDrop: ['ALL'], user: '1000:1000' },
     ports: [{ name: 'http', containerPort: 8080 }],
-    secrets: [{ name: 'API_TOKEN', from: 'env', key: 'RUNNER_API_TOKEN', value: SECRET }],
+    secrets: [{ name: 'API_TOKEN', from: 'env', key: 'APP_API_TOKEN', value: SECRET, digest: DIGEST }],
     replicas: 2,
   });
   let fullActual: ActualWorkload;
@@ -138,8 +147,11 @@ describe('docker provider on the real engine', () => {
         Retries: 2,
         StartPeriod: 5e9,
       });
-      expect(info.Config.Env).toContain(`API_TOKEN=${SECRET}`);
+      // The secret is a file of the rollout's volume, read-only, owned by the workload's user.
+      expect(JSON.stringify(info)).not.toContain(SECRET);
       expect(info.Config.Env).toContain('LOG_FORMAT=json');
+      expect(info.Mounts).toEqual([expect.objectContaining({ Type: 'volume', Destination: '/run/secrets', RW: false })]);
+      expect(exec(info.Id, 'cat /run/secrets/API_TOKEN; echo; stat -c "%u:%g %a" /run/secrets/API_TOKEN')).toBe(`${SECRET}\n1000:1000 400`);
       expect(info.Config.ExposedPorts).toEqual({ '8080/tcp': {} });
       expect(info.Config.Labels).toMatchObject({
         [LABELS.managed]: 'true',
@@ -238,7 +250,7 @@ describe('docker provider on the real engine', () => {
   });
 
   it('a health check that never passes leaves the old version serving', async () => {
-    const v1 = workload('svc', { secrets: [{ name: 'API_TOKEN', from: 'env', key: 'K', value: SECRET }] });
+    const v1 = workload('svc', { secrets: [{ name: 'API_TOKEN', from: 'env', key: 'K', value: SECRET, digest: DIGEST }] });
     const old = await provider.replace(v1, undefined, 20_000);
     const [before] = await containersOf('svc');
 
@@ -246,7 +258,7 @@ describe('docker provider on the real engine', () => {
     const bad = workload('svc', {
       version: '2.0.0',
       secrets: v1.secrets,
-      healthCheck: { command: ['sh', '-c', 'echo token=$API_TOKEN; exit 1'], intervalSeconds: 1, timeoutSeconds: 1, retries: 1 },
+      healthCheck: { command: ['sh', '-c', 'echo token=$(cat /run/secrets/API_TOKEN); exit 1'], intervalSeconds: 1, timeoutSeconds: 1, retries: 1 },
     });
     const err = await provider.replace(bad, old, 20_000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
@@ -273,6 +285,8 @@ describe('docker provider on the real engine', () => {
     expect(next).toMatchObject({ version: '2.1.0', healthy: true, running: 1 });
     const now = await containersOf('svc');
     expect(now.map((c) => c.Config.Labels[LABELS.version])).toEqual(['2.1.0']);
+    // The failed rollouts' secret volumes went with them, the retired one's with it.
+    expect(await secretVolumesOf('svc')).toEqual([]);
 
     // The same spec replaced in place (e.g. to heal drift) gets a fresh name beside the old.
     const again = await provider.replace(good, next, 20_000);
@@ -326,6 +340,7 @@ describe('docker provider on the real engine', () => {
     expect(actual).toBeDefined();
     await provider.remove({ ...actual!, instances: undefined }); // by labels, as another process would
     expect(await containersOf('full')).toEqual([]);
+    expect(await secretVolumesOf('full')).toEqual([]);
     expect((await provider.list(ENV)).map((a) => a.platform)).not.toContain('full');
   });
 
@@ -339,11 +354,18 @@ describe('docker provider on the real engine', () => {
     await provider.teardown(`${ENV}x`);
   });
 
-  it('teardown() removes every managed container and network of the environment', async () => {
+  it('teardown() removes every managed container, network, secret volume and the digest key of the environment', async () => {
+    const secret = workload('kept', { healthCheck: undefined, secrets: [{ name: 'K', from: 'env', key: 'APP_K', value: SECRET, digest: DIGEST }] });
+    await provider.replace(secret, undefined, 10_000);
+    expect(await provider.digestKey(ENV, { create: true })).toHaveLength(32);
+    expect(await secretVolumesOf('kept')).toHaveLength(1);
     await provider.teardown(ENV);
     expect(await provider.list(ENV)).toEqual([]);
     const nets = await docker.listNetworks({ filters: { label: [`${LABELS.environment}=${ENV}`] } });
     expect(nets).toEqual([]);
+    const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.environment}=${ENV}`] } });
+    expect((volumes.Volumes ?? []).map((v) => v.Name)).toEqual([]);
+    expect(await provider.digestKey(ENV, { create: false })).toBeUndefined();
   });
 
   it('an engine that does not answer raises EngineUnreachableError', async () => {

@@ -8,13 +8,15 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineUnreachableError, ProviderError } from '../../tools/lib/provider/errors.js';
 import { createSwarmProvider, healthOf, serviceName, SwarmConflictError, unenforceable, updateService } from '../../tools/lib/provider/swarm/index.js';
-import { LABELS, type ActualWorkload, type DesiredWorkload } from '../../tools/lib/provider/types.js';
+import { LABELS, type ActualWorkload, type DesiredWorkload, type ResolvedSecret } from '../../tools/lib/provider/types.js';
+import { keyedDigest } from '../../tools/lib/secrets/digest.js';
 
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const ENV = `s${RUN}`;
 const TEST_LABEL = 'mnops.test';
 const IMAGE = 'mnops/base:busybox';
 const SECRET = `s3cr3t-${randomBytes(8).toString('hex')}`;
+const DIGEST_KEY = randomBytes(32);
 const docker = new Docker();
 const provider = createSwarmProvider({ docker, labels: { [TEST_LABEL]: RUN }, monitorSeconds: 2, stopGraceSeconds: 1, pollMs: 250 });
 
@@ -43,12 +45,17 @@ function workload(platform: string, over: Partial<Omit<DesiredWorkload, 'specHas
   return { ...w, specHash: createHash('sha256').update(JSON.stringify(w)).digest('hex').slice(0, 16) };
 }
 
+/** The web platform's secret with the keyed digest desired state would give it. */
+function apiToken(value: string): ResolvedSecret {
+  return { name: 'API_TOKEN', from: 'env', key: 'APP_API_TOKEN', value, digest: keyedDigest(DIGEST_KEY, [ENV, 'web', 'API_TOKEN', value]) };
+}
+
 /** The web platform as first deployed: 2 replicas, every limit, hardening, a secret. */
 const V1 = {
   replicas: 2,
   resources: { cpuCores: 0.5, memoryMb: 64, diskMb: 8, maxOpenFds: 256, maxProcesses: 32 },
   sandbox: { readOnlyRootfs: true, noNewPrivileges: true, capDrop: ['ALL'], user: '1000:1000' },
-  secrets: [{ name: 'API_TOKEN', from: 'env' as const, key: 'RUNNER_API_TOKEN', value: SECRET }],
+  secrets: [apiToken(SECRET)],
   ports: [{ name: 'http', containerPort: 8080 }],
 };
 const WEB_V1 = workload('web', V1);
@@ -91,6 +98,7 @@ async function cleanUp(): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const s of await docker.listSecrets({ filters: { label } })) await docker.getSecret(s.ID).remove().catch(() => undefined);
+  for (const c of await docker.listConfigs({ filters: { label } })) await docker.getConfig(c.ID).remove().catch(() => undefined);
   for (let i = 0; i < 20; i++) {
     const networks = await docker.listNetworks({ filters: { label } });
     if (networks.length === 0) break;
@@ -114,12 +122,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanUp();
   const label = [`${TEST_LABEL}=${RUN}`];
-  const [services, secrets, networks] = await Promise.all([
+  const [services, secrets, configs, networks] = await Promise.all([
     docker.listServices({ filters: { label } }),
     docker.listSecrets({ filters: { label } }),
+    docker.listConfigs({ filters: { label } }),
     docker.listNetworks({ filters: { label } }),
   ]);
-  expect({ services: services.length, secrets: secrets.length, networks: networks.length }).toEqual({ services: 0, secrets: 0, networks: 0 });
+  expect({ services: services.length, secrets: secrets.length, configs: configs.length, networks: networks.length }).toEqual({ services: 0, secrets: 0, configs: 0, networks: 0 });
 });
 
 describe('swarm provider', () => {
@@ -266,7 +275,7 @@ describe('swarm provider', () => {
   });
 
   it('rolls a good update out start-first and rotates the secret', async () => {
-    const v11 = workload('web', { ...V1, version: '1.1.0', secrets: [{ ...V1.secrets[0]!, value: `${SECRET}-2` }] });
+    const v11 = workload('web', { ...V1, version: '1.1.0', secrets: [apiToken(`${SECRET}-2`)] });
     const t0 = performance.now();
     const actual = await provider.replace(v11, web, 50_000);
     console.log(`rolling update of 2 replicas: ${Math.round(performance.now() - t0)} ms`);
@@ -282,7 +291,7 @@ describe('swarm provider', () => {
   it('rolls an update back itself when it is not healthy within the timeout', async () => {
     const before = await runningTasks(web.id);
     // A check that neither passes nor fails in time: swarm keeps the new task `starting`.
-    const slow = workload('web', { ...V1, version: '1.2.0', secrets: [{ ...V1.secrets[0]!, value: `${SECRET}-2` }], healthCheck: { command: ['sleep', '30'], intervalSeconds: 1, timeoutSeconds: 60, retries: 1, startPeriodSeconds: 0 } });
+    const slow = workload('web', { ...V1, version: '1.2.0', secrets: [apiToken(`${SECRET}-2`)], healthCheck: { command: ['sleep', '30'], intervalSeconds: 1, timeoutSeconds: 60, retries: 1, startPeriodSeconds: 0 } });
     const t0 = performance.now();
     const err = await provider.replace(slow, web, 4_000).catch((e: unknown) => e);
     console.log(`update timed out after 4 s and rolled back by the provider: ${Math.round(performance.now() - t0)} ms`);
@@ -321,8 +330,12 @@ describe('swarm provider', () => {
     expect(await docker.listNetworks({ filters: { name: [`mnops-${ENV}-worker-isolated`] } })).toEqual([]);
     expect((await docker.listSecrets({ filters: envLabel })).length).toBeGreaterThan(0);
 
+    const key = await provider.digestKey(ENV, { create: true });
+    expect(key).toHaveLength(32);
+    expect(await provider.digestKey(ENV, { create: true })).toEqual(key); // stored once, read back
     await provider.teardown(ENV);
     expect(await provider.list(ENV)).toEqual([]);
+    expect(await provider.digestKey(ENV, { create: false })).toBeUndefined();
     expect(await docker.listSecrets({ filters: envLabel })).toEqual([]);
     expect(await docker.listNetworks({ filters: envLabel })).toEqual([]);
   });

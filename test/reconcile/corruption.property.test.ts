@@ -8,6 +8,7 @@
 // leave the tree without any error finding are valid edits as far as anyone can tell: they
 // are counted and skipped. A failure prints the operator, file, offset / line and the plan
 // actions that apply would take, so it can be redone by hand.
+import { randomBytes } from 'node:crypto';
 import { existsSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -30,10 +31,13 @@ const COPIED = ['ecosystem', 'platforms', 'registry', 'schemas'];
 const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry'];
 /** What the example's `from: env` secrets read (dummy values: they only feed digests). */
 const SECRETS: Record<string, string> = {
-  MNOPS_AUDIT_SIGNING_KEY: 'dummy-audit-signing-key',
+  MNOPS_EXAMPLE_SIGNING_SECRET: 'dummy-example-signing-secret',
   MNOPS_WEBHOOK_SIGNATURE: 'dummy-webhook-signature',
   ACME_TENANT_ENCRYPTION_KEY: 'dummy-acme-tenant-key',
 };
+/** One digest key for the whole run, as the engine would keep it across runs. */
+const DIGEST_KEY = randomBytes(32);
+const SOURCE = (dir: string) => ({ env: SECRETS, root: dir, digestKey: () => Promise.resolve(DIGEST_KEY) });
 const HOSTILE = ['{', '[', ':', '"', "'", '\t', '&', '*', '!', '%', '-', '\n '];
 const OPS = ['truncate', 'delete-file', 'empty', 'insert-char', 'delete-line', 'duplicate-line', 'rename-key', 'kind-typo', 'reindent'] as const;
 type Op = (typeof OPS)[number];
@@ -237,7 +241,7 @@ function describeAction(a: PlanAction): string {
   return `${a.kind} ${a.platform}${a.held ? ` [held: ${a.held}]` : ''}${changes ? ` {${changes}${more}}` : ''}`;
 }
 
-function judge(decl: Declarations, env: string, actual: ActualWorkload[], admitted: Map<string, string>, r: RunResult): void {
+async function judge(decl: Declarations, env: string, actual: ActualWorkload[], admitted: Map<string, string>, r: RunResult): Promise<void> {
   let tier: Tier;
   try {
     tier = environmentDeclaration(decl, env).tier;
@@ -254,7 +258,7 @@ function judge(decl: Declarations, env: string, actual: ActualWorkload[], admitt
   }
   let p: Plan;
   try {
-    const desired = desiredState(decl.ecosystem, env, { env: SECRETS, root });
+    const desired = await desiredState(decl.ecosystem, env, SOURCE(root));
     // The gate admitted what was applied: a spec change under an admitted version is not held
     // by the gate, so staging and prod are judged as strictly as dev.
     p = holdBack(plan(env, desired, actual), { tier, environment: env, admitted });
@@ -297,7 +301,7 @@ async function run(c: Corruption): Promise<RunResult> {
       r.skipped = true;
       return r;
     }
-    for (const t of targets) judge(decl, t.env, t.actual, t.admitted, r);
+    for (const t of targets) await judge(decl, t.env, t.actual, t.admitted, r);
     return r;
   } finally {
     writeFileSync(abs, clean.get(c.file)!);
@@ -340,7 +344,7 @@ beforeAll(async () => {
     const provider = eco.adapters.get(e.manifest.spec.adapter)?.manifest.spec.provider;
     if (provider !== 'docker' && provider !== 'swarm') continue;
     const d = environmentDeclaration(decl, env);
-    const desired = desiredState(eco, env, { env: SECRETS, root });
+    const desired = await desiredState(eco, env, SOURCE(root));
     const actual = desired.map(appliedState);
     const admitted = new Map(desired.map((w) => [w.platform, w.version]));
     // Sanity: the synthetic applied state plans nothing at all.

@@ -5,15 +5,16 @@ import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../tools/lib/audit/index.js';
 import { managedLabels } from '../../tools/lib/provider/labels.js';
 import type { ActualWorkload, DesiredWorkload } from '../../tools/lib/provider/types.js';
-import { specHash } from '../../tools/lib/reconcile/desired.js';
+import { hashWorkload } from '../../tools/lib/reconcile/desired.js';
 import { holdBack, PruneRefused } from '../../tools/lib/reconcile/hold.js';
 import { environmentHistory, inventoryOf } from '../../tools/lib/reconcile/inventory.js';
 import { pendingActions, plan } from '../../tools/lib/reconcile/plan.js';
 
 function desired(platform: string, version = '1.0.0', env: Record<string, string> = {}): DesiredWorkload {
   const base = { platform, environment: 'e', version, image: `img:${version}`, env, secrets: [], resources: {}, network: {}, sandbox: {}, replicas: 1, ports: [], dependsOn: [] };
-  return { ...base, specHash: specHash(base) };
+  return hashWorkload(base, KEY);
 }
+const KEY = Buffer.alloc(32, 7);
 function actual(d: DesiredWorkload): ActualWorkload {
   return { id: d.platform, platform: d.platform, environment: 'e', version: d.version, specHash: d.specHash, running: 1, replicas: 1, healthy: true };
 }
@@ -92,7 +93,8 @@ describe('secret-looking values', () => {
     const labels = managedLabels(d);
     expect(JSON.stringify(labels)).not.toContain('hunter2');
     expect(JSON.stringify(labels)).not.toContain('aaaaaaaa');
-    expect(labels['mnops.spec']).toMatch(/"DB_PASSWORD":"\(secret-looking value, sha256:[0-9a-f]{12}\)"/);
+    // Only a digest keyed with the environment's key: a weak value cannot be guessed from it.
+    expect(labels['mnops.spec']).toMatch(/"DB_PASSWORD":"\(secret-looking value, hmac:[0-9a-f]{16}\)"/);
     const changed = desired('a', '1.0.0', { DB_PASSWORD: 'hunter3', TOKEN_FILE: '/x', GREETING: 'ghp_' + 'a'.repeat(36) });
     expect(changed.specHash).not.toBe(d.specHash);
     const p = plan('e', [changed], [{ ...actual(d), spec: JSON.parse(labels['mnops.spec']!) as Record<string, unknown> }]);

@@ -17,6 +17,7 @@ import { environmentHistory, inventoryOf, type EnvironmentHistory } from '../rec
 import { maxPrunePercent } from '../reconcile/environment.js';
 import type { Plan, PlanAction } from '../reconcile/plan.js';
 import type { AuditRecord } from '../audit/index.js';
+import { digestKeyFor } from '../secrets/digest.js';
 import { compareEnvironment, type DriftItem } from './compare.js';
 import { openDrifts, transition } from './state.js';
 
@@ -95,11 +96,19 @@ interface Checked {
   calls: number;
 }
 
-async function check(decls: Declarations, root: string, environment: string, provider: Provider, decl = environmentDeclaration(decls, environment)): Promise<Checked> {
+async function check(
+  decls: Declarations,
+  root: string,
+  environment: string,
+  provider: Provider,
+  heal: boolean,
+  decl = environmentDeclaration(decls, environment),
+): Promise<Checked> {
   // Fails closed (decl): when a contributing manifest does not load, nothing is compared — a
   // workload is never "undeclared" because a file did not parse.
   const eco = decls.ecosystem;
-  const desired = desiredState(eco, environment, { env: process.env, root });
+  // A heal delivers secrets from this desired state, so it creates the key when there is none.
+  const desired = await desiredState(eco, environment, { env: process.env, root, digestKey: digestKeyFor(provider, environment, heal) });
   await provider.ping();
   const obs = await provider.observe(environment, desired);
   const ignore = new Map<string, string[]>();
@@ -171,7 +180,7 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
         const decl = environmentDeclaration(decls, environment);
         const provider = providerOf(eco, environment);
         providerName = provider.name;
-        const c = await check(decls, req.root, environment, provider, decl);
+        const c = await check(decls, req.root, environment, provider, req.heal === true, decl);
         histories.set(environment, environmentHistory(records, environment));
         progress(`${environment}: ${c.instances} workload(s) read, ${c.items.length} difference(s)`);
         return [{ environment, provider: provider.name, platforms: c.desired.length, instances: c.instances, items: c.items, calls: c.calls, ms: performance.now() - t0 }, c];
@@ -217,7 +226,7 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
         Object.assign(e, describe(err));
         continue;
       }
-      const again = await check(decls, req.root, e.environment, c.provider).catch((err: unknown) => {
+      const again = await check(decls, req.root, e.environment, c.provider, true).catch((err: unknown) => {
         Object.assign(e, describe(err));
         return undefined;
       });

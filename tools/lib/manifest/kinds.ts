@@ -109,6 +109,32 @@ export const SecretRef = Type.Object(
 );
 export type SecretRef = Static<typeof SecretRef>;
 
+/**
+ * What the platforms of an environment may read secrets from. A reference outside these lists
+ * is an error; the CI runner's own credentials and the repository's .git are never allowed.
+ */
+export const SecretSources = Type.Object(
+  {
+    env: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), {
+        description: 'runner environment variables `from: env` secrets may read, by exact name',
+      }),
+    ),
+    files: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'repository folders `from: file` secrets may read from (the file, symlinks resolved, must lie inside one)',
+      }),
+    ),
+    swarm: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), {
+        description: 'existing Swarm secrets `from: swarm` secrets may mount, by exact name',
+      }),
+    ),
+  },
+  { ...strict, description: 'where the platforms of this environment may read secrets from' },
+);
+export type SecretSources = Static<typeof SecretSources>;
+
 export const Engine = Type.Object(
   { name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]*$' }), description: Type.Optional(Type.String()) },
   strict,
@@ -237,6 +263,7 @@ export const Environment = envelope(
       freezeWindows: Type.Optional(Type.Array(FreezeWindow)),
       config: Type.Optional(PlatformOverlay),
       secrets: Type.Optional(Type.Array(SecretRef)),
+      secretSources: Type.Optional(SecretSources),
     },
     strict,
   ),

@@ -191,8 +191,18 @@ export function templateChain(eco: Ecosystem, start: string | undefined): Templa
 
 const INSTANCE_OVERRIDES = ['replicas', 'resources', 'env', 'config'] as const;
 
-/** The effective spec of a platform in an environment, or undefined if either is unknown. */
-export function resolvePlatform(eco: Ecosystem, platformName: string, envName: string): ResolvedPlatform | undefined {
+function pick(value: Obj, only: readonly string[] | undefined): Obj {
+  if (!only) return value;
+  const out: Obj = {};
+  for (const k of only) if (Object.prototype.hasOwnProperty.call(value, k)) out[k] = value[k];
+  return out;
+}
+
+/**
+ * The effective spec of a platform in an environment, or undefined if either is unknown.
+ * `only` resolves just those top-level fields (a cheap pass for one rule, e.g. secrets).
+ */
+export function resolvePlatform(eco: Ecosystem, platformName: string, envName: string, only?: readonly string[]): ResolvedPlatform | undefined {
   const platform = eco.platforms.get(platformName);
   const env = eco.environments.get(envName);
   if (!platform || !env) return undefined;
@@ -203,19 +213,19 @@ export function resolvePlatform(eco: Ecosystem, platformName: string, envName: s
   const applied: { layer: Layer; skip?: ReadonlySet<string> }[] = [];
   for (const t of templateChain(eco, platform.manifest.spec.extends).chain) {
     applied.push({
-      layer: { value: t.manifest.spec as Obj, from: t, base: '/spec', label: `template ${t.name}` },
+      layer: { value: pick(t.manifest.spec as Obj, only), from: t, base: '/spec', label: `template ${t.name}` },
       skip: skipExtends,
     });
   }
   applied.push({
-    layer: { value: platform.manifest.spec as Obj, from: platform, base: '/spec', label: `platform ${platform.name}` },
+    layer: { value: pick(platform.manifest.spec as Obj, only), from: platform, base: '/spec', label: `platform ${platform.name}` },
     skip: skipExtends,
   });
   const envSpec = env.manifest.spec;
   if (envSpec.config) {
-    applied.push({ layer: { value: envSpec.config as Obj, from: env, base: '/spec/config', label: `environment ${env.name} config` } });
+    applied.push({ layer: { value: pick(envSpec.config as Obj, only), from: env, base: '/spec/config', label: `environment ${env.name} config` } });
   }
-  if (envSpec.secrets) {
+  if (envSpec.secrets && (!only || only.includes('secrets'))) {
     applied.push({ layer: { value: { secrets: envSpec.secrets }, from: env, base: '/spec', label: `environment ${env.name} secrets` } });
   }
   if (instance && entryIndex >= 0) {
@@ -223,7 +233,7 @@ export function resolvePlatform(eco: Ecosystem, platformName: string, envName: s
     const overrides: Obj = { version: entry.version };
     for (const k of INSTANCE_OVERRIDES) if (entry[k] !== undefined) overrides[k] = entry[k];
     applied.push({
-      layer: { value: overrides, from: instance, base: `/spec/platforms/${entryIndex}`, label: `instance ${envName}` },
+      layer: { value: pick(overrides, only), from: instance, base: `/spec/platforms/${entryIndex}`, label: `instance ${envName}` },
     });
   }
   const spec = mergeLayers(applied) as ResolvedPlatform['spec'];

@@ -1,7 +1,6 @@
 // The one list of what looks like a secret: key names (passwords, tokens, keys) and token
 // formats. The `secrets.plaintext` policy gets these as its defaults; labels and plans use
 // them to keep such values out of everything the engine and the terminal show.
-import { createHash } from 'node:crypto';
 
 /** Keys that name secrets. RE2 syntax (`(?i)`), as the Rego policies read it. */
 export const DEFAULT_SECRET_KEY_PATTERN = '(?i)(passw(or)?d|passphrase|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|client[_.-]?secret|credentials?)';
@@ -34,7 +33,7 @@ export function looksSecret(key: string, value: string): boolean {
   return KEY.test(key) || VALUES.some((re) => re.test(value));
 }
 
-/** What is shown instead of a secret-looking value: a short digest, never the value. */
-export function maskedValue(value: string): string {
-  return `(secret-looking value, sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)})`;
+/** What is shown instead of a secret-looking value: its keyed digest when known, never the value. */
+export function maskedValue(keyedDigest: string | undefined): string {
+  return keyedDigest ? `(secret-looking value, ${keyedDigest})` : '(secret-looking value)';
 }

@@ -9,6 +9,7 @@ import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/in
 import { providerFor } from '../provider/registry.js';
 import type { ActualWorkload } from '../provider/types.js';
 import { desiredWorkload, secretValues } from '../reconcile/desired.js';
+import { digestKeyFor } from '../secrets/digest.js';
 
 export { secretValues };
 import { MnopsError } from '../repo/errors.js';
@@ -229,7 +230,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       throw err;
     }
     const provider = providerFor(after, req.to);
-    const desired = desiredWorkload(after, req.platform, req.to, { env: req.env ?? process.env, root: req.root });
+    const desired = await desiredWorkload(after, req.platform, req.to, { env: req.env ?? process.env, root: req.root, digestKey: digestKeyFor(provider, req.to, true) });
     const actual = (await provider.list(req.to)).find((a) => a.platform === req.platform);
     if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
       // Already running, but perhaps never through the gate (typed into the instance and

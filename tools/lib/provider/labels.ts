@@ -1,17 +1,17 @@
 // The labels every provider puts on what it creates: identity, and the spec (without secret
-// values) so a plan can diff field by field from one list call.
+// values or their digests) so a plan can diff field by field from one list call.
 import { canonicalJson } from '../audit/record.js';
 import { looksSecret, maskedValue } from '../manifest/secret-shapes.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload } from './types.js';
 
-/** The desired spec as it is recorded on the workload: secret values replaced by digests. */
+/** The desired spec as it is recorded on the workload: secrets as references, never values. */
 export function recordedSpec(desired: DesiredWorkload): Record<string, unknown> {
-  const { secrets, specHash: _h, env, ...rest } = desired;
+  const { secrets, specHash: _h, env, maskedEnv, ...rest } = desired;
   // A secret-looking plain value (a policy waived or switched off) still never reaches a
-  // label or a plan line: only its digest does.
+  // label or a plan line: only its keyed digest does.
   const shownEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) shownEnv[k] = looksSecret(k, v) ? maskedValue(v) : v;
-  return { ...rest, env: shownEnv, secrets: secrets.map(({ value: _v, ...ref }) => ({ ...ref })) };
+  for (const [k, v] of Object.entries(env)) shownEnv[k] = looksSecret(k, v) ? maskedValue(maskedEnv?.[k]) : v;
+  return { ...rest, env: shownEnv, secrets: secrets.map(({ value: _v, digest: _d, ...ref }) => ({ ...ref })) };
 }
 
 export function managedLabels(desired: DesiredWorkload): Record<string, string> {

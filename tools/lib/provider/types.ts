@@ -3,6 +3,7 @@
 // each (docker/, swarm/) and are registered in registry.ts.
 import type { HealthCheck, Network, Resources, SecretRef } from '../manifest/kinds.js';
 import type { Static } from '@sinclair/typebox';
+import type { DigestKeyProvider } from '../secrets/digest.js';
 import type { DriftObservation } from './view.js';
 
 /** Labels on every managed object, so actual state is read with a few list calls. */
@@ -12,8 +13,10 @@ export const LABELS = {
   environment: 'mnops.environment',
   version: 'mnops.version',
   specHash: 'mnops.spec-hash',
-  /** The desired spec as canonical JSON, secrets as digests only: what plan diffs against. */
+  /** The desired spec as canonical JSON, secrets as references only: what plan diffs against. */
   spec: 'mnops.spec',
+  /** On what holds a workload's secrets: secret name → keyed digest (canonical JSON). */
+  secrets: 'mnops.secrets',
 } as const;
 
 export interface ResolvedSecret extends SecretRef {
@@ -23,6 +26,11 @@ export interface ResolvedSecret extends SecretRef {
    * `key`; other providers report such a secret as unenforceable.
    */
   value: string;
+  /**
+   * The keyed digest (HMAC-SHA256, hex) of the value and of whose secret it is: what labels,
+   * names and drift carry instead of the value. Empty for `from: swarm`.
+   */
+  digest: string;
 }
 
 /** Everything a provider needs to run one platform in one environment. */
@@ -30,11 +38,13 @@ export interface DesiredWorkload {
   platform: string;
   environment: string;
   version: string;
-  /** Hash of every field below (secrets by digest): equal hash = nothing to do. */
+  /** Hash of every field below (secrets by keyed digest): equal hash = nothing to do. */
   specHash: string;
   image: string;
   command?: string[];
   env: Record<string, string>;
+  /** Keyed digests of the env values that look like secrets: shown instead of them. */
+  maskedEnv?: Record<string, string>;
   secrets: ResolvedSecret[];
   resources: Partial<Resources>;
   network: Partial<Network>;
@@ -75,7 +85,7 @@ export interface Unenforceable {
   reason: string;
 }
 
-export interface Provider {
+export interface Provider extends DigestKeyProvider {
   readonly name: string;
   /** Fails with a clear error (exit 2) when the engine does not answer. */
   ping(): Promise<void>;
@@ -89,7 +99,7 @@ export interface Provider {
    */
   replace(desired: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload>;
   remove(actual: ActualWorkload): Promise<void>;
-  /** Removes every managed workload, secret and network of an environment. */
+  /** Removes every managed workload, secret, network and the digest key of an environment. */
   teardown(environment: string): Promise<void>;
   /**
    * Drift: the desired workloads and everything the engine runs with the managed labels of the

@@ -2,8 +2,10 @@
 // and in manifest terms (memoryMb, not Memory bytes), so drift is a plain field diff. Each
 // provider builds the view of the desired side from the very object it would create, with
 // the same extractor it uses on what the engine reports: engine defaults cancel out and a
-// fresh apply shows no drift. Secret values never enter a view, only digests.
-import { createHash } from 'node:crypto';
+// fresh apply shows no drift. Secret values never enter a view: secrets appear as the keyed
+// digests recorded when they were delivered, and a value git does not declare as plain (or
+// that looks like a secret) is shown as a placeholder, not even as a digest.
+import { looksSecret, maskedValue } from '../manifest/secret-shapes.js';
 
 export interface HealthView {
   command: string[];
@@ -17,9 +19,9 @@ export interface WorkloadView {
   image: string;
   /** null: the image's own command. */
   command: string[] | null;
-  /** Plain env by name; a value not declared as plain env shows only as a digest. */
+  /** Plain env by name; an undeclared or secret-looking value shows as a placeholder. */
   env: Record<string, string>;
-  /** Secret by name → a digest (docker) or the swarm secret it is read from. */
+  /** Secret file by name → its keyed digest (docker) or the swarm secret it is read from. */
   secrets: Record<string, string>;
   resources: {
     cpuCores: number | null;
@@ -95,10 +97,6 @@ export function countReplicas(instances: readonly ObservedInstance[]): Map<strin
 const NS = 1_000_000_000;
 const MB = 1024 * 1024;
 
-export function digest(value: string): string {
-  return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
-}
-
 export const nanoToCores = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / NS) * 1000) / 1000 : null);
 export const bytesToMb = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / MB) * 100) / 100 : null);
 export const positive = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? n : null);
@@ -136,22 +134,24 @@ export function identityLabels(labels: Record<string, string> | undefined, specL
   return out;
 }
 
+/** The shown value of undeclared env entries: they may be anything, a secret included. */
+export const UNDECLARED_VALUE = '(undeclared value)';
+
 /**
- * Env entries (`K=V`) split into plain env and secrets: declared secrets and undeclared names
- * become digests, so a view can be printed and stored without a value in it.
+ * Env entries (`K=V`) as a view shows them: declared plain values as they are, values that
+ * look like secrets and variables git does not declare as placeholders, so a view can be
+ * printed and stored without a value in it.
  */
-export function splitEnv(entries: readonly string[], declared: { plain: ReadonlySet<string>; secret: ReadonlySet<string> }): Pick<WorkloadView, 'env' | 'secrets'> {
+export function envView(entries: readonly string[], declared: ReadonlySet<string>): Record<string, string> {
   const env: Record<string, string> = {};
-  const secrets: Record<string, string> = {};
   for (const entry of entries) {
     const i = entry.indexOf('=');
     const key = i < 0 ? entry : entry.slice(0, i);
     const value = i < 0 ? '' : entry.slice(i + 1);
-    if (declared.secret.has(key)) secrets[key] = digest(value);
-    else if (declared.plain.has(key)) env[key] = value;
-    else env[key] = `${digest(value)} (undeclared)`;
+    if (!declared.has(key)) env[key] = UNDECLARED_VALUE;
+    else env[key] = looksSecret(key, value) ? maskedValue(undefined) : value;
   }
-  return { env: sortKeys(env), secrets: sortKeys(secrets) };
+  return sortKeys(env);
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -10,6 +10,7 @@ import { GitError, MnopsError } from '../repo/errors.js';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
 import { environmentDeclaration, readDeclarations, type Declarations, type EnvironmentDeclaration } from './declaration.js';
 import { desiredState, secretValues } from './desired.js';
+import { digestKeyFor } from '../secrets/digest.js';
 import { holdBack } from './hold.js';
 import { environmentHistory, inventoryOf, sameInventory, type EnvironmentHistory } from './inventory.js';
 import { plan, type Plan } from './plan.js';
@@ -29,6 +30,11 @@ export interface PlanRequest {
   declarations?: Declarations;
   providerFor?: (eco: Ecosystem, environment: string) => Provider;
   now?: Date;
+  /**
+   * Create the environment's digest key on the engine when it has none (apply does; a plan
+   * only reads it, so a plan leaves nothing behind).
+   */
+  createDigestKey?: boolean;
 }
 
 export interface EnvironmentPlan {
@@ -67,7 +73,7 @@ export async function planEnvironment(req: PlanRequest, trailIn?: AuditTrail): P
   const history = trail ? environmentHistory((await trail.records()).map((c) => c.record), req.environment) : { admitted: new Map<string, string>() };
   const provider = (req.providerFor ?? defaultProviderFor)(eco, req.environment);
   await provider.ping();
-  const desired = desiredState(eco, req.environment, source, req.only);
+  const desired = await desiredState(eco, req.environment, { ...source, digestKey: digestKeyFor(provider, req.environment, req.createDigestKey === true) }, req.only);
   const actual = (await provider.list(req.environment)).filter((a) => !req.only || req.only.includes(a.platform));
   const p = holdBack(plan(req.environment, desired, actual), {
     tier: decl.tier,
@@ -119,7 +125,7 @@ export async function applyEnvironment(req: ApplyRequest): Promise<ApplyOutcome>
   }
   try {
     // Planned under the lease: what the gate admitted cannot change while this apply runs.
-    const planned = await planEnvironment({ ...req, declarations }, trail);
+    const planned = await planEnvironment({ ...req, declarations, createDigestKey: !req.dryRun }, trail);
     await req.onPlan?.(planned);
     if (req.dryRun) return { planned, results: [] };
     // One result per action, held-back and unchanged ones included (nothing to do is quick).

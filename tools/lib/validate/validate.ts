@@ -21,6 +21,7 @@ import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText
 import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
+import { checkSecretReferences } from '../secrets/check.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
@@ -89,7 +90,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   // Always load the whole ecosystem: references cross folders. Paths only scope the report.
   const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads });
   const eco = loaded.ecosystem;
-  let findings: Finding[] = [...loaded.findings, ...checkReferences(eco)];
+  let findings: Finding[] = [...loaded.findings, ...checkReferences(eco), ...checkSecretReferences(eco)];
   let waived: WaivedFinding[] = [];
   let proposed: ProposedPolicyChange | undefined;
   if (options.policies !== false) {

@@ -3,11 +3,15 @@
 // comparison of what was asked with what `inspect` says the engine applied. No I/O here.
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
-import type { DesiredWorkload, Unenforceable } from '../types.js';
+import { SECRETS_DIR } from '../secret-files.js';
+import type { DesiredWorkload, ResolvedSecret, Unenforceable } from '../types.js';
 import { maxThreadsReport, pidsLimit } from '../limits.js';
 
-/** Docker-only labels beside LABELS: the replica index and the desired replica count. */
-export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replicas' } as const;
+/**
+ * Docker-only labels beside LABELS: the replica index and the desired replica count; what an
+ * object holding secrets or the digest key is for (secret-volume.ts), and the key itself.
+ */
+export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replicas', role: 'mnops.role', digestKey: 'mnops.digest-key' } as const;
 
 export type NetworkPolicy = 'no-network' | 'egress-only' | 'http-only' | 'allow-all';
 
@@ -94,14 +98,31 @@ export function containerLabels(d: DesiredWorkload, replica: number, extra: Reco
 }
 
 
-/**
- * `NAME=value` for env then secrets (a secret wins over an env entry of the same name). A
- * `from: swarm` secret has no value outside swarm: it is not injected (see unenforceable()).
- */
+/** `NAME=value` of the plain env. Secrets are files (secretsMount), never variables. */
 export function environment(d: DesiredWorkload): string[] {
-  const merged = new Map<string, string>(Object.entries(d.env));
-  for (const s of d.secrets) if (s.from !== 'swarm') merged.set(s.name, s.value);
-  return [...merged].map(([k, v]) => `${k}=${v}`);
+  return Object.entries(d.env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The secrets a docker workload receives: `from: swarm` ones exist only on swarm. */
+export function deliveredSecrets(d: Pick<DesiredWorkload, 'secrets'>): ResolvedSecret[] {
+  return d.secrets.filter((s) => s.from !== 'swarm');
+}
+
+/** `mnops-<env>-<platform>-<short spec hash>[-<generation>]-secrets`: one per rollout. */
+export function secretVolumeName(d: Pick<DesiredWorkload, 'environment' | 'platform' | 'specHash'>, generation?: string): string {
+  return `mnops-${d.environment}-${d.platform}-${shortHash(d.specHash)}${generation ? `-${generation}` : ''}-secrets`;
+}
+
+/** The read-only mount of the rollout's secrets volume at /run/secrets, or undefined without secrets. */
+export function secretsMount(d: DesiredWorkload, generation?: string): Docker.MountSettings | undefined {
+  if (deliveredSecrets(d).length === 0) return undefined;
+  return {
+    Type: 'volume',
+    Source: secretVolumeName(d, generation),
+    Target: SECRETS_DIR,
+    ReadOnly: true,
+    VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
+  };
 }
 
 export interface SpecOptions {
@@ -137,6 +158,8 @@ export function createBody(d: DesiredWorkload, replica: number, opts: SpecOption
   if (r.maxOpenFds !== undefined) host.Ulimits = [{ Name: 'nofile', Soft: r.maxOpenFds, Hard: r.maxOpenFds }];
   // A read-only root leaves /tmp as the only writable place; its size bounds the disk used.
   if (readOnly) host.Tmpfs = { '/tmp': `rw,nosuid,nodev,noexec${r.diskMb !== undefined ? `,size=${r.diskMb}m` : ''}` };
+  const secrets = secretsMount(d, opts.generation);
+  if (secrets) host.Mounts = [secrets];
 
   const body: Docker.ContainerCreateOptions = {
     name: containerName(d, replica, opts.generation),
@@ -267,6 +290,8 @@ export function verifyApplied(
   check('Ulimits', ulimits(asked.Ulimits), ulimits(got.Ulimits));
   check('ReadonlyRootfs', asked.ReadonlyRootfs === true, got.ReadonlyRootfs === true);
   check('Tmpfs', asked.Tmpfs ?? {}, got.Tmpfs ?? {});
+  const mounts = (v: unknown) => (list(v) as Docker.MountSettings[]).map((m) => ({ Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly === true }));
+  check('Mounts', mounts(asked.Mounts), mounts(got.Mounts));
   check('SecurityOpt', [...list(asked.SecurityOpt)].sort(), [...list(got.SecurityOpt)].sort());
   check('CapDrop', list(asked.CapDrop).map(cap).sort(), list(got.CapDrop).map(cap).sort());
   check('User', body.User ?? '', info.Config.User ?? '');

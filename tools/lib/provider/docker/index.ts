@@ -6,13 +6,16 @@ import Docker from 'dockerode';
 import { recordedSpec } from '../labels.js';
 import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, redact, statusOf } from '../errors.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider, type Unenforceable } from '../types.js';
-import { RESTART_POLICY, createBody, networkNames, planNetwork, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
+import { RESTART_POLICY, createBody, deliveredSecrets, networkNames, planNetwork, secretVolumeName, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
+import { secretVolumes } from './secret-volume.js';
+import { secretFileOwner } from '../secret-files.js';
+import { digestKeyName, environmentDigestKey } from '../../secrets/digest.js';
 import { groupContainers, healthFromInspect, healthFromList, type ReplicaHealth } from './state.js';
 import { NO_IMAGE_DEFAULTS, actualContainerView, desiredContainerView, imageDefaults, replicaOf, type ImageDefaults } from './view.js';
 import { countReplicas, type DriftObservation, type ObservedInstance } from '../view.js';
 import pLimit from 'p-limit';
 
-export { createBody, unenforceable, verifyApplied, planNetwork, networkNames, containerName } from './container-spec.js';
+export { createBody, unenforceable, verifyApplied, planNetwork, networkNames, containerName, secretVolumeName } from './container-spec.js';
 
 export interface DockerProviderOptions {
   /** A ready client (tests wrap one); otherwise one is made for `socketPath`. */
@@ -32,7 +35,7 @@ export interface DockerProviderOptions {
 }
 
 export interface DockerProvider extends Provider {
-  /** Removes every managed container and network of an environment (tear-down). */
+  /** Removes every managed container, secret volume, network and the digest key of an environment (tear-down). */
   teardown(environment: string): Promise<void>;
 }
 
@@ -64,6 +67,18 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
             : `the Docker engine at ${endpoint} does not answer — start dockerd or run npm run setup`,
         );
       }
+      throw err;
+    }
+  }
+
+  const volumes = secretVolumes(docker, engine, extraLabels);
+
+  /** The user an image runs as (it owns the secret files when the workload declares none). */
+  async function imageUser(ref: string): Promise<string> {
+    try {
+      return ((await engine(() => docker.getImage(ref).inspect())).Config?.User as string | undefined) ?? '';
+    } catch (err) {
+      if (statusOf(err) === 404) throw new ProviderError(`image ${ref} is not on the engine (no registry is reachable, nothing is pulled)`, 'build or tag the image locally (docker tag / docker import)');
       throw err;
     }
   }
@@ -254,6 +269,16 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         taken.has(n),
       );
       const generation = clash ? Date.now().toString(36) : undefined;
+      // The secret files first: the replicas mount them, read-only, from their first moment.
+      const volume = deliveredSecrets(d).length ? secretVolumeName(d, generation) : undefined;
+      if (volume) {
+        try {
+          await volumes.deliver(d, volume, secretFileOwner(d, d.sandbox.user ? '' : await imageUser(d.image)));
+        } catch (err) {
+          await volumes.remove(volume).catch(() => undefined);
+          throw err;
+        }
+      }
       // A host port can be bound once: the old replicas step aside and come back on failure.
       const sequential = d.ports.some((p) => p.hostPort !== undefined) && plan.publish && oldIds.length > 0;
       if (sequential) await Promise.all(oldIds.map((id) => engine(() => docker.getContainer(id).stop({ t: stopTimeout })).catch(ignoreGone)));
@@ -267,6 +292,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         await Promise.all(ids.map((id) => engine(() => docker.getContainer(id).update({ RestartPolicy: { ...RESTART_POLICY } }))));
       } catch (err) {
         await Promise.all(ids.map((id) => removeContainer(id, false).catch(() => undefined)));
+        if (volume) await volumes.remove(volume).catch(() => undefined);
         if (sequential) {
           const restarts = await Promise.allSettled(oldIds.map((id) => engine(() => docker.getContainer(id).start()).catch(ignoreGone)));
           oldRestored = restarts.every((r) => r.status === 'fulfilled');
@@ -279,6 +305,8 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       const retire = new Set([...oldIds, ...mine.map((c) => c.Id)]);
       for (const id of ids) retire.delete(id);
       await Promise.all([...retire].map((id) => removeContainer(id, !sequential)));
+      // The retired replicas' secret volumes (and any an interrupted rollout left behind).
+      await volumes.sweep(d.environment, d.platform, volume);
       return {
         id: `mnops-${d.environment}-${d.platform}-${shortHash(d.specHash)}`,
         platform: d.platform,
@@ -330,7 +358,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       }
       return p;
     };
-    const listed = await call(() => listEnvironment(environment));
+    const [listed, secretLabels] = await Promise.all([call(() => listEnvironment(environment)), call(() => volumes.labelsOf(environment))]);
     const byPlatform = new Map(desired.map((d) => [d.platform, d]));
     const inspected = await Promise.all(
       listed.map((c) =>
@@ -351,7 +379,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         replica: replicaOf(info.Config.Labels),
         state: info.State.Status,
         health: healthFromInspect(info),
-        view: actualContainerView(info, await defaultsOf(info.Config.Image), d),
+        view: actualContainerView(info, await defaultsOf(info.Config.Image), d, secretLabels),
       });
     }
     const desiredViews = new Map<string, ReturnType<typeof desiredContainerView>[]>();
@@ -396,11 +424,17 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     async remove(actual: ActualWorkload): Promise<void> {
       const ids = await instancesOf(actual);
       await Promise.all(ids.map((id) => removeContainer(id, true)));
+      await volumes.sweep(actual.environment, actual.platform);
+    },
+
+    digestKey(environment, { create }) {
+      return environmentDigestKey(volumes.keyStore, environment, create, `the volume ${digestKeyName(environment)}`);
     },
 
     async teardown(environment: string): Promise<void> {
       const containers = await listEnvironment(environment);
       await Promise.all(containers.map((c) => removeContainer(c.Id, true)));
+      await volumes.removeAll(environment);
       const nets = await engine(() =>
         docker.listNetworks({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`] } }),
       );

@@ -2,19 +2,11 @@
 // send, the actual side from `inspect`, through one extractor. What the image supplies on its
 // own (its command, env, user, health check) is normalised away on both sides.
 import type Docker from 'dockerode';
-import { LABELS, type DesiredWorkload } from '../types.js';
-import {
-  bytesToMb,
-  healthView,
-  identityLabels,
-  nanoToCores,
-  nofile,
-  positive,
-  sortedCaps,
-  splitEnv,
-  type WorkloadView,
-} from '../view.js';
-import { DOCKER_LABELS, RESTART_POLICY, createBody, planNetwork } from './container-spec.js';
+import { shownDigest } from '../../secrets/digest.js';
+import { SECRETS_DIR } from '../secret-files.js';
+import { LABELS, type DesiredWorkload, type ResolvedSecret } from '../types.js';
+import { bytesToMb, envView, healthView, identityLabels, nanoToCores, nofile, positive, sortedCaps, sortKeys, type WorkloadView } from '../view.js';
+import { DOCKER_LABELS, RESTART_POLICY, createBody, deliveredSecrets, planNetwork } from './container-spec.js';
 
 /** What an image gives a container when the create body leaves it out. */
 export interface ImageDefaults {
@@ -41,6 +33,29 @@ interface ContainerShape {
   labels: Record<string, string> | undefined;
   host: Docker.HostConfig;
   networks: string[];
+  /** Secret name → keyed digest of the files at /run/secrets. */
+  secrets: Record<string, string>;
+}
+
+/** Secret name → shown keyed digest: the label of a secrets volume, and what drift compares. */
+export function secretDigests(secrets: readonly ResolvedSecret[]): Record<string, string> {
+  return sortKeys(Object.fromEntries(secrets.map((s) => [s.name, shownDigest(s.digest)])));
+}
+
+/** The digests recorded on the volume a container mounts at /run/secrets ({} when none). */
+export function mountedSecretDigests(
+  mounts: readonly { Type?: string; Name?: string; Destination?: string }[] | undefined,
+  volumes: ReadonlyMap<string, Record<string, string>>,
+): Record<string, string> {
+  const m = (mounts ?? []).find((x) => x.Type === 'volume' && x.Destination === SECRETS_DIR);
+  if (!m) return {};
+  const label = m.Name ? volumes.get(m.Name)?.[LABELS.secrets] : undefined;
+  try {
+    if (label) return JSON.parse(label) as Record<string, string>;
+  } catch {
+    // shown as unknown below
+  }
+  return { '(unknown)': `volume ${m.Name ?? '?'} records no secrets` };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -59,7 +74,7 @@ function published(bindings: Docker.PortMap | undefined): string[] {
     .sort();
 }
 
-function view(c: ContainerShape, image: ImageDefaults, declared: { plain: Set<string>; secret: Set<string> }): WorkloadView {
+function view(c: ContainerShape, image: ImageDefaults, declared: ReadonlySet<string>): WorkloadView {
   const h = c.host;
   const imageEnv = new Set(image.env);
   const env = (c.env ?? []).filter((e) => !imageEnv.has(e));
@@ -70,7 +85,8 @@ function view(c: ContainerShape, image: ImageDefaults, declared: { plain: Set<st
   return {
     image: c.image,
     command: cmd,
-    ...splitEnv(env, declared),
+    env: envView(env, declared),
+    secrets: c.secrets,
     resources: {
       cpuCores: nanoToCores(h.NanoCpus),
       memoryMb: bytesToMb(h.Memory),
@@ -96,9 +112,8 @@ function view(c: ContainerShape, image: ImageDefaults, declared: { plain: Set<st
   };
 }
 
-function declaredOf(d: DesiredWorkload | undefined): { plain: Set<string>; secret: Set<string> } {
-  const secret = new Set((d?.secrets ?? []).filter((s) => s.from !== 'swarm').map((s) => s.name));
-  return { plain: new Set(Object.keys(d?.env ?? {}).filter((k) => !secret.has(k))), secret };
+function declaredOf(d: DesiredWorkload | undefined): Set<string> {
+  return new Set(Object.keys(d?.env ?? {}));
 }
 
 /** The view of replica `replica` as the provider would create it, once it passed its rollout. */
@@ -115,6 +130,7 @@ export function desiredContainerView(d: DesiredWorkload, replica: number, image:
       labels: body.Labels,
       host: body.HostConfig ?? {},
       networks: plan.mode === 'none' ? ['none'] : plan.networks.map((n) => n.name),
+      secrets: secretDigests(deliveredSecrets(d)),
     },
     image,
     declaredOf(d),
@@ -122,8 +138,16 @@ export function desiredContainerView(d: DesiredWorkload, replica: number, image:
   return { ...v, restart: RESTART_POLICY.Name };
 }
 
-/** The view of a running (or stopped) container, as `inspect` reports it. */
-export function actualContainerView(info: Docker.ContainerInspectInfo, image: ImageDefaults, d: DesiredWorkload | undefined): WorkloadView {
+/**
+ * The view of a running (or stopped) container, as `inspect` reports it; its secrets as the
+ * digests recorded on the volume it mounts (`volumes`: labels by volume name).
+ */
+export function actualContainerView(
+  info: Docker.ContainerInspectInfo,
+  image: ImageDefaults,
+  d: DesiredWorkload | undefined,
+  volumes: ReadonlyMap<string, Record<string, string>> = new Map(),
+): WorkloadView {
   const config = info.Config as Docker.ContainerInspectInfo['Config'] & { Healthcheck?: Docker.HealthConfig };
   return view(
     {
@@ -135,6 +159,7 @@ export function actualContainerView(info: Docker.ContainerInspectInfo, image: Im
       labels: config.Labels,
       host: info.HostConfig as Docker.HostConfig,
       networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+      secrets: mountedSecretDigests(info.Mounts, volumes),
     },
     image,
     declaredOf(d),

@@ -10,6 +10,7 @@ import { fromLabels } from '../labels.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider } from '../types.js';
 import { buildServiceSpec, planNetwork, secretName, serviceName, unenforceable, verifyApplied, type SwarmNetwork } from './service-spec.js';
 import { desiredServiceView, serviceView, type SwarmNames } from './view.js';
+import { digestKeyName, environmentDigestKey, type DigestKeyStore } from '../../secrets/digest.js';
 import type { DriftObservation, ObservedInstance, WorkloadView } from '../view.js';
 
 export { buildServiceSpec, healthOf, networkNames, planNetwork, secretName, serviceName, unenforceable, verifyApplied } from './service-spec.js';
@@ -167,13 +168,14 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
   }
 
   /** A local image is run by its id: workers then never try a registry (none is reachable
-   * here); a reference not present locally is passed on for the workers to pull. */
-  async function resolveImage(ref: string): Promise<string> {
+   * here); a reference not present locally is passed on for the workers to pull. Its user
+   * owns the secret files when the workload declares none (unknown for a remote image: root). */
+  async function resolveImage(ref: string): Promise<{ id: string; user: string }> {
     try {
-      const info = (await docker.getImage(ref).inspect()) as { Id: string };
-      return info.Id;
+      const info = (await docker.getImage(ref).inspect()) as { Id: string; Config?: { User?: string } };
+      return { id: info.Id, user: info.Config?.User ?? '' };
     } catch (err) {
-      if (statusOf(err) === 404) return ref;
+      if (statusOf(err) === 404) return { id: ref, user: '' };
       throw engineError(`inspect image ${ref}`, err);
     }
   }
@@ -423,11 +425,55 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
     }
   }
 
+  /**
+   * The digest key lives in a Swarm config: cluster-wide, so every manager answers the same
+   * key, and readable through the API only by those who could read the secrets anyway.
+   */
+  async function findKeyConfig(environment: string): Promise<Docker.ConfigInfo | undefined> {
+    const name = digestKeyName(environment);
+    const found = await engine(`list configs named ${name}`, () => docker.listConfigs({ filters: { name: [name] } }));
+    return found.find((c) => c.Spec?.Name === name);
+  }
+
+  const keyStore: DigestKeyStore = {
+    async read(environment) {
+      const hit = await findKeyConfig(environment);
+      if (!hit) return undefined;
+      const config = await engine(`read config ${digestKeyName(environment)}`, () => docker.getConfig(hit.ID).inspect());
+      const data = config.Spec?.Data;
+      return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+    },
+    async create(environment, key) {
+      try {
+        await docker.createConfig({
+          Name: digestKeyName(environment),
+          Labels: { ...extraLabels, [LABELS.managed]: 'true', [LABELS.environment]: environment },
+          Data: Buffer.from(key, 'utf8').toString('base64'),
+        });
+      } catch (err) {
+        // 409: another run created it first; its key is the one read back.
+        if (statusOf(err) !== 409) throw engineError(`create config ${digestKeyName(environment)}`, err);
+      }
+    },
+  };
+
+  async function removeDigestKey(environment: string): Promise<void> {
+    const hit = await findKeyConfig(environment);
+    if (!hit) return;
+    try {
+      await docker.getConfig(hit.ID).remove();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw engineError(`remove config ${digestKeyName(environment)}`, err);
+    }
+  }
+
   async function replace(d: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload> {
     const deadline = Date.now() + timeoutMs;
     const name = serviceName(d.environment, d.platform);
+    const image = await resolveImage(d.image);
     const spec = buildServiceSpec(d, {
-      image: await resolveImage(d.image),
+      image: image.id,
+      imageUser: image.user,
       networks: await ensureNetworks(d),
       secrets: await ensureSecrets(d),
       labels: extraLabels,
@@ -520,15 +566,15 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
         engine('list networks', () => docker.listNetworks()),
       ]);
       const tasks = await tasksOf(services.map((s) => s.ID));
-      const imageIds = new Map<string, string>();
+      const images = new Map<string, { id: string; user: string }>();
       await Promise.all(
         [...new Set(desired.map((d) => d.image))].map(async (ref) => {
           calls++;
-          imageIds.set(ref, await resolveImage(ref));
+          images.set(ref, await resolveImage(ref));
         }),
       );
       const netNames = new Map(nets.map((n) => [n.Id, n.Name]));
-      const imageNames = new Map([...imageIds].map(([ref, id]) => [id, ref]));
+      const imageNames = new Map([...images].map(([ref, image]) => [image.id, ref]));
       const names: SwarmNames = { network: (id) => netNames.get(id) ?? id, image: (id) => imageNames.get(id) ?? id };
       const byPlatform = new Map(desired.map((d) => [d.platform, d]));
       const instances: ObservedInstance[] = [];
@@ -550,7 +596,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
       }
       const options = { labels: extraLabels, monitorSeconds, stopGraceSeconds };
       const desiredViews = new Map<string, WorkloadView[]>(
-        desired.map((d) => [d.platform, [desiredServiceView(d, imageIds.get(d.image) ?? d.image, names, options)]]),
+        desired.map((d) => [d.platform, [desiredServiceView(d, images.get(d.image) ?? { id: d.image, user: '' }, names, options)]]),
       );
       return { desired: desiredViews, instances: instances.sort((a, b) => a.platform.localeCompare(b.platform)), replicas, calls };
     },
@@ -574,6 +620,11 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): SwarmPr
         }
       }
       await removeNetworks(managedFilter(environment));
+      await removeDigestKey(environment);
+    },
+
+    digestKey(environment, { create }) {
+      return environmentDigestKey(keyStore, environment, create, `the swarm config ${digestKeyName(environment)}`);
     },
   };
 }

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
 import { LABELS, type DesiredWorkload, type ResolvedSecret, type Unenforceable } from '../types.js';
 import { maxThreadsReport, pidsLimit } from '../limits.js';
+import { SECRET_FILE_MODE, secretFileOwner } from '../secret-files.js';
 
 /** Health-check timings when the manifest leaves them out (seconds); the docker provider's too. */
 export const HEALTH_DEFAULTS = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } as const;
@@ -34,11 +35,12 @@ export function serviceName(environment: string, platform: string): string {
 
 /**
  * `mnops-<env>-<platform>-<name>-<digest8>`. Swarm secrets are immutable, so a new value is a
- * new secret; the digest covers the owner as well as the value, so equal values of different
- * platforms do not share a name and the name alone says little about the value.
+ * new secret; the digest is keyed (secrets/digest.ts) and covers the owner as well as the
+ * value, so equal values of different platforms do not share a name and the name says
+ * nothing about the value to whoever cannot read the environment's key.
  */
-export function secretName(d: Pick<DesiredWorkload, 'environment' | 'platform'>, s: Pick<ResolvedSecret, 'name' | 'value'>): string {
-  const digest = sha256(`${d.environment}\0${d.platform}\0${s.name}\0${s.value}`).slice(0, 8);
+export function secretName(d: Pick<DesiredWorkload, 'environment' | 'platform'>, s: Pick<ResolvedSecret, 'name' | 'digest'>): string {
+  const digest = s.digest.slice(0, 8);
   const base = `mnops-${d.environment}-${d.platform}-${s.name}`;
   return `${fit(base, SECRET_NAME_MAX - digest.length - 1)}-${digest}`;
 }
@@ -121,6 +123,8 @@ export interface ServiceRefs {
   networks: ReadonlyMap<string, string>;
   /** Workload secret name → the swarm secret it is delivered from. */
   secrets: ReadonlyMap<string, { id: string; name: string }>;
+  /** The image's own user (Config.User), which owns the secret files when sandbox.user is unset. */
+  imageUser: string;
   /** Extra labels on the service (e.g. a test-run id). */
   labels?: Record<string, string>;
   /** UpdateConfig.Monitor and RollbackConfig.Monitor, seconds. */
@@ -129,18 +133,12 @@ export interface ServiceRefs {
   stopGraceSeconds: number;
 }
 
-/** Secret files belong to the workload's user when it is numeric; otherwise world-readable. */
-function secretOwner(user: string | undefined): { UID: string; GID: string; Mode: number } {
-  const m = user ? /^(\d+)(?::(\d+))?$/.exec(user) : null;
-  if (m?.[1]) return { UID: m[1], GID: m[2] ?? m[1], Mode: 0o400 };
-  return { UID: '0', GID: '0', Mode: 0o444 };
-}
-
 export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.ServiceSpec {
   const net = planNetwork(d);
   const r = d.resources;
   const readOnly = d.sandbox.readOnlyRootfs === true;
-  const owner = secretOwner(d.sandbox.user);
+  // Only asked when there are secrets: a named user is an error for them alone.
+  const owner = d.secrets.length ? secretFileOwner(d, refs.imageUser) : { uid: 0, gid: 0 };
 
   const container: Docker.ContainerSpec = {
     Image: refs.image,
@@ -151,7 +149,7 @@ export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.
     Secrets: d.secrets.map((s) => {
       const ref = refs.secrets.get(s.name);
       if (!ref) throw new Error(`no swarm secret resolved for ${s.name}`);
-      return { SecretID: ref.id, SecretName: ref.name, File: { Name: s.name, ...owner } };
+      return { SecretID: ref.id, SecretName: ref.name, File: { Name: s.name, UID: String(owner.uid), GID: String(owner.gid), Mode: SECRET_FILE_MODE } };
     }),
   };
   if (d.command?.length) container.Args = [...d.command];
@@ -288,6 +286,11 @@ const num = (v: unknown): number => (typeof v === 'number' && v > 0 ? v : 0);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const cap = (c: unknown) => String(c).toUpperCase().replace(/^CAP_/, '');
 
+/** The secret a reference mounts, with the owner and mode of its file: what drift and verification compare. */
+export function secretFileView(s: Docker.SecretReference): string {
+  return `${s.SecretName ?? s.SecretID ?? ''} ${s.File?.UID ?? '0'}:${s.File?.GID ?? '0'} ${(s.File?.Mode ?? 0o444).toString(8).padStart(4, '0')}`;
+}
+
 /** The engine answers `Healthcheck` (Go field name) for what dockerode types as `HealthCheck`. */
 export function healthOf(c: Docker.ContainerSpec): Docker.HealthConfig | undefined {
   return (c as { Healthcheck?: Docker.HealthConfig }).Healthcheck ?? c.HealthCheck;
@@ -325,7 +328,7 @@ export function verifyApplied(asked: Docker.ServiceSpec, stored: Docker.ServiceS
   check('User', a.User ?? '', g.User ?? '');
   const mounts = (v: unknown) => (list(v) as Docker.MountSettings[]).map((m) => ({ Type: m.Type, Target: m.Target }));
   check('Mounts', mounts(a.Mounts), mounts(g.Mounts));
-  const secrets = (v: unknown) => (list(v) as Docker.SecretReference[]).map((s) => `${s.SecretName ?? ''}→${s.File?.Name ?? ''}`).sort();
+  const secrets = (v: unknown) => (list(v) as Docker.SecretReference[]).map((r) => `${r.File?.Name ?? ''}: ${secretFileView(r)}`).sort();
   check('Secrets', secrets(a.Secrets), secrets(g.Secrets));
   const networks = (s: Docker.ServiceSpec | undefined) => list(s?.TaskTemplate?.Networks).map((n) => (n as Docker.NetworkAttachmentConfig).Target).sort();
   check('Networks', networks(asked), networks(stored));

@@ -3,17 +3,13 @@
 // through one extractor, with network ids and image ids read back as names.
 import type Docker from 'dockerode';
 import { LABELS, type DesiredWorkload } from '../types.js';
-import { bytesToMb, healthView, identityLabels, nanoToCores, nofile, positive, sortedCaps, splitEnv, type WorkloadView } from '../view.js';
-import { buildServiceSpec, healthOf, planNetwork, secretName } from './service-spec.js';
+import { bytesToMb, envView, healthView, identityLabels, nanoToCores, nofile, positive, sortedCaps, type WorkloadView } from '../view.js';
+import { buildServiceSpec, healthOf, planNetwork, secretFileView, secretName } from './service-spec.js';
 
 /** Engine ids read back as the names a person knows them by. */
 export interface SwarmNames {
   network(id: string): string;
   image(id: string): string;
-}
-
-function declaredOf(d: DesiredWorkload | undefined): { plain: Set<string>; secret: Set<string> } {
-  return { plain: new Set(Object.keys(d?.env ?? {})), secret: new Set() };
 }
 
 export function serviceView(spec: Docker.ServiceSpec | undefined, names: SwarmNames, d: DesiredWorkload | undefined): WorkloadView {
@@ -26,8 +22,8 @@ export function serviceView(spec: Docker.ServiceSpec | undefined, names: SwarmNa
   return {
     image: names.image(c.Image ?? ''),
     command: c.Args?.length ? [...(c.Command ?? []), ...c.Args] : c.Command?.length ? [...c.Command] : null,
-    ...splitEnv(c.Env ?? [], declaredOf(d)),
-    secrets: Object.fromEntries((c.Secrets ?? []).map((s) => [s.File?.Name ?? s.SecretName ?? '', s.SecretName ?? s.SecretID ?? '']).sort()),
+    env: envView(c.Env ?? [], new Set(Object.keys(d?.env ?? {}))),
+    secrets: Object.fromEntries((c.Secrets ?? []).map((s) => [s.File?.Name ?? s.SecretName ?? '', secretFileView(s)]).sort()),
     resources: {
       cpuCores: nanoToCores(limits.NanoCPUs),
       memoryMb: bytesToMb(limits.MemoryBytes),
@@ -61,13 +57,14 @@ export function serviceView(spec: Docker.ServiceSpec | undefined, names: SwarmNa
 /** The desired view: the spec buildServiceSpec would send, with names where it sends ids. */
 export function desiredServiceView(
   d: DesiredWorkload,
-  imageId: string,
+  image: { id: string; user: string },
   names: SwarmNames,
   options: { labels: Record<string, string>; monitorSeconds: number; stopGraceSeconds: number },
 ): WorkloadView {
   const plan = planNetwork(d);
   const spec = buildServiceSpec(d, {
-    image: imageId,
+    image: image.id,
+    imageUser: image.user,
     networks: new Map(plan.networks.map((n) => [n.name, n.name])),
     secrets: new Map(d.secrets.map((s) => [s.name, { id: '', name: s.from === 'swarm' ? s.key : secretName(d, s) }])),
     labels: options.labels,
