@@ -3,7 +3,7 @@
 import { SETTINGS_FILE } from '../manifest/ecosystem.js';
 import { escapeControlChars } from '../report/formats/text.js';
 import { addedRecord, type CommitChange } from './files.js';
-import { signerFor, type AuditGovernance } from './governance.js';
+import { signerFor, signerRefusal, type AuditGovernance } from './governance.js';
 import { canonicalJson, hashRecord, signedPayload, type AuditRecord } from './record.js';
 import { signatureHolds } from './signing.js';
 import type { Checkpoint, MovedCheckpoint } from './trail.js';
@@ -133,8 +133,8 @@ export function signatureBreaks(chain: readonly ChainedRecord[], governance: Aud
     const signer = signerFor(governance, sig.keyId);
     if (!signer) {
       breaks.push({ kind: 'unknown-key', seq: r.seq, recordId: r.id, commit, message: `${at} is signed by key ${sig.keyId}, which ${where} does not list: it was not written by a listed signer` });
-    } else if (signer.until !== undefined && r.seq > signer.until) {
-      breaks.push({ kind: 'unknown-key', seq: r.seq, recordId: r.id, commit, message: `${at} is signed by ${signer.name} (key ${sig.keyId}), which may sign only up to #${signer.until}: the key was retired before this record` });
+    } else if (signerRefusal(signer, r.seq, r.action)) {
+      breaks.push({ kind: 'unknown-key', seq: r.seq, recordId: r.id, commit, message: `${at} is signed by key ${sig.keyId}, but ${signerRefusal(signer, r.seq, r.action)} (${where})` });
     } else if (!signatureHolds(signedPayload(r), sig.value, signer.publicKey)) {
       breaks.push({ kind: 'bad-signature', seq: r.seq, recordId: r.id, commit, message: `${at}: its signature by ${signer.name} (key ${sig.keyId}) does not match its content — it was changed after signing, or re-chained` });
     }

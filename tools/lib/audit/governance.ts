@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, parseManifestBytes } from '../manifest/load.js';
 import { commitTree } from '../repo/git-tree.js';
 import { UsageError } from '../repo/errors.js';
 import { resolveRef } from './plumbing.js';
+import { AUDIT_ACTIONS } from './record.js';
 import { keyIdOf, parsePublicKey, type SigningKey } from './signing.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -15,6 +16,8 @@ export interface AuditSigner {
   publicKey: KeyObject;
   /** The last seq this key may sign. */
   until?: number;
+  /** The only actions this key may sign. */
+  actions?: string[];
 }
 
 export interface AuditGovernance {
@@ -57,21 +60,30 @@ export async function auditGovernanceAt(root: string, ref: string): Promise<Audi
     const keyId = keyIdOf(publicKey);
     const twin = signers.find((o) => o.keyId === keyId || o.name === s.name);
     if (twin) throw new UsageError(`${SETTINGS_FILE} at ${source} lists the audit signer ${twin.name} twice (by name or key)`, 'list each signer and key once; retire a key with until');
-    signers.push({ name: s.name, keyId, publicKey, ...(s.until !== undefined ? { until: s.until } : {}) });
+    const unknown = (s.actions ?? []).find((a) => !(AUDIT_ACTIONS as readonly string[]).includes(a));
+    if (unknown) throw new UsageError(`${SETTINGS_FILE} at ${source}: the audit signer ${s.name} lists "${unknown}", which is no audit action`, `use some of: ${AUDIT_ACTIONS.join(', ')}`);
+    signers.push({ name: s.name, keyId, publicKey, ...(s.until !== undefined ? { until: s.until } : {}), ...(s.actions ? { actions: s.actions } : {}) });
   }
   return { signers, signedFrom: audit?.signedFrom ?? 1, source };
 }
 
-/** The listed signer a record of this seq may be signed by with `keyId`, if any. */
+/** The listed signer with this key id, if any. */
 export function signerFor(governance: AuditGovernance, keyId: string): AuditSigner | undefined {
   return governance.signers.find((s) => s.keyId === keyId);
+}
+
+/** Why this signer may not sign a record of this seq and action, or undefined when it may. */
+export function signerRefusal(signer: AuditSigner, seq: number, action: string): string | undefined {
+  if (signer.until !== undefined && seq > signer.until) return `${signer.name} may sign only up to #${signer.until} (the key was retired)`;
+  if (signer.actions && !signer.actions.includes(action)) return `${signer.name} may sign only ${signer.actions.join(', ')}`;
+  return undefined;
 }
 
 /**
  * A writer of a governed trail must sign, with a listed key: an unsigned record there would
  * stand in the trail as a forgery forever. Checked before anything is written.
  */
-export function checkWriter(governance: AuditGovernance, key: SigningKey | undefined, nextSeq: number): void {
+export function checkWriter(governance: AuditGovernance, key: SigningKey | undefined, nextSeq: number, action: string): void {
   if (governance.signers.length === 0) return;
   const names = governance.signers.map((s) => s.name).join(', ');
   if (!key) {
@@ -81,10 +93,11 @@ export function checkWriter(governance: AuditGovernance, key: SigningKey | undef
     );
   }
   const signer = signerFor(governance, key.keyId);
-  if (!signer || (signer.until !== undefined && nextSeq > signer.until)) {
+  const refusal = signer ? signerRefusal(signer, nextSeq, action) : 'it is not a listed audit signer';
+  if (refusal) {
     throw new UsageError(
-      `MNOPS_AUDIT_KEY (key ${key.keyId}) is ${signer ? `retired (${signer.name} signs only up to #${signer.until})` : 'not a listed audit signer'} in ${SETTINGS_FILE} at ${governance.source}: nothing was recorded`,
-      `use a listed signer’s key (${names}), or add this public key through a reviewed change: ${key.publicKey}`,
+      `MNOPS_AUDIT_KEY (key ${key.keyId}) cannot sign this ${action} record: ${refusal} in ${SETTINGS_FILE} at ${governance.source}; nothing was recorded`,
+      signer ? 'run it where a key that may sign it is' : `use a listed signer’s key (${names}), or add this public key through a reviewed change: ${key.publicKey}`,
     );
   }
 }

@@ -82,8 +82,7 @@ export class AuditTrail {
   readonly branch: string;
   private readonly ref: string;
   private governanceRead?: Promise<AuditGovernance>;
-  private writerKey?: SigningKey;
-  private writerChecked = false;
+  private writerKey?: SigningKey | null;
   private moved: MovedCheckpoint[] = [];
 
   private constructor(
@@ -169,15 +168,10 @@ export class AuditTrail {
     return this.governanceRead;
   }
 
-  /** The writer's key, checked against the signers once, before its first record. */
-  private async signingKey(nextSeq: number): Promise<SigningKey | undefined> {
-    if (!this.writerChecked) {
-      const key = this.options.key === null ? undefined : (this.options.key ?? signingKeyFromEnv());
-      checkWriter(await this.governance(), key, nextSeq);
-      this.writerKey = key;
-      this.writerChecked = true;
-    }
-    return this.writerKey;
+  /** The writer's key: given, or from $MNOPS_AUDIT_KEY (read once; a malformed one is an error). */
+  private signingKey(): SigningKey | undefined {
+    if (this.writerKey === undefined) this.writerKey = this.options.key === null ? null : (this.options.key ?? signingKeyFromEnv() ?? null);
+    return this.writerKey ?? undefined;
   }
 
   /** The record with this id anywhere on the branch up to `tip`. */
@@ -255,7 +249,8 @@ export class AuditTrail {
 
       const entry = build(tip);
       if (entry) checkEntry(entry);
-      const key = await this.signingKey((tip.last?.seq ?? 0) + 1);
+      const key = this.signingKey();
+      const governance = await this.governance();
       if (entry && fixedId === undefined) fixedId = entry.id ?? crypto.randomUUID();
       if (entry && lookUpOld && base && !known.has(fixedId!) && pending.length === 0) {
         lookUpOld = false;
@@ -283,6 +278,8 @@ export class AuditTrail {
       let prev = tip.last;
       const written: { record: AuditRecord; commit: string }[] = [];
       for (const e of toWrite) {
+        // A governed trail takes only records a listed key may sign: refused before anything is published.
+        checkWriter(governance, key, (prev?.seq ?? 0) + 1, e.action);
         const record = sealRecord(e, (prev?.seq ?? 0) + 1, prev?.hash ?? '', { secrets: this.options.secrets, identity: this.identity, key });
         const now = new Date().toISOString();
         const file = dayFile(now);

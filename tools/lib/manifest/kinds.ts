@@ -434,6 +434,12 @@ export const PolicySettings = envelope(
                       description: 'Ed25519 public key, base64 SPKI DER, as mnops audit keygen prints it',
                     }),
                     until: Type.Optional(Type.Integer({ minimum: 0, description: 'the last record seq this key may sign (a retired or revoked key)' })),
+                    actions: Type.Optional(
+                      Type.Array(Type.String({ minLength: 1 }), {
+                        minItems: 1,
+                        description: 'the only actions this key may sign (default: all), e.g. [drift-detected, drift-cleared] for a key every branch can reach',
+                      }),
+                    ),
                   },
                   strict,
                 ),
