@@ -200,6 +200,26 @@ describe('a signed audit trail', () => {
     expect(report.breaks.find((b) => b.kind === 'bad-signature')!.message).toMatch(/its signature by ci \(key [0-9a-f]{16}\) does not match its content/);
   }, 60_000);
 
+  it('a key listed for some actions, or up to a seq, signs nothing else', async () => {
+    const scoped = generateSigningKey();
+    const w = await world(1, (ci) => settingsYaml([{ name: 'ci', publicKey: ci, until: 2 }]).replace('    signers:\n', `    signers:\n      - name: drift-check\n        publicKey: ${scoped.publicKey}\n        actions: [drift-detected, drift-cleared]\n`));
+    const drift = await AuditTrail.open({ root: w.writer, key: parseSigningKey(scoped.privateKey), identity: CI });
+    await expect(drift.append({ actor: 'x', action: 'promote', environment: 'prod', outcome: 'success' })).rejects.toThrow(/cannot sign this promote record: drift-check may sign only drift-detected, drift-cleared/);
+    await drift.append({ id: 'd2', actor: 'x', action: 'drift-detected', environment: 'prod', outcome: 'detected' });
+    // Forged by hand with the drift key: a promote it may not sign; and #4 by ci, retired after #2.
+    const a = attackerClone(w);
+    const last = (await (await AuditTrail.open({ root: a })).head())!;
+    const promote = sealRecord({ id: 'p3', actor: 'alice', action: 'promote', environment: 'prod', outcome: 'success' }, last.seq + 1, last.hash, { key: parseSigningKey(scoped.privateKey) });
+    const late = sealRecord({ id: 'c4', actor: 'ci', action: 'deploy', environment: 'dev', outcome: 'success' }, promote.seq + 1, promote.hash, { key: w.key });
+    const commits = await commitRecords(a, git(a, 'rev-parse', 'HEAD').trim(), [promote, late], [w.records[0]!, last]);
+    git(a, 'push', '-q', 'origin', `${commits.at(-1)}:refs/heads/mnops/audit`);
+    const report = await verifyTrail(await AuditTrail.open({ root: w.clone('reader') }));
+    expect(report.breaks.map((b) => [b.kind, b.seq, b.message.replace(/^.*, but /, '')])).toEqual([
+      ['unknown-key', 3, expect.stringMatching(/^drift-check may sign only drift-detected, drift-cleared \(ecosystem/)],
+      ['unknown-key', 4, expect.stringMatching(/^ci may sign only up to #2 \(the key was retired\)/)],
+    ]);
+  }, 60_000);
+
   it('records before a declared signedFrom are grandfathered; from it on, each must be signed', async () => {
     const w = await world(0, () => settingsYaml([]));
     const unsigned = await AuditTrail.open({ root: w.writer, key: null, identity: CI });
