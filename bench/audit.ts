@@ -11,7 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AuditTrail, verifyTrail, type VerifyReport } from '../tools/lib/audit/index.js';
+import { commitMessage } from '../tools/lib/audit/trail.js';
 import { canonicalJson, dayFile, sealRecord, type AuditAction, type AuditRecord } from '../tools/lib/audit/record.js';
+import type { SigningKey } from '../tools/lib/audit/signing.js';
 import type { Metric, Row, Section } from './bench.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -140,19 +142,15 @@ async function concurrentAppends(dir: string, bare: string, writers: number, eac
 
 // ---------------------------------------------------------------------------------------
 // A 10,000-record trail, fast: the records are sealed by the library (real seq, prev and
-// hash), and git fast-import writes the commits the trail would have written — same
-// messages, same day files, same author, one checkpoint tag per record — in one process.
-
-function commitMessage(r: AuditRecord): string {
-  // Mirrors the trail's commit message (tools/lib/audit/trail.ts).
-  return `audit #${r.seq}: ${r.action} ${r.environment}${r.platform ? ` ${r.platform}` : ''} ${r.outcome}\n\n${canonicalJson(r)}\n`;
-}
+// hash; unsigned unless a key is given), and git fast-import writes the commits the trail
+// would have written — same messages, same day files, same author, one checkpoint tag per
+// record — in one process.
 
 function data(text: string): string {
   return `data ${Buffer.byteLength(text)}\n${text}\n`;
 }
 
-export async function generateTrail(repo: string, records: number, branch = 'mnops/audit'): Promise<void> {
+export async function generateTrail(repo: string, records: number, branch = 'mnops/audit', key?: SigningKey): Promise<void> {
   const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: repo, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -169,7 +167,7 @@ export async function generateTrail(repo: string, records: number, branch = 'mno
   for (let i = 1; i <= records; i++) {
     const at = new Date(start + i * step);
     const time = at.toISOString();
-    const record = sealRecord(entryFor(i, 'rec', time), i, prev?.hash ?? '');
+    const record = sealRecord(entryFor(i, 'rec', time), i, prev?.hash ?? '', key ? { key } : {});
     const f = dayFile(time);
     if (f !== file) {
       file = f;

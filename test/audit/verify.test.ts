@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail, verifyTrail, type AuditRecord } from '../../tools/lib/audit/index.js';
 import { commitFile } from '../../tools/lib/audit/plumbing.js';
-import { canonicalJson, dayFile, sealRecord } from '../../tools/lib/audit/record.js';
+import { canonicalJson, dayFile, hashRecord } from '../../tools/lib/audit/record.js';
 import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 
 const dirs: string[] = [];
@@ -26,6 +26,11 @@ async function world(): Promise<{ remote: string; reader: string; records: Audit
   return { remote, reader: `${base}/reader`, records };
 }
 
+function rechain(r: AuditRecord, prev: AuditRecord | undefined): AuditRecord {
+  const { hash: _h, ...rest } = { ...r, seq: (prev?.seq ?? 0) + 1, prev: prev?.hash ?? '' };
+  return { ...rest, hash: hashRecord(rest) };
+}
+
 /** Rebuilds the branch from `records` with correct hashes and links, and force-pushes it. */
 async function forcePushChain(remote: string, entries: AuditRecord[], options: { rehash: boolean }): Promise<void> {
   const dir = tempDir('mnops-attacker-');
@@ -36,8 +41,8 @@ async function forcePushChain(remote: string, entries: AuditRecord[], options: {
   let prev: AuditRecord | undefined;
   let content = '';
   for (const e of entries) {
-    const { seq: _s, prev: _p, hash: _h, ...entry } = e;
-    const record = options.rehash ? sealRecord(entry, (prev?.seq ?? 0) + 1, prev?.hash ?? '') : e;
+    // Re-chained as an attacker would: every field kept, seq, prev and hash recomputed.
+    const record = options.rehash ? rechain(e, prev) : e;
     content += `${canonicalJson(record)}\n`;
     parent = await commitFile(clone, parent, dayFile(record.time), content, `audit #${record.seq}\n\n${canonicalJson(record)}\n`, {
       name: 'mallory',

@@ -1,11 +1,15 @@
 // actions/deploy run as the runner runs it (a real workflow_dispatch payload, the @actions/core
 // file protocol) on the real Docker engine, against a fake GitHub that checks every request and
 // response against GitHub's OpenAPI description: deployment statuses in order, the manifest
-// commit pushed, secrets masked, the gate decision in the summary, permission errors clear.
+// commit pushed, secrets masked, the gate decision in the summary, permission errors clear,
+// and the audit trail's head kept in the final deployment status.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/deploy/src/main.js';
+import { AuditTrail, verifyTrail } from '../../tools/lib/audit/index.js';
+import { createGitHubClient } from '../../tools/lib/github/client.js';
+import { headOf, recordedHeads } from '../../tools/lib/github/deployment.js';
 import { fakeGitHub } from '../helpers/github-api.js';
 import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 import { BROKEN, PLATFORM, docker, ensureImages, uniqueName, writeRepo } from '../promotion/world.js';
@@ -80,6 +84,13 @@ describe('actions/deploy', () => {
     expect(r.summary).toContain('## mnops deploy: ✅ deployed');
     expect(r.summary).toContain('Promotion gate: none');
     expect(runningVersion(dev)).toBe('1.1.0');
+    // The final status keeps the trail's head after the deploy, written by the runner's identity.
+    const head = await (await AuditTrail.open({ root })).head();
+    expect(head).toMatchObject({ actor: 'octocat', run: `https://github.com/${OWNER}/${REPO}/actions/runs/${RUN_ID}` });
+    expect(headOf(d.statuses[1]!.description)).toEqual({ seq: head!.seq, hash: head!.hash });
+    expect(headOf(d.statuses[0]!.description)).toBeUndefined();
+    const heads = (await recordedHeads(createGitHubClient({ token: 'ghs_test', fetch: api.fetch }), api)).map((h) => ({ ...h, source: `deployment ${h.deploymentId}` }));
+    expect((await verifyTrail(await AuditTrail.open({ root }), { heads, witness: false })).breaks).toEqual([]);
     expect(api.violations).toEqual([]);
   }, 120_000);
 

@@ -27,14 +27,16 @@ const target = uniqueName('s');
 const third = uniqueName('t');
 let root = '';
 
-const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
+// As the runner runs it: the trail's actor is GITHUB_ACTOR only inside GitHub Actions.
+const AS_RUNNER = { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'alice' };
+const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { ...AS_RUNNER, ...env } });
 
 /** The CLI as a child process that does not block the test (for concurrent deploys). */
 function runAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args, '--root', root], {
-      env: { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, FORCE_COLOR: undefined, GITHUB_STEP_SUMMARY: undefined, ...env },
+      env: { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, FORCE_COLOR: undefined, GITHUB_STEP_SUMMARY: undefined, ...AS_RUNNER, ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -16,12 +16,12 @@ const multi = uniqueName('fm');
 const EXTRA = ['demo-two-platform', 'demo-three-platform'];
 let root = '';
 
-const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { GITHUB_ACTOR: 'alice', ...env } });
+const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => mnops([...args, '--root', root], { env: { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'alice', ...env } });
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const t0 = performance.now();
   const child = spawn(process.execPath, [CLI, ...args, '--root', root], {
-    env: { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, FORCE_COLOR: undefined, GITHUB_STEP_SUMMARY: undefined, GITHUB_ACTOR: 'alice', ...env },
+    env: { ...process.env, NO_COLOR: '1', MNOPS_NO_CACHE: '1', MNOPS_NOW: FIXED_NOW, FORCE_COLOR: undefined, GITHUB_STEP_SUMMARY: undefined, GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'alice', ...env },
   });
   let stdout = '';
   let stderr = '';

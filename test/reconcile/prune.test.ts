@@ -22,7 +22,7 @@ const NEVER = `${id}n`;
 const ROGUE = `mnops-rogue-${id}`;
 let root = '';
 
-const records = async () => (await (await AuditTrail.open({ root })).records()).map((c) => c.record);
+const records = async () => (await AuditTrail.open({ root })).records();
 const setInstance = (env: string, platforms: readonly string[], version = '1.0.0') => writeFileSync(path.join(root, instanceFile(env)), instanceText(env, platforms, version));
 const labelsOf = (env: string) => docker('ps', '-a', '--filter', `label=mnops.environment=${env}`, '--format', '{{.Label "mnops.platform"}}').split('\n').filter(Boolean).sort();
 

@@ -3,13 +3,14 @@
 // the manifest commit pushed (the audit trail pushes itself), and the gate decision and
 // rollout in the job summary. The gate's approvals are the ones GitHub recorded for this
 // run's deployment to the environment (its required reviewers): the action takes no typed
-// approvals.
+// approvals. The final status carries the audit trail's head after the deploy.
 import * as core from '@actions/core';
 import path from 'node:path';
+import { AuditTrail } from '../../../tools/lib/audit/index.js';
 import { appendSummary, boolInput, input, logInfo, requiredInput, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { environmentApprovers } from '../../../tools/lib/github/approvals.js';
 import { createGitHubClient } from '../../../tools/lib/github/client.js';
-import { createDeployment, setDeploymentState, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
+import { createDeployment, setDeploymentState, type AuditHead, type DeploymentRef } from '../../../tools/lib/github/deployment.js';
 import { readActionContext } from '../../../tools/lib/github/event.js';
 import { useTokenForGit } from '../../../tools/lib/github/git-auth.js';
 import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/markdown.js';
@@ -39,6 +40,16 @@ function summary(o: DeployOutcome, pushed: string | undefined, approvers: string
   if (pushed) lines.push(`- pushed to the repository (${pushed.slice(0, 12)})`);
   if (o.audit) lines.push(`- audit record #${o.audit.seq} (${o.audit.action}, ${o.audit.outcome})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The last record of the trail this run wrote to; none when there is no trail to read (the status still goes out). */
+async function auditHead(root: string): Promise<AuditHead | undefined> {
+  try {
+    const last = await (await AuditTrail.open({ root })).head();
+    return last ? { seq: last.seq, hash: last.hash } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function run(deps: ActionDeps = {}): Promise<void> {
@@ -97,7 +108,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
         onProgress: logInfo,
       });
     } catch (err) {
-      if (gh && deployment) await setDeploymentState(gh, deployment, 'error', (err as Error).message, ctx.runUrl).catch(() => undefined);
+      if (gh && deployment) await setDeploymentState(gh, deployment, 'error', (err as Error).message, ctx.runUrl, await auditHead(root)).catch(() => undefined);
       throw err;
     }
 
@@ -110,7 +121,8 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     const ok = outcome.status === 'deployed' || outcome.status === 'unchanged';
     if (gh && deployment) {
       const why = outcome.status === 'denied' ? `denied: ${outcome.decision?.reasons.join('; ') ?? ''}` : outcome.status === 'failed' ? `failed: ${outcome.error ?? ''}` : `${outcome.toVersion} ${outcome.status}`;
-      await setDeploymentState(gh, deployment, ok ? 'success' : 'failure', why, ctx.runUrl);
+      // The trail's head after this deploy, kept by GitHub: `mnops audit verify --github` checks the trail still holds it.
+      await setDeploymentState(gh, deployment, ok ? 'success' : 'failure', why, ctx.runUrl, await auditHead(root));
     }
     appendSummary(summary(outcome, pushed, approvals));
     core.setOutput('status', outcome.status);

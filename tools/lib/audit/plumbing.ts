@@ -32,6 +32,22 @@ export function gitRun(cwd: string, args: string[], options: { input?: string; e
   });
 }
 
+/** Like git(), with stdout as bytes: object sizes from cat-file count bytes, not characters. */
+export function gitBytes(cwd: string, args: string[], input: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: { ...process.env, ...IDENTITY, GIT_TERMINAL_PROMPT: '0' }, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new GitError(`git ${args[0]} failed: ${String(stderr).trim().split('\n')[0] ?? ''}`, 'check the repository and its remote'));
+        else resolve(stdout);
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
 export async function git(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
   const r = await gitRun(cwd, args, options);
   if (r.code !== 0) throw new GitError(`git ${args[0]} failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, 'check the repository and its remote');

@@ -1,11 +1,22 @@
-// Audit records: one JSON line each, hash-chained. The hash covers every field but itself
-// (canonical JSON: keys sorted), so a changed, removed, inserted or reordered record breaks
-// the chain from that point on.
-import { createHash, randomUUID } from 'node:crypto';
+// Audit records: one JSON line each, hash-chained and signed. The signature covers every
+// field but the signature and the hash — seq and prev included, so a re-hashed chain cannot
+// keep it valid; the hash covers every field but itself (the signature included), so a
+// changed, removed, inserted or reordered record breaks the chain from that point on. Both
+// are over canonical JSON (keys sorted).
+import { createHash, randomUUID, sign } from 'node:crypto';
+import { MnopsError } from '../repo/errors.js';
+import { firstControlChar } from '../report/control-chars.js';
+import { escapeControlChars } from '../report/formats/text.js';
+import type { RunnerIdentity } from './identity.js';
+import type { SigningKey } from './signing.js';
 
 export const AUDIT_ACTIONS = ['deploy', 'promote', 'rollback', 'apply', 'teardown', 'heal', 'drift-detected', 'drift-cleared', 'exception-used', 'lock', 'unlock'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'started' | 'acquired' | 'released' | 'expired' | 'broken' | 'detected' | 'cleared';
+export const AUDIT_OUTCOMES = ['success', 'failure', 'denied', 'started', 'acquired', 'released', 'expired', 'broken', 'detected', 'cleared'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** A field that cannot be recorded as given: nothing is written. */
+export class AuditFieldError extends MnopsError {}
 
 export interface LeaseInfo {
   id: string;
@@ -20,6 +31,10 @@ export interface AuditEntry {
   id?: string;
   /** RFC 3339, UTC; default now. */
   time?: string;
+  /**
+   * Who the caller says acted. The record's actor is the runner's identity; a different name
+   * given here is kept as claimedActor, never as the verified one.
+   */
   actor: string;
   action: AuditAction;
   environment: string;
@@ -40,7 +55,18 @@ export interface AuditEntry {
 /** The platforms an operation left running: what mnops owns, whatever today's files say. */
 export type Inventory = Record<string, { version: string; specHash: string }>;
 
+export interface AuditSignature {
+  /** Id of the signing key (see keyIdOf). */
+  keyId: string;
+  /** Ed25519 signature of signedPayload(record), base64. */
+  value: string;
+}
+
 export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | 'actor' | 'action' | 'environment' | 'outcome'>> {
+  /** The Actions run that wrote it. */
+  run?: string;
+  /** A name the caller gave that is not the runner's identity (`--actor`). */
+  claimedActor?: string;
   platform?: string;
   fromVersion?: string;
   toVersion?: string;
@@ -53,6 +79,7 @@ export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | '
   seq: number;
   /** Hash of the previous record ('' for the first). */
   prev: string;
+  signature?: AuditSignature;
   hash: string;
 }
 
@@ -72,13 +99,37 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'> | AuditRecord): str
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-/** Field-by-field copy of what a record may hold: nothing else (no env, no secrets) gets in. */
-export function sealRecord(entry: AuditEntry, seq: number, prev: string, secrets: readonly string[] = []): AuditRecord {
-  const scrub = (s: string | undefined) => (s === undefined ? undefined : redact(s, secrets));
+/** The bytes a record's signature covers: everything but the signature and the hash. */
+export function signedPayload(record: Omit<AuditRecord, 'hash' | 'signature'> | AuditRecord): Buffer {
+  const { hash: _h, signature: _s, ...rest } = record as AuditRecord;
+  return Buffer.from(`mnops-audit-record-v1\n${canonicalJson(rest)}`);
+}
+
+export interface SealOptions {
+  /** Known secret values: replaced by *** everywhere. */
+  secrets?: readonly string[];
+  /** The writer as the runner knows it; without it the entry's actor is taken as given. */
+  identity?: RunnerIdentity;
+  key?: SigningKey;
+}
+
+/**
+ * Field-by-field copy of what a record may hold: nothing else (no env, no secrets) gets in.
+ * Refuses a field with a control character: a line break in a record could make a reader
+ * that splits lines see a record nobody wrote.
+ */
+export function sealRecord(entry: AuditEntry, seq: number, prev: string, options: SealOptions = {}): AuditRecord {
+  checkEntry(entry);
+  const scrub = (s: string | undefined) => (s === undefined ? undefined : redact(s, options.secrets ?? []));
+  const who = options.identity;
+  if (who) checkText('actor (the runner identity)', who.actor);
+  if (who?.run) checkText('run', who.run);
   const base: Omit<AuditRecord, 'hash'> = {
     id: entry.id ?? randomUUID(),
     time: entry.time ?? new Date().toISOString(),
-    actor: scrub(entry.actor)!,
+    actor: scrub(who?.actor ?? entry.actor)!,
+    ...(who?.run ? { run: who.run } : {}),
+    ...(who && entry.actor !== who.actor ? { claimedActor: scrub(entry.actor) } : {}),
     action: entry.action,
     environment: entry.environment,
     ...(entry.platform !== undefined ? { platform: scrub(entry.platform) } : {}),
@@ -93,7 +144,36 @@ export function sealRecord(entry: AuditEntry, seq: number, prev: string, secrets
     seq,
     prev,
   };
+  if (options.key) base.signature = { keyId: options.key.keyId, value: sign(null, signedPayload(base), options.key.privateKey).toString('base64') };
   return { ...base, hash: hashRecord(base) };
+}
+
+function checkText(field: string, value: unknown): void {
+  if (typeof value !== 'string') throw new AuditFieldError(`the audit record's ${field} is not text: nothing was recorded`, 'pass it as a string');
+  const c = firstControlChar(value);
+  if (c) {
+    throw new AuditFieldError(
+      `the audit record's ${field} contains ${c.description} (at character ${c.position}): nothing was recorded`,
+      `give the ${field} as one line of plain text`,
+    );
+  }
+}
+
+/** Every text an entry carries, checked before anything is written. */
+export function checkEntry(entry: AuditEntry): void {
+  if (!(AUDIT_ACTIONS as readonly string[]).includes(entry.action)) throw new AuditFieldError(`"${escapeControlChars(String(entry.action))}" is not an audit action`, `use one of: ${AUDIT_ACTIONS.join(', ')}`);
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(entry.outcome)) throw new AuditFieldError(`"${escapeControlChars(String(entry.outcome))}" is not an audit outcome`, `use one of: ${AUDIT_OUTCOMES.join(', ')}`);
+  const optional = { id: entry.id, time: entry.time, platform: entry.platform, 'from-version': entry.fromVersion, 'to-version': entry.toVersion, reason: entry.reason, commit: entry.commit };
+  checkText('actor', entry.actor);
+  checkText('environment', entry.environment);
+  for (const [field, value] of Object.entries(optional)) if (value !== undefined) checkText(field, value);
+  for (const f of entry.fingerprints ?? []) checkText('fingerprint', f);
+  for (const [name, v] of Object.entries(entry.inventory ?? {})) {
+    checkText('inventory platform name', name);
+    checkText(`inventory version of ${name}`, v.version);
+    checkText(`inventory spec hash of ${name}`, v.specHash);
+  }
+  if (entry.lease) for (const [field, value] of Object.entries(entry.lease)) checkText(`lease ${field}`, value);
 }
 
 function copyInventory(inv: Inventory, scrub: (s: string) => string | undefined): Inventory {

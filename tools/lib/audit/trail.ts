@@ -1,14 +1,25 @@
-// The audit trail: an append-only, hash-chained branch. One commit per record;
-// the commit message carries the record and the day file gains one line. Appends race
-// through the remote: a rejected push is retried on the new tip, so the chain stays linear,
-// and ids make a retried append (even after a crash) land exactly once.
+// The audit trail: an append-only, hash-chained, signed branch. One commit per record, which
+// adds the record's line to its day file; the commit message is a one-line summary for
+// people and is never read back. Appends race through the remote: a rejected push is retried
+// on the new tip, so the chain stays linear, and ids make a retried append (even after a
+// crash) land exactly once.
 import { GitError, MnopsError } from '../repo/errors.js';
+import type { ChainedRecord } from './checks.js';
+import { addedRecord, changesOf, dayFilesAt, recordsAt, recordsWithId, type CommitChange } from './files.js';
+import { auditGovernanceAt, checkWriter, governanceRef, type AuditGovernance } from './governance.js';
+import { runnerIdentity, type RunnerIdentity } from './identity.js';
 import { commitFile, git, gitRun, readBlob, resolveRef } from './plumbing.js';
-import { canonicalJson, dayFile, isAuditRecord, sealRecord, type AuditEntry, type AuditRecord } from './record.js';
+import { canonicalJson, checkEntry, dayFile, sealRecord, type AuditEntry, type AuditRecord } from './record.js';
+import { signingKeyFromEnv, type SigningKey } from './signing.js';
 
 export const DEFAULT_BRANCH = 'mnops/audit';
 /** Checkpoint tags: one per record, never moved, so a truncated or rewritten branch shows. */
 export const CHECKPOINT_PREFIX = 'refs/tags/mnops-audit/';
+/**
+ * Where fetched checkpoint tags land: a mirror of the remote's, compared with this clone's
+ * own tags, so a tag moved on the remote shows instead of silently replacing the one here.
+ */
+const MIRROR_PREFIX = 'refs/mnops/checkpoints/';
 
 export interface TrailOptions {
   /** Any checkout (or bare repository) of the manifest repository. */
@@ -20,11 +31,25 @@ export interface TrailOptions {
   secrets?: readonly string[];
   /** Push attempts before giving up (each on the new tip). */
   maxAttempts?: number;
+  /** Who writes (default: the runner's identity). */
+  identity?: RunnerIdentity;
+  /** The key records are signed with (default: $MNOPS_AUDIT_KEY); null signs nothing. */
+  key?: SigningKey | null;
+  /** The ref the signers are read from (default `<remote>/HEAD` when known, else HEAD). */
+  governanceRef?: string;
 }
 
-export interface ChainedRecord {
-  record: AuditRecord;
+/** A checkpoint tag: the commit that added record `seq`. */
+export interface Checkpoint {
+  seq: number;
   commit: string;
+}
+
+/** A checkpoint this clone holds that the remote now points elsewhere. */
+export interface MovedCheckpoint {
+  seq: number;
+  local: string;
+  remote: string;
 }
 
 /** What the trail looks like at its tip, for builders that decide what to append. */
@@ -48,25 +73,17 @@ export interface AppendResult {
 
 export class AuditConflictError extends MnopsError {}
 
-function commitMessage(r: AuditRecord): string {
-  const subject = `audit #${r.seq}: ${r.action} ${r.environment}${r.platform ? ` ${r.platform}` : ''} ${r.outcome}`;
-  return `${subject}\n\n${canonicalJson(r)}\n`;
-}
-
-export function recordFromMessage(message: string): AuditRecord | undefined {
-  const line = message.split('\n').find((l) => l.startsWith('{'));
-  if (!line) return undefined;
-  try {
-    const v = JSON.parse(line) as unknown;
-    return isAuditRecord(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
+/** For people reading `git log`; nothing reads it back. */
+export function commitMessage(r: AuditRecord): string {
+  return `audit #${r.seq}: ${r.action} ${r.environment}${r.platform ? ` ${r.platform}` : ''} ${r.outcome}\n`;
 }
 
 export class AuditTrail {
   readonly branch: string;
   private readonly ref: string;
+  private governanceRead?: Promise<AuditGovernance>;
+  private writerKey?: SigningKey | null;
+  private moved: MovedCheckpoint[] = [];
 
   private constructor(
     readonly root: string,
@@ -97,12 +114,16 @@ export class AuditTrail {
     return `refs/remotes/${this.remote}/${this.branch}`;
   }
 
-  /** Fetch the branch and the checkpoint tags; returns the remote tip (undefined when new). */
+  private get mirrorPrefix(): string {
+    return `${MIRROR_PREFIX}${this.remote}/`;
+  }
+
+  /** Fetch the branch (and the checkpoint tags); returns the remote tip (undefined when new). */
   private async fetch(withCheckpoints = true): Promise<string | undefined> {
     if (!this.remote) return undefined;
     // Appends skip the checkpoint tags: listing thousands of them made every append slower
     // as the trail grew; an atomic push still fails if another writer took the same seq.
-    const refspecs = [`+${this.ref}:${this.remoteRef}`, ...(withCheckpoints ? [`+${CHECKPOINT_PREFIX}*:${CHECKPOINT_PREFIX}*`] : [])];
+    const refspecs = [`+${this.ref}:${this.remoteRef}`, ...(withCheckpoints ? [`+${CHECKPOINT_PREFIX}*:${this.mirrorPrefix}*`] : [])];
     const r = await gitRun(this.root, ['fetch', '--quiet', '--no-tags', this.remote, ...refspecs]);
     if (r.code !== 0) {
       if (/couldn't find remote ref/i.test(r.stderr)) {
@@ -111,57 +132,87 @@ export class AuditTrail {
       }
       throw new GitError(`cannot fetch the audit branch from ${this.remote}: ${r.stderr.trim().split('\n')[0] ?? ''}`, 'check the remote is reachable and you may read it');
     }
+    if (withCheckpoints) this.moved = await this.adoptCheckpoints();
     return resolveRef(this.root, this.remoteRef);
+  }
+
+  /**
+   * Takes the remote's new checkpoints as this clone's own tags; one this clone already holds
+   * is never replaced — a different one on the remote is reported as moved.
+   */
+  private async adoptCheckpoints(): Promise<MovedCheckpoint[]> {
+    const out = await git(this.root, ['for-each-ref', '--format=%(refname) %(objectname)', CHECKPOINT_PREFIX, this.mirrorPrefix]);
+    const local = new Map<string, string>();
+    const remote = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const [ref, object] = line.split(' ');
+      if (!ref || !object) continue;
+      if (ref.startsWith(CHECKPOINT_PREFIX)) local.set(ref.slice(CHECKPOINT_PREFIX.length), object);
+      else remote.set(ref.slice(this.mirrorPrefix.length), object);
+    }
+    const moved: MovedCheckpoint[] = [];
+    const create: string[] = [];
+    for (const [name, object] of remote) {
+      const mine = local.get(name);
+      if (mine === undefined) create.push(`create ${CHECKPOINT_PREFIX}${name} ${object}\n`);
+      else if (mine !== object && /^\d+$/.test(name)) moved.push({ seq: Number(name), local: mine, remote: object });
+    }
+    // A concurrent verify in this clone may create the same tags first: then its (equal) tags stand.
+    if (create.length) await gitRun(this.root, ['update-ref', '--stdin'], { input: create.join('') });
+    return moved.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Who may sign this trail, read once from the trusted ref. */
+  governance(): Promise<AuditGovernance> {
+    this.governanceRead ??= governanceRef(this.root, this.remote, this.options.governanceRef).then((ref) => auditGovernanceAt(this.root, ref));
+    return this.governanceRead;
+  }
+
+  /** The writer's key: given, or from $MNOPS_AUDIT_KEY (read once; a malformed one is an error). */
+  private signingKey(): SigningKey | undefined {
+    if (this.writerKey === undefined) this.writerKey = this.options.key === null ? null : (this.options.key ?? signingKeyFromEnv() ?? null);
+    return this.writerKey ?? undefined;
   }
 
   /** The record with this id anywhere on the branch up to `tip`. */
   private async findById(tip: string, id: string): Promise<AuditRecord | undefined> {
-    // The record's JSON line holds `"id":<id>` verbatim (canonical JSON); a lease's nested id
-    // can match too, hence the parse.
-    const needle = `${JSON.stringify('id')}:${JSON.stringify(id)}`;
-    const out = await git(this.root, ['log', '--first-parent', '--fixed-strings', `--grep=${needle}`, '--format=%B%x1e', tip]);
-    for (const message of out.split('\x1e')) {
-      const record = recordFromMessage(message.replace(/^\n/, ''));
-      if (record?.id === id) return record;
-    }
-    return undefined;
+    return (await recordsWithId(this.root, tip, id))[0];
   }
 
-  /** Records carried by the commits in base..tip (oldest first), from their messages. */
+  /** The records the commits in base..tip add (oldest first), with their commits. */
   private async between(base: string | undefined, tip: string): Promise<ChainedRecord[]> {
-    const range = base ? `${base}..${tip}` : tip;
-    const out = await git(this.root, ['log', '--reverse', '--first-parent', '--format=%H%x1f%B%x1e', range]);
     const list: ChainedRecord[] = [];
-    for (const chunk of out.split('\x1e')) {
-      const [commit, message] = chunk.replace(/^\n/, '').split('\x1f');
-      if (!commit || message === undefined) continue;
-      const record = recordFromMessage(message);
-      if (record) list.push({ record, commit: commit.trim() });
+    for (const c of await this.history(base, tip)) {
+      const record = addedRecord(c);
+      if (record) list.push({ record, commit: c.commit });
     }
     return list;
   }
 
+  /** What each commit in base..tip changed (oldest first), for verify. */
+  history(base: string | undefined, tip: string): Promise<CommitChange[]> {
+    return changesOf(this.root, ['--reverse', base ? `${base}..${tip}` : tip]);
+  }
+
+  /** What the named commits (e.g. checkpoints off the branch) changed. */
+  changesOfCommits(commits: readonly string[]): Promise<CommitChange[]> {
+    return commits.length ? changesOf(this.root, ['--no-walk=unsorted'], commits.map((c) => `${c}\n`).join('')) : Promise.resolve([]);
+  }
+
+  /** The record the commit at `tip` added, or an error saying the branch is not a trail. */
+  private async lastRecord(tip: string): Promise<AuditRecord> {
+    const [change] = await changesOf(this.root, ['-1', tip]);
+    const last = change ? addedRecord(change) : undefined;
+    if (!last) throw new MnopsError(`the tip of ${this.branch} (${tip.slice(0, 12)}) is not an audit record`, 'run mnops audit verify; the branch may have been rewritten');
+    return last;
+  }
+
   private async tipState(tip: string | undefined): Promise<TrailTip> {
     if (!tip) return { recent: [] };
-    const last = recordFromMessage(await git(this.root, ['log', '-1', '--format=%B', tip]));
-    if (!last) throw new MnopsError(`the tip of ${this.branch} (${tip.slice(0, 12)}) is not an audit record`, 'run mnops audit verify; the branch may have been rewritten');
-    const today = dayFile(new Date().toISOString());
-    const yesterday = dayFile(new Date(Date.now() - 86_400_000).toISOString());
-    const files = [...new Set([dayFile(last.time), yesterday, today])];
-    const recent: AuditRecord[] = [];
-    for (const f of files) {
-      for (const line of (await readBlob(this.root, tip, f)).split('\n')) {
-        if (!line) continue;
-        try {
-          const r = JSON.parse(line) as unknown;
-          if (isAuditRecord(r)) recent.push(r);
-        } catch {
-          // verify reports malformed lines
-        }
-      }
-    }
-    recent.sort((a, b) => a.seq - b.seq);
-    return { last, recent };
+    const last = await this.lastRecord(tip);
+    // The two newest day files hold at least the last day of records (leases last at most 12 h).
+    const files = (await dayFilesAt(this.root, tip)).slice(-2);
+    return { last, recent: await recordsAt(this.root, tip, files) };
   }
 
   /**
@@ -194,9 +245,12 @@ export class AuditTrail {
       }
       const tip = await this.tipState(base);
       const known = new Set(tip.recent.map((r) => r.id));
-      if (base && pending.length > 0) for (const c of await this.between(undefined, base)) known.add(c.record.id);
+      if (base && pending.length > 0) for (const r of await recordsAt(this.root, base)) known.add(r.id);
 
       const entry = build(tip);
+      if (entry) checkEntry(entry);
+      const key = this.signingKey();
+      const governance = await this.governance();
       if (entry && fixedId === undefined) fixedId = entry.id ?? crypto.randomUUID();
       if (entry && lookUpOld && base && !known.has(fixedId!) && pending.length === 0) {
         lookUpOld = false;
@@ -206,7 +260,7 @@ export class AuditTrail {
       // This append's own earlier attempt (its push was rejected, or a crashed run with the
       // same id) is never republished as it was: it was decided against an older tip, and a
       // builder (a lease) may decide differently now. It is rebuilt from `entry`, or dropped.
-      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id) && r.id !== fixedId).map((r) => unconfirmedLease(stripChain(r)));
+      const toWrite: AuditEntry[] = pending.filter((r) => !known.has(r.id) && r.id !== fixedId).map((r) => unconfirmedLease(asEntry(r)));
       let duplicate = false;
       if (entry) {
         const id = fixedId!;
@@ -222,9 +276,11 @@ export class AuditTrail {
 
       let parent = base;
       let prev = tip.last;
-      const written: ChainedRecord[] = [];
+      const written: { record: AuditRecord; commit: string }[] = [];
       for (const e of toWrite) {
-        const record = sealRecord(e, (prev?.seq ?? 0) + 1, prev?.hash ?? '', this.options.secrets);
+        // A governed trail takes only records a listed key may sign: refused before anything is published.
+        checkWriter(governance, key, (prev?.seq ?? 0) + 1, e.action);
+        const record = sealRecord(e, (prev?.seq ?? 0) + 1, prev?.hash ?? '', { secrets: this.options.secrets, identity: this.identity, key });
         const now = new Date().toISOString();
         const file = dayFile(now);
         const content = (parent ? await readBlob(this.root, parent, file) : '') + `${canonicalJson(record)}\n`;
@@ -256,49 +312,48 @@ export class AuditTrail {
           throw new GitError(`cannot push the audit record to ${this.remote}: ${push.stderr.trim().split('\n')[0] ?? ''}`, 'check you may push to the audit branch; the record stays committed locally and the next append publishes it');
         }
         await gitRun(this.root, ['update-ref', this.remoteRef, newTip]);
-      } else {
-        for (const w of written) await gitRun(this.root, ['update-ref', `${CHECKPOINT_PREFIX}${w.record.seq}`, w.commit]);
       }
+      // This clone's own checkpoints: with a remote they are what it pushed, so a later move there shows.
+      await gitRun(this.root, ['update-ref', '--stdin'], { input: written.map((w) => `create ${CHECKPOINT_PREFIX}${w.record.seq} ${w.commit}\n`).join('') });
       const mine = written.find((w) => w.record.id === fixedId);
       return { record: mine?.record, commit: mine?.commit, duplicate, retries };
     }
     throw new AuditConflictError(`could not append to ${this.branch} after ${max} attempts: other writers kept moving it`, 'retry; the record id makes a retry safe');
   }
 
-  /** The records of the chain ending at `tip`, oldest first (no fetch). */
-  recordsAt(tip: string): Promise<ChainedRecord[]> {
-    return this.between(undefined, tip);
+  private get identity(): RunnerIdentity {
+    return this.options.identity ?? runnerIdentity();
   }
 
-  /** Every record with the commit that added it, oldest first (after fetching the remote). */
-  async records(): Promise<ChainedRecord[]> {
-    const remoteTip = await this.fetch();
+  /** Every record at the tip (after fetching the remote), by seq, read from the day files. */
+  async records(): Promise<AuditRecord[]> {
+    const remoteTip = await this.fetch(false);
     const tip = remoteTip ?? (await resolveRef(this.root, this.ref));
-    return tip ? this.between(undefined, tip) : [];
+    return tip ? recordsAt(this.root, tip) : [];
   }
 
-  /** The tip commit to verify and the checkpoint tags, after fetching. */
-  async snapshot(): Promise<{ tip?: string; checkpoints: { seq: number; commit: string; record?: AuditRecord }[] }> {
-    const remoteTip = await this.fetch();
-    const tip = remoteTip ?? (await resolveRef(this.root, this.ref));
-    const out = await git(this.root, ['for-each-ref', '--format=%(refname)%1f%(objectname)%1f%(contents)%1e', CHECKPOINT_PREFIX]);
+  /**
+   * What verify judges, after fetching: the published tip (the local branch when there is no
+   * remote), this clone's checkpoint tags, and the ones the remote moved.
+   */
+  async snapshot(): Promise<{ tip?: string; checkpoints: Checkpoint[]; moved: MovedCheckpoint[] }> {
+    const remoteTip = await this.fetch(true);
+    const tip = this.remote ? remoteTip : await resolveRef(this.root, this.ref);
+    // Peeled: an annotated tag pushed in place of a checkpoint still names its commit.
+    const out = await git(this.root, ['for-each-ref', '--format=%(refname) %(objectname) %(*objectname)', CHECKPOINT_PREFIX]);
     const checkpoints = out
-      .split('\x1e')
-      .map((chunk) => chunk.replace(/^\n/, '').split('\x1f'))
-      .filter((p) => p.length >= 3 && p[0]!.startsWith(CHECKPOINT_PREFIX))
-      .map(([ref, commit, message]) => ({ seq: Number(ref!.slice(CHECKPOINT_PREFIX.length)), commit: commit!, record: recordFromMessage(message ?? '') }))
-      .filter((c) => Number.isInteger(c.seq))
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter((p) => p.length >= 2 && /^\d+$/.test(p[0]!.slice(CHECKPOINT_PREFIX.length)))
+      .map(([ref, object, peeled]) => ({ seq: Number(ref!.slice(CHECKPOINT_PREFIX.length)), commit: peeled || object! }))
       .sort((a, b) => a.seq - b.seq);
-    return { tip, checkpoints };
+    return { tip, checkpoints, moved: this.moved };
   }
 
-  /** Lines of every day file at a commit: file → raw lines. */
-  async dayFiles(commit: string): Promise<Map<string, string[]>> {
-    const out = await git(this.root, ['ls-tree', '-r', '--name-only', commit]);
-    const files = out.split('\n').filter((f) => f.endsWith('.jsonl'));
-    const map = new Map<string, string[]>();
-    for (const f of files) map.set(f, (await readBlob(this.root, commit, f)).split('\n').filter((l) => l !== ''));
-    return map;
+  /** The last record of the local branch — what this clone last wrote or fetched — if any. */
+  async head(): Promise<AuditRecord | undefined> {
+    const tip = await resolveRef(this.root, this.ref);
+    return tip ? this.lastRecord(tip) : undefined;
   }
 }
 
@@ -312,9 +367,10 @@ function unconfirmedLease(e: AuditEntry): AuditEntry {
   return e.action === 'lock' && e.outcome === 'acquired' ? { ...e, outcome: 'failure' } : e;
 }
 
-function stripChain(r: AuditRecord): AuditEntry {
-  const { seq: _s, prev: _p, hash: _h, ...entry } = r;
-  return entry;
+/** A record as the entry it was made from, to seal again on a new tip (and sign anew). */
+function asEntry(r: AuditRecord): AuditEntry {
+  const { seq: _s, prev: _p, hash: _h, signature: _g, run: _r, claimedActor, ...entry } = r;
+  return { ...entry, actor: claimedActor ?? r.actor };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,116 +1,119 @@
-// `mnops audit verify`: walk the chain and say exactly which record broke it and how.
-import type { AuditTrail, ChainedRecord } from './trail.js';
-import { canonicalJson, hashRecord, type AuditRecord } from './record.js';
+// `mnops audit verify`: walk the chain, the signatures, the checkpoints, this clone's witness
+// and any heads recorded elsewhere, and say exactly which record broke and how.
+import { MnopsError } from '../repo/errors.js';
+import { chainBreaks, checkpointBreaks, headBreaks, recordsOfHistory, signatureBreaks, witnessBreaks, type ChainBreak, type ChainedRecord, type ExternalHead } from './checks.js';
+import { addedRecord } from './files.js';
+import type { AuditGovernance } from './governance.js';
+import type { AuditRecord } from './record.js';
+import type { AuditTrail } from './trail.js';
+import { readWitness, witnessFile, writeWitness, type Witness } from './witness.js';
 
-export type BreakKind = 'changed' | 'removed' | 'inserted' | 'reordered' | 'truncated' | 'broken-link' | 'file-mismatch';
+export type { BreakKind, ChainBreak, ExternalHead } from './checks.js';
 
-export interface ChainBreak {
-  kind: BreakKind;
-  seq: number;
-  recordId?: string;
-  commit?: string;
-  message: string;
+export interface VerifyOptions {
+  /** Check this clone's witness and move it forward after a clean verify (default true). */
+  witness?: boolean;
+  /** Chain heads recorded elsewhere (GitHub deployment statuses): each must be a record of the chain. */
+  heads?: readonly ExternalHead[];
 }
 
 export interface VerifyReport {
   records: number;
   checkpoints: number;
   breaks: ChainBreak[];
+  signatures: {
+    /** Signers are listed: every record from signedFrom on must be signed by one. */
+    governed: boolean;
+    /** Where the signers were read. */
+    source: string;
+    signers: string[];
+    signedFrom: number;
+    signed: number;
+  };
+  /** What this clone has verified up to (after this run). */
+  witness?: Witness & { advanced: boolean };
+  /** External heads checked. */
+  heads: number;
   ms: number;
 }
 
-const short = (c: string | undefined) => (c ? c.slice(0, 12) : '?');
+export async function verifyTrail(trail: AuditTrail, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const { tip, checkpoints, moved } = await trail.snapshot();
+  const governance = await trail.governance();
+  // One fetch: snapshot() already brought the branch and the checkpoints.
+  const history = recordsOfHistory(tip ? await trail.history(undefined, tip) : []);
+  const chain = history.chain;
+  const commitRecords = new Map(chain.map((c) => [c.commit!, c.record]));
+  // Checkpoints off the branch (a rewrite) are read from their own commits.
+  const off = checkpoints.filter((c) => !commitRecords.has(c.commit)).map((c) => c.commit);
+  for (const change of await trail.changesOfCommits(off)) {
+    const r = addedRecord(change);
+    if (r) commitRecords.set(change.commit, r);
+  }
+  const useWitness = options.witness ?? true;
+  const file = useWitness ? await witnessFile(trail.root, trail.branch) : undefined;
+  const witness = file ? await readWitness(file) : undefined;
 
-/** What a record says, without its place in the chain. */
-function content(r: AuditRecord): Omit<AuditRecord, 'seq' | 'prev' | 'hash'> {
-  const { seq: _s, prev: _p, hash: _h, ...rest } = r;
-  return rest;
+  const breaks = [
+    ...history.breaks,
+    ...chainBreaks(chain),
+    ...signatureBreaks(chain, governance),
+    ...checkpointBreaks(
+      chain,
+      checkpoints.map((c) => ({ ...c, record: commitRecords.get(c.commit) })),
+      moved,
+    ),
+    ...witnessBreaks(chain, witness),
+    ...headBreaks(chain, options.heads ?? []),
+  ].sort((a, b) => a.seq - b.seq);
+
+  let after: VerifyReport['witness'];
+  const last = chain.at(-1)?.record;
+  if (file && breaks.length === 0 && last && (!witness || last.seq > witness.seq)) {
+    after = { seq: last.seq, hash: last.hash, verifiedAt: new Date().toISOString(), advanced: true };
+    await writeWitness(file, { seq: after.seq, hash: after.hash, verifiedAt: after.verifiedAt });
+  } else if (witness) after = { ...witness, advanced: false };
+
+  return {
+    records: chain.length,
+    checkpoints: checkpoints.length,
+    breaks,
+    signatures: summary(chain, governance),
+    ...(after ? { witness: after } : {}),
+    heads: options.heads?.length ?? 0,
+    ms: performance.now() - t0,
+  };
 }
 
-export async function verifyTrail(trail: AuditTrail): Promise<VerifyReport> {
-  const t0 = performance.now();
-  const { tip, checkpoints } = await trail.snapshot();
-  // One fetch: snapshot() already brought the branch and the checkpoints.
-  const chain: ChainedRecord[] = tip ? await trail.recordsAt(tip) : [];
-  const breaks: ChainBreak[] = [];
+function summary(chain: readonly ChainedRecord[], g: AuditGovernance): VerifyReport['signatures'] {
+  return {
+    governed: g.signers.length > 0,
+    source: g.source,
+    signers: g.signers.map((s) => s.name),
+    signedFrom: g.signedFrom,
+    signed: chain.filter((c) => c.record.signature !== undefined).length,
+  };
+}
 
-  // 1. The chain itself: sequence numbers, links and hashes.
-  let prev: AuditRecord | undefined;
-  chain.forEach(({ record, commit }, i) => {
-    const expectedSeq = i + 1;
-    if (hashRecord(record) !== record.hash) {
-      breaks.push({ kind: 'changed', seq: record.seq, recordId: record.id, commit, message: `record #${record.seq} (${record.id}) in commit ${short(commit)} does not match its own hash: it was changed` });
-    }
-    if (record.seq !== expectedSeq || record.prev !== (prev?.hash ?? '')) {
-      breaks.push({
-        kind: 'broken-link',
-        seq: expectedSeq,
-        recordId: record.id,
-        commit,
-        message: `record #${record.seq} (${record.id}) in commit ${short(commit)} does not follow record #${prev?.seq ?? 0}: a record before it was removed, inserted or reordered`,
-      });
-    }
-    prev = record;
-  });
+export class TrailBrokenError extends MnopsError {}
 
-  // 2. Checkpoints (tags the branch cannot move) against the chain. A record whose content
-  // differs is changed; a checkpointed id that is gone is removed (or truncated, past the
-  // end); an id never checkpointed is inserted; ids whose relative order differs are
-  // reordered. Shifts caused by one of these are not reported again.
-  const chainIds = chain.map((c) => c.record.id);
-  const inChain = new Map(chain.map((c, i) => [c.record.id, { ...c, at: i + 1 }]));
-  const checkpointIds = new Set(checkpoints.map((c) => c.record?.id).filter((id): id is string => Boolean(id)));
-  for (const cp of checkpoints) {
-    const want = cp.record;
-    if (!want) continue;
-    const found = inChain.get(want.id);
-    if (!found) {
-      const kind = cp.seq > chain.length ? 'truncated' : 'removed';
-      breaks.push({
-        kind,
-        seq: cp.seq,
-        recordId: want.id,
-        commit: cp.commit,
-        message:
-          kind === 'truncated'
-            ? `record #${cp.seq} (${want.id}, checkpoint commit ${short(cp.commit)}) is missing: the chain ends at #${chain.length}`
-            : `record #${cp.seq} (${want.id}, ${want.action} ${want.environment}) was removed (it was added in commit ${short(cp.commit)})`,
-      });
-    } else if (canonicalJson(content(found.record)) !== canonicalJson(content(want))) {
-      breaks.push({ kind: 'changed', seq: found.at, recordId: want.id, commit: found.commit, message: `record #${found.at} (${want.id}) in commit ${short(found.commit)} differs from the one checkpointed in commit ${short(cp.commit)}: it was changed` });
-    }
-  }
-  const expectedOrder = checkpoints.map((c) => c.record?.id).filter((id): id is string => id !== undefined && inChain.has(id));
-  const actualOrder = chainIds.filter((id) => checkpointIds.has(id));
-  expectedOrder.forEach((id, i) => {
-    if (actualOrder[i] !== id) {
-      const c = inChain.get(id)!;
-      breaks.push({ kind: 'reordered', seq: c.at, recordId: id, commit: c.commit, message: `record ${id} is #${c.at} but was checkpointed before ${actualOrder[i] ?? 'the end'}: the chain was reordered` });
-    }
-  });
-  if (checkpoints.length > 0) {
-    const lastCheckpoint = checkpoints[checkpoints.length - 1]!.seq;
-    chain.forEach((c, i) => {
-      if (i + 1 <= lastCheckpoint && !checkpointIds.has(c.record.id)) {
-        breaks.push({ kind: 'inserted', seq: i + 1, recordId: c.record.id, commit: c.commit, message: `record #${i + 1} (${c.record.id}) in commit ${short(c.commit)} was never checkpointed: it was inserted` });
-      }
-    });
-  }
+/**
+ * Breaks visible in the records at the tip alone — chain, signatures, this clone's witness —
+ * without walking the history (cheap enough for every read).
+ */
+export async function tipBreaks(trail: AuditTrail, records: readonly AuditRecord[]): Promise<ChainBreak[]> {
+  const chain = records.map((record) => ({ record }));
+  const witness = await readWitness(await witnessFile(trail.root, trail.branch));
+  return [...chainBreaks(chain), ...signatureBreaks(chain, await trail.governance()), ...witnessBreaks(chain, witness)];
+}
 
-  // 3. The day files at the tip hold exactly the records of the commits, byte for byte.
-  if (tip) {
-    const lines = new Map<string, string>();
-    for (const [file, fileLines] of await trail.dayFiles(tip)) for (const l of fileLines) lines.set(l, file);
-    const expected = new Set(chain.map((c) => canonicalJson(c.record)));
-    for (const c of chain) {
-      if (!lines.has(canonicalJson(c.record))) {
-        breaks.push({ kind: 'file-mismatch', seq: c.record.seq, recordId: c.record.id, commit: c.commit, message: `record #${c.record.seq} (${c.record.id}) from commit ${short(c.commit)} is not in the day files at the tip: a file was edited` });
-      }
-    }
-    for (const [line, file] of lines) {
-      if (!expected.has(line)) breaks.push({ kind: 'file-mismatch', seq: 0, message: `${file} holds a line no audit commit added: ${line.slice(0, 80)}` });
-    }
+/** The records at the tip, for decisions (a rollback's default version): refused unless tipBreaks finds nothing. */
+export async function trustedRecords(trail: AuditTrail, purpose: string): Promise<AuditRecord[]> {
+  const records = await trail.records();
+  const breaks = await tipBreaks(trail, records);
+  if (breaks.length > 0) {
+    throw new TrailBrokenError(`the audit trail does not verify, so ${purpose} cannot be read from it: ${breaks[0]!.message}${breaks.length > 1 ? ` (and ${breaks.length - 1} more)` : ''}`, 'run mnops audit verify');
   }
-  breaks.sort((a, b) => a.seq - b.seq);
-  return { records: chain.length, checkpoints: checkpoints.length, breaks, ms: performance.now() - t0 };
+  return records;
 }

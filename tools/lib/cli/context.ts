@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFile, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runnerIdentity } from '../audit/identity.js';
 import { UsageError } from '../repo/errors.js';
 import { resolveRoot } from '../repo/paths.js';
 
@@ -46,9 +47,9 @@ export function writeStdout(text: string): Promise<void> {
   });
 }
 
-/** Who runs the command, as the audit trail records it: the runner's identity, else the user. */
+/** Who runs the command, as the audit trail records it: the runner's identity (see runnerIdentity). */
 export function cliActor(): string {
-  return process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
+  return runnerIdentity().actor;
 }
 
 /** `--confirm-prune N`: a count, and only with `--prune`. */

@@ -7,6 +7,7 @@ import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { Tier } from '../manifest/kinds.js';
 import { MnopsError } from '../repo/errors.js';
 import { EngineUnreachableError } from '../provider/errors.js';
+import { toOneLine } from '../report/control-chars.js';
 import { providerFor as defaultProviderFor, PROVIDERS } from '../provider/registry.js';
 import type { ActualWorkload, DesiredWorkload, Provider } from '../provider/types.js';
 import { applyPlan, type ApplyResult } from '../reconcile/apply.js';
@@ -162,7 +163,7 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
   let trailError: string | undefined;
   try {
     trail = await AuditTrail.open({ root: req.root });
-    records = (await trail.records()).map((r) => r.record);
+    records = await trail.records();
   } catch (err) {
     trail = undefined;
     trailError = `first-seen times unknown: ${describe(err).error}`;
@@ -288,7 +289,7 @@ async function heal(
           platform: r.platform,
           ...(version ? { toVersion: version } : {}),
           outcome: r.status === 'done' ? 'success' : r.status === 'held' ? 'denied' : 'failure',
-          reason: `${r.status === 'held' ? 'held back' : r.kind === 'delete' ? 'removed undeclared workload' : `reconciled ${[...new Set(fields)].join(', ')}`}${r.error ? `: ${r.error}` : ''}`,
+          reason: `${r.status === 'held' ? 'held back' : r.kind === 'delete' ? 'removed undeclared workload' : `reconciled ${[...new Set(fields)].join(', ')}`}${r.error ? `: ${toOneLine(r.error)}` : ''}`,
           time: now().toISOString(),
           // What the environment runs after the heal, once (on its last record).
           ...(i === results.length - 1 ? { inventory } : {}),

@@ -2,6 +2,7 @@
 // base and head), the run's URL. Read from the environment GitHub sets, so a test sets the
 // same variables and a real event payload.
 import { readFileSync } from 'node:fs';
+import { actionsRunUrl } from '../audit/identity.js';
 import { GitHubError } from './client.js';
 
 export interface ActionContext {
@@ -47,6 +48,7 @@ export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionC
   const ref = env.GITHUB_REF ?? '';
   const defaultBranch = (event.repository as { default_branch?: unknown } | undefined)?.default_branch;
   const runId = Number(env.GITHUB_RUN_ID);
+  const runUrl = actionsRunUrl(env);
   return {
     owner,
     repo,
@@ -71,7 +73,7 @@ export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionC
     actor: env.GITHUB_ACTOR ?? 'github-actions',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     serverUrl: server,
-    ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+    ...(runUrl ? { runUrl } : {}),
     event,
   };
 }

@@ -447,10 +447,43 @@ export const PolicySettings = envelope(
           strict,
         ),
       ),
+      audit: Type.Optional(
+        Type.Object(
+          {
+            signers: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  {
+                    name: Type.String({ minLength: 1, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$', description: 'who holds the key, e.g. the runner or workflow it is the secret of' }),
+                    publicKey: Type.String({
+                      // Every Ed25519 SPKI DER in base64 starts with this prefix.
+                      pattern: '^MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=$',
+                      description: 'Ed25519 public key, base64 SPKI DER, as mnops audit keygen prints it',
+                    }),
+                    until: Type.Optional(Type.Integer({ minimum: 0, description: 'the last record seq this key may sign (a retired or revoked key)' })),
+                    actions: Type.Optional(
+                      Type.Array(Type.String({ minLength: 1 }), {
+                        minItems: 1,
+                        description: 'the only actions this key may sign (default: all), e.g. [drift-detected, drift-cleared] for a key every branch can reach',
+                      }),
+                    ),
+                  },
+                  strict,
+                ),
+                { description: 'keys allowed to sign audit records; once one is listed every record must be signed (but those before signedFrom)' },
+              ),
+            ),
+            signedFrom: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'first record seq that must be signed; earlier, unsigned records of an existing trail are accepted (default 1)' }),
+            ),
+          },
+          strict,
+        ),
+      ),
     },
     strict,
   ),
-  'Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns, prune limits (ecosystem/governance/).',
+  'Governance tunables: tier ceilings, severity overrides, ttl limits, secret and naming patterns, prune limits, audit signers (ecosystem/governance/).',
 );
 export type PolicySettings = Static<typeof PolicySettings>;
 

@@ -3,7 +3,7 @@
 // the commit reverted if the rollout fails. Serialized per environment by a lease in the
 // audit trail; every outcome is recorded there. Secrets come from the runner only.
 import { simpleGit } from 'simple-git';
-import { AuditTrail, acquireLease, releaseLease, type AuditEntry, type AuditRecord, type LeaseInfo } from '../audit/index.js';
+import { AuditTrail, acquireLease, releaseLease, trustedRecords, type AuditEntry, type AuditRecord, type LeaseInfo } from '../audit/index.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/index.js';
 import { providerFor } from '../provider/registry.js';
@@ -13,20 +13,13 @@ import { digestKeyFor } from '../secrets/digest.js';
 
 export { secretValues };
 import { MnopsError } from '../repo/errors.js';
+import { firstControlChar, toOneLine } from '../report/control-chars.js';
 import { loadEnvironment } from '../reconcile/declaration.js';
 import { loadEcosystem } from '../validate/load-ecosystem.js';
 import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
 
 export class DeployError extends MnopsError {}
-
-// Line breaks and other control characters (C0, DEL, C1, the Unicode line separators).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-function describeControl(c: string): string {
-  return ({ '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\u001b': 'an escape (ESC)', '\u0000': 'a NUL' } as Record<string, string>)[c] ?? `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
 
 /**
  * Refuses text with a line break or another control character where it would reach the
@@ -36,10 +29,10 @@ function describeControl(c: string): string {
  */
 export function assertOneLine(what: string, value: string | undefined): void {
   if (value === undefined) return;
-  const m = CONTROL.exec(value);
-  if (m) {
+  const c = firstControlChar(value);
+  if (c) {
     throw new DeployError(
-      `the ${what} contains ${describeControl(m[0])} (at character ${m.index + 1}), which would reach the commit message: nothing was deployed`,
+      `the ${what} contains ${c.description} (at character ${c.position}), which would reach the commit message: nothing was deployed`,
       `give the ${what} as one line of plain text`,
     );
   }
@@ -177,8 +170,9 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   const trail = await AuditTrail.open({ root: req.root, secrets: secretValues(eco, req) });
   const action = req.rollback ? 'rollback' : 'promote';
   // Every outcome is one record of this promotion; the versions are read when it is written.
+  // Reasons are engine and gate messages: one line, as records hold only one-line text.
   const record = async (outcome: 'success' | 'failure' | 'denied', extra: Partial<AuditEntry> = {}) =>
-    (await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome, ...extra })).record;
+    (await trail.append({ actor: req.actor, action, environment: req.to, platform: req.platform, fromVersion, toVersion, outcome, ...extra, ...(extra.reason !== undefined ? { reason: toOneLine(extra.reason) } : {}) })).record;
   if (decision && !decision.allow) {
     const audit = await record('denied', { reason: decision.reasons.join('; ') });
     return { ...base, status: 'denied', decision, audit };
@@ -235,7 +229,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
     if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
       // Already running, but perhaps never through the gate (typed into the instance and
       // applied): the gate has just allowed it, so record the admission apply relies on.
-      const admitted = environmentHistory((await trail.records()).map((c) => c.record), req.to).admitted.get(req.platform);
+      const admitted = environmentHistory(await trail.records(), req.to).admitted.get(req.platform);
       if (admitted === toVersion) return { ...base, status: 'unchanged', decision };
       const audit = await record('success', { reason: 'already running: admitted by the gate', inventory: inventoryOf(await provider.list(req.to)) });
       return { ...base, status: 'unchanged', decision, audit };
@@ -270,7 +264,7 @@ export async function previousVersion(root: string, platform: string, environmen
   const { ecosystem } = await loadEcosystem(root);
   const current = versionIn(ecosystem, environment, platform);
   const trail = await AuditTrail.open({ root });
-  const before = versionBefore((await trail.records()).map((c) => c.record), platform, environment, current);
+  const before = versionBefore(await trustedRecords(trail, 'the version to roll back to'), platform, environment, current);
   if (!before) {
     throw new DeployError(`the audit trail has no deploy of ${platform} ${current ?? ''} into ${environment} to roll back`, 'pass --to-version');
   }
@@ -279,7 +273,7 @@ export async function previousVersion(root: string, platform: string, environmen
 
 async function previousInTrail(root: string, platform: string, environment: string, current: string): Promise<string | null> {
   const trail = await AuditTrail.open({ root });
-  return versionBefore((await trail.records()).map((c) => c.record), platform, environment, current) ?? null;
+  return versionBefore(await trustedRecords(trail, 'the version that ran before'), platform, environment, current) ?? null;
 }
 
 /** What ran before `current`: the fromVersion of the last successful deploy that brought it (records oldest first). */

@@ -70,7 +70,7 @@ export async function planEnvironment(req: PlanRequest, trailIn?: AuditTrail): P
   if (!trail && isGatedTier(decl.tier)) {
     throw new ReconcileError(`${req.environment} is a ${decl.tier} environment: its admitted versions live in the audit trail, and ${req.root} is not a git repository`, 'run mnops inside the manifest repository');
   }
-  const history = trail ? environmentHistory((await trail.records()).map((c) => c.record), req.environment) : { admitted: new Map<string, string>() };
+  const history = trail ? environmentHistory(await trail.records(), req.environment) : { admitted: new Map<string, string>() };
   const provider = (req.providerFor ?? defaultProviderFor)(eco, req.environment);
   await provider.ping();
   const desired = await desiredState(eco, req.environment, { ...source, digestKey: digestKeyFor(provider, req.environment, req.createDigestKey === true) }, req.only);

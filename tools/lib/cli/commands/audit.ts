@@ -1,8 +1,30 @@
-// mnops audit log | verify | append | lock — the git audit trail.
+// mnops audit log | verify | append | keygen | lock — the git audit trail.
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
-import { acquireLease, AUDIT_ACTIONS, AuditTrail, breakLease, currentLease, releaseLease, verifyTrail, type AuditAction, type AuditOutcome, type AuditRecord } from '../../audit/index.js';
+import {
+  acquireLease,
+  AUDIT_ACTIONS,
+  AUDIT_OUTCOMES,
+  AuditTrail,
+  breakLease,
+  currentLease,
+  generateSigningKey,
+  KEY_ENV,
+  releaseLease,
+  tipBreaks,
+  verifyTrail,
+  type AuditAction,
+  type AuditOutcome,
+  type AuditRecord,
+  type ExternalHead,
+  type VerifyReport,
+} from '../../audit/index.js';
+import { createGitHubClient } from '../../github/client.js';
+import { recordedHeads } from '../../github/deployment.js';
+import { githubRepository } from '../../github/repository.js';
+import { SETTINGS_FILE } from '../../manifest/ecosystem.js';
 import { UsageError } from '../../repo/errors.js';
+import { escapeControlChars } from '../../report/formats/text.js';
 import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -10,6 +32,7 @@ interface TrailFlags {
   root?: string;
   branch?: string;
   remote?: string | false;
+  governanceRef?: string;
 }
 
 function trailOptions(cmd: Command): Command {
@@ -17,11 +40,12 @@ function trailOptions(cmd: Command): Command {
     .option('--root <dir>', 'repository root (default: git top level)')
     .option('--branch <name>', 'audit branch (default: $MNOPS_AUDIT_BRANCH or mnops/audit)')
     .option('--remote <name>', 'remote to publish to (default: origin when it exists)')
-    .option('--no-remote', 'keep the trail local');
+    .option('--no-remote', 'keep the trail local')
+    .option('--governance-ref <ref>', `ref whose ${SETTINGS_FILE} lists the audit signers (default: <remote>/HEAD, else HEAD)`);
 }
 
 async function openTrail(flags: TrailFlags): Promise<AuditTrail> {
-  return AuditTrail.open({ root: await rootFromOption(flags.root), branch: flags.branch, remote: flags.remote });
+  return AuditTrail.open({ root: await rootFromOption(flags.root), branch: flags.branch, remote: flags.remote, ...(flags.governanceRef ? { governanceRef: flags.governanceRef } : {}) });
 }
 
 function parseDuration(text: string): number {
@@ -36,29 +60,65 @@ function parseTime(text: string, flag: string): number {
   return t;
 }
 
+/** The verified actor, and a name the caller only claimed beside it. */
+function actorCell(r: AuditRecord): string {
+  return r.claimedActor !== undefined ? `${r.actor} (claimed: ${r.claimedActor})` : r.actor;
+}
+
 function table(records: AuditRecord[], color: boolean): string {
   const c = pc.createColors(color);
   const header = ['time', 'action', 'environment', 'platform', 'versions', 'outcome', 'actor', 'seq'];
-  const rows = records.map((r) => [
-    r.time.replace(/\.\d{3}Z$/, 'Z'),
-    r.action,
-    r.environment,
-    r.platform ?? '',
-    r.fromVersion || r.toVersion ? `${r.fromVersion ?? '∅'} → ${r.toVersion ?? '∅'}` : '',
-    r.outcome,
-    r.actor,
-    `#${r.seq}`,
-  ]);
+  // Cells are record text, which a forged line chooses: control characters are shown, not obeyed.
+  const rows = records.map((r) =>
+    [
+      String(r.time).replace(/\.\d{3}Z$/, 'Z'),
+      r.action,
+      r.environment,
+      r.platform ?? '',
+      r.fromVersion || r.toVersion ? `${r.fromVersion ?? '∅'} → ${r.toVersion ?? '∅'}` : '',
+      r.outcome,
+      actorCell(r),
+      `#${r.seq}`,
+    ].map((cell) => escapeControlChars(String(cell))),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   const paint = (r: AuditRecord, text: string) => (r.outcome === 'failure' || r.outcome === 'denied' || r.outcome === 'broken' ? c.red(text) : r.outcome === 'success' ? c.green(text) : text);
   return [c.bold(line(header)), ...rows.map((row, i) => paint(records[i]!, line(row)))].join('\n') + '\n';
 }
 
-export const registerAudit: RegisterCommand = (program: Command, setExit) => {
-  const audit = program.command('audit').description('the append-only, hash-chained audit trail in git');
+function verifyText(report: VerifyReport, color: boolean): string {
+  const c = pc.createColors(color);
+  const lines = report.breaks.map((b) => `${c.red('✖')} ${b.kind.padEnd(16)} ${b.message}`);
+  lines.push(
+    report.breaks.length === 0
+      ? `${c.green('✔')} ${report.records} records, chain intact (${report.checkpoints} checkpoints)`
+      : `${c.red('✖')} ${report.breaks.length} break${report.breaks.length === 1 ? '' : 's'} in ${report.records} records`,
+  );
+  const s = report.signatures;
+  lines.push(
+    s.governed
+      ? `  signatures: ${s.signed} of ${report.records} records signed; signers ${s.signers.join(', ')} from ${s.source}${s.signedFrom > 1 ? `, records before #${s.signedFrom} grandfathered` : ''}`
+      : `${c.yellow('!')} no audit signers are listed in ${SETTINGS_FILE} at ${s.source}: signatures are not checked (${s.signed} of ${report.records} records signed) — list them under spec.audit.signers (mnops audit keygen)`,
+  );
+  if (report.witness) lines.push(`  witness: this clone has verified up to #${report.witness.seq} (${report.witness.hash.slice(0, 12)})${report.witness.advanced ? '' : `, on ${report.witness.verifiedAt}`}`);
+  if (report.heads > 0) lines.push(`  GitHub: ${report.heads} audit head${report.heads === 1 ? '' : 's'} in deployment statuses checked`);
+  return `${lines.join('\n')}\n`;
+}
 
-  trailOptions(audit.command('log').description('records, newest first'))
+/** The heads the repository's GitHub deployment statuses carry, for `verify --github`. */
+async function githubHeads(trail: AuditTrail, repoFlag: string | undefined): Promise<ExternalHead[]> {
+  const token = process.env.GITHUB_TOKEN || process.env.GH_TOKEN;
+  if (!token) throw new UsageError('audit verify --github needs a GitHub token in GITHUB_TOKEN (or GH_TOKEN)', 'pass a token that may read deployments (permissions: { deployments: read })');
+  const where = await githubRepository(trail.root, trail.remote, repoFlag);
+  const heads = await recordedHeads(createGitHubClient({ token }), where);
+  return heads.map((h) => ({ seq: h.seq, hash: h.hash, source: `GitHub deployment ${h.deploymentId} to ${h.environment} (status ${h.statusId}, ${h.createdAt})` }));
+}
+
+export const registerAudit: RegisterCommand = (program: Command, setExit) => {
+  const audit = program.command('audit').description('the append-only, hash-chained, signed audit trail in git');
+
+  trailOptions(audit.command('log').description('records, newest first (read from the record files on the audit branch)'))
     .option('--env <name>', 'only this environment')
     .option('--platform <name>', 'only this platform')
     .addOption(new Option('--action <action>', 'only this action').choices([...AUDIT_ACTIONS]))
@@ -70,45 +130,46 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
       const since = flags.since ? parseTime(flags.since, '--since') : -Infinity;
       const until = flags.until ? parseTime(flags.until, '--until') : Infinity;
       const trail = await openTrail(flags);
-      let records = (await trail.records())
-        .map((c) => c.record)
+      const all = await trail.records();
+      let records = all
         .filter((r) => (!flags.env || r.environment === flags.env) && (!flags.platform || r.platform === flags.platform) && (!flags.action || r.action === flags.action))
         .filter((r) => Date.parse(r.time) >= since && Date.parse(r.time) < until)
         .reverse();
       if (flags.limit) records = records.slice(0, Number(flags.limit));
+      // A reader is told when what it reads does not verify; the records are still shown.
+      const broken = await tipBreaks(trail, all).catch((err: Error) => [{ message: err.message }]);
+      if (broken.length > 0) process.stderr.write(`mnops: the trail does not verify (${broken.length} problem${broken.length === 1 ? '' : 's'}; first: ${escapeControlChars(broken[0]!.message)})\n  run mnops audit verify\n`);
       await writeStdout(flags.format === 'json' ? `${JSON.stringify(records, null, 2)}\n` : records.length ? table(records, useColor()) : 'no audit records match\n');
       setExit(EXIT.OK);
     });
 
-  trailOptions(audit.command('verify').description('walk the chain; exit 1 on any changed, removed, inserted, reordered or truncated record'))
+  trailOptions(
+    audit
+      .command('verify')
+      .description('walk the chain, signatures, checkpoints and this clone\'s witness; exit 1 on any changed, removed, inserted, reordered, truncated, unsigned, foreign-signed or rewritten record'),
+  )
+    .option('--github', 'also check the audit heads recorded in the repository\'s GitHub deployment statuses (token in $GITHUB_TOKEN)')
+    .option('--repo <owner/name>', 'GitHub repository for --github (default: $GITHUB_REPOSITORY, else the remote\'s URL)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags: TrailFlags & { format: 'text' | 'json' }) => {
-      const report = await verifyTrail(await openTrail(flags));
-      if (flags.format === 'json') await writeStdout(`${JSON.stringify(report, null, 2)}\n`);
-      else {
-        const c = pc.createColors(useColor());
-        const lines = report.breaks.map((b) => `${c.red('✖')} ${b.kind.padEnd(13)} ${b.message}`);
-        lines.push(
-          report.breaks.length === 0
-            ? `${c.green('✔')} ${report.records} records, chain intact (${report.checkpoints} checkpoints)`
-            : `${c.red('✖')} ${report.breaks.length} break${report.breaks.length === 1 ? '' : 's'} in ${report.records} records`,
-        );
-        await writeStdout(`${lines.join('\n')}\n`);
-      }
+    .action(async (flags: TrailFlags & { github?: boolean; repo?: string; format: 'text' | 'json' }) => {
+      const trail = await openTrail(flags);
+      const heads = flags.github ? await githubHeads(trail, flags.repo) : undefined;
+      const report = await verifyTrail(trail, heads ? { heads } : {});
+      await writeStdout(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : verifyText(report, useColor()));
       setExit(report.breaks.length > 0 ? EXIT.FOUND : EXIT.OK);
     });
 
-  trailOptions(audit.command('append').description('record an action by hand (ids make retries safe)'))
+  trailOptions(audit.command('append').description('record an action by hand (ids make retries safe); signed with $MNOPS_AUDIT_KEY'))
     .addOption(new Option('--action <action>', 'what happened').choices([...AUDIT_ACTIONS]).makeOptionMandatory())
     .requiredOption('--env <name>', 'environment')
-    .requiredOption('--outcome <outcome>', 'success | failure | denied | started')
+    .addOption(new Option('--outcome <outcome>', 'how it ended').choices([...AUDIT_OUTCOMES]).makeOptionMandatory())
     .option('--platform <name>', 'platform')
     .option('--from-version <v>', 'version before')
     .option('--to-version <v>', 'version after')
     .option('--reason <text>', 'why')
     .option('--commit <sha>', 'manifest commit acted on')
     .option('--id <id>', 'idempotency key (default: a new one)')
-    .option('--actor <name>', 'who (default: $GITHUB_ACTOR or $USER)')
+    .option('--actor <name>', 'who you say acted: recorded as claimed, beside the runner identity that wrote the record')
     .action(async (flags: TrailFlags & { action: AuditAction; env: string; outcome: AuditOutcome; platform?: string; fromVersion?: string; toVersion?: string; reason?: string; commit?: string; id?: string; actor?: string }) => {
       const trail = await openTrail(flags);
       const r = await trail.append({
@@ -123,14 +184,42 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
         reason: flags.reason,
         commit: flags.commit,
       });
-      await writeStdout(r.duplicate ? `already recorded (${flags.id})\n` : `recorded #${r.record?.seq} ${r.record?.id}${r.retries ? ` after ${r.retries} retries` : ''}\n`);
+      await writeStdout(r.duplicate ? `already recorded (${escapeControlChars(flags.id ?? '')})\n` : `recorded #${r.record?.seq} ${r.record?.id}${r.retries ? ` after ${r.retries} retries` : ''}\n`);
+      setExit(EXIT.OK);
+    });
+
+  audit
+    .command('keygen')
+    .description(`print a new signing key: the private key (stdout) for the ${KEY_ENV} secret, the public key (stderr) for ${SETTINGS_FILE}`)
+    .option('--name <name>', 'signer name to list it under', 'ci')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (flags: { name: string; format: 'text' | 'json' }) => {
+      const k = generateSigningKey();
+      if (flags.format === 'json') {
+        await writeStdout(`${JSON.stringify({ name: flags.name, privateKey: k.privateKey, publicKey: k.publicKey, keyId: k.keyId }, null, 2)}\n`);
+      } else {
+        // The secret alone on stdout, so it can be piped: mnops audit keygen | gh secret set MNOPS_AUDIT_KEY
+        await writeStdout(`${k.privateKey}\n`);
+        process.stderr.write(
+          [
+            `The line on stdout is the private key (key ${k.keyId}): store it as the ${KEY_ENV} secret of the workflows that write the trail; never commit it.`,
+            `List the public key in ${SETTINGS_FILE} through a reviewed change:`,
+            '',
+            '  audit:',
+            '    signers:',
+            `      - name: ${JSON.stringify(flags.name)}`,
+            `        publicKey: ${k.publicKey}`,
+            '',
+          ].join('\n'),
+        );
+      }
       setExit(EXIT.OK);
     });
 
   const lock = audit.command('lock').description('environment leases, recorded in the trail');
   trailOptions(lock.command('acquire').description('take the lease on an environment (exit 1 when someone holds it)'))
     .requiredOption('--env <name>', 'environment')
-    .option('--holder <name>', 'who holds it (default: $GITHUB_ACTOR or $USER)')
+    .option('--holder <name>', 'who holds it (default: the runner identity: $GITHUB_ACTOR in Actions, else the OS user)')
     .option('--ttl <duration>', 'lease duration, e.g. 30m', '30m')
     .option('--reason <text>', 'why')
     .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: string; reason?: string }) => {
@@ -164,7 +253,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
   trailOptions(lock.command('status').description('who holds the lease on an environment'))
     .requiredOption('--env <name>', 'environment')
     .action(async (flags: TrailFlags & { env: string }) => {
-      const records = (await (await openTrail(flags)).records()).map((c) => c.record);
+      const records = await (await openTrail(flags)).records();
       const live = currentLease(records, flags.env, new Date());
       await writeStdout(live ? `${flags.env} is held by ${live.holder} (lease ${live.id}) until ${live.expiresAt}\n` : `${flags.env} is free\n`);
       setExit(EXIT.OK);
