@@ -1,6 +1,8 @@
 // GitHub Deployments for promotions: one deployment per run and environment, with its
 // statuses in order (in_progress, then success or failure), so the repository's environment
-// page shows what runs where and who put it there.
+// page shows what runs where and who put it there. Descriptions are redacted before GitHub's
+// 140-character cut, which could otherwise leave part of a secret.
+import { redact } from '../secrets/index.js';
 import { call, type GitHubClient } from './client.js';
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
@@ -23,7 +25,7 @@ export async function createDeployment(
       repo: where.repo,
       ref: d.ref,
       environment: d.environment,
-      description: d.description.slice(0, 140),
+      description: redact(d.description).slice(0, 140),
       auto_merge: false,
       required_contexts: [],
       production_environment: d.production,
@@ -43,7 +45,7 @@ export async function setDeploymentState(gh: GitHubClient, dep: DeploymentRef, s
       deployment_id: dep.id,
       state,
       environment: dep.environment,
-      description: description.slice(0, 140),
+      description: redact(description).slice(0, 140),
       ...(logUrl ? { log_url: logUrl } : {}),
       auto_inactive: state === 'success',
     }),

@@ -99,6 +99,11 @@ export function digest(value: string): string {
   return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
 }
 
+/** True for what digest() makes (a view's secret, or an undeclared value): no value in it. */
+export function isDigest(text: string): boolean {
+  return /^sha256:[0-9a-f]{12}( \(undeclared\))?$/.test(text);
+}
+
 export const nanoToCores = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / NS) * 1000) / 1000 : null);
 export const bytesToMb = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / MB) * 100) / 100 : null);
 export const positive = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? n : null);

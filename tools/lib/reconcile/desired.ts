@@ -1,6 +1,7 @@
 // Desired state of an environment: every platform its instance places there, resolved
 // (template chain → platform → environment → instance) and with secrets read from the
-// runner. Secret values exist only in memory: the spec hash covers their digests.
+// runner. Secret values exist only in memory: the spec hash covers their digests, and each
+// one is remembered as it is read, so every output of the process redacts it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { Ecosystem } from '../manifest/ecosystem.js';
 import { resolvePlatform } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
 import { MnopsError } from '../repo/errors.js';
+import { looksSecret, MIN_SECRET_LENGTH, rememberSecrets } from '../secrets/index.js';
 import { recordedSpec } from '../provider/labels.js';
 import type { DesiredWorkload, ResolvedSecret } from '../provider/types.js';
 
@@ -26,6 +28,12 @@ function digest(value: string): string {
 }
 
 function resolveSecret(ref: { name: string; from: 'env' | 'file' | 'swarm'; key: string }, source: SecretSource, where: string): ResolvedSecret {
+  const resolved = readSecret(ref, source, where);
+  rememberSecrets([resolved.value]);
+  return resolved;
+}
+
+function readSecret(ref: { name: string; from: 'env' | 'file' | 'swarm'; key: string }, source: SecretSource, where: string): ResolvedSecret {
   if (ref.from === 'swarm') return { ...ref, value: '' };
   if (ref.from === 'env') {
     const value = source.env[ref.key];
@@ -58,6 +66,8 @@ export function desiredWorkload(eco: Ecosystem, platform: string, environment: s
     throw new DesiredStateError(`${platform} in ${environment} has no image (${file}); nothing was changed`, `set spec.image in ${file} or in the template it extends`);
   }
   const where = `${platform} in ${environment}`;
+  // A plain value that looks secret (its rule waived or switched off) is masked like a secret.
+  rememberSecrets(Object.entries(s.env ?? {}).flatMap(([k, v]) => (looksSecret(k, v) ? [v] : [])));
   const base: Omit<DesiredWorkload, 'specHash'> = {
     platform,
     environment,
@@ -87,11 +97,22 @@ export function desiredState(eco: Ecosystem, environment: string, source: Secret
   return names.map((n) => desiredWorkload(eco, n, environment, source));
 }
 
-/** Secret values an operation may touch: redacted from every audit record. */
-export function secretValues(eco: Ecosystem, req: { env?: Record<string, string | undefined> }): string[] {
-  const env = req.env ?? process.env;
-  const keys = new Set<string>();
-  for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+/**
+ * Every secret value the manifests reference and the runner can give — `from: env` and
+ * `from: file`, of templates, platforms and environments — read and remembered before anything
+ * is done, so an action masks them all before its first line of output.
+ */
+export function secretValues(eco: Ecosystem, req: { env?: Record<string, string | undefined>; root?: string }): string[] {
+  const source: SecretSource = { env: req.env ?? process.env, root: req.root ?? eco.root };
+  const refs = [...eco.templates.values(), ...eco.platforms.values(), ...eco.environments.values()].flatMap((r) => r.manifest.spec.secrets ?? []);
+  const values = new Set<string>();
+  for (const ref of refs) {
+    if (ref.from === 'swarm') continue;
+    try {
+      values.add(resolveSecret(ref, source, ref.name).value);
+    } catch {
+      // not set on this runner: a deploy that needs it says so when it resolves it
+    }
+  }
+  return [...values].filter((v) => v.length >= MIN_SECRET_LENGTH);
 }

@@ -2,6 +2,7 @@
 // send, the actual side from `inspect`, through one extractor. What the image supplies on its
 // own (its command, env, user, health check) is normalised away on both sides.
 import type Docker from 'dockerode';
+import { fromLabels } from '../labels.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
 import {
   bytesToMb,
@@ -96,9 +97,16 @@ function view(c: ContainerShape, image: ImageDefaults, declared: { plain: Set<st
   };
 }
 
-function declaredOf(d: DesiredWorkload | undefined): { plain: Set<string>; secret: Set<string> } {
-  const secret = new Set((d?.secrets ?? []).filter((s) => s.from !== 'swarm').map((s) => s.name));
+/** Declared names; `wasSecret`: names the container was created with as secrets (its recorded spec). */
+function declaredOf(d: DesiredWorkload | undefined, wasSecret: readonly string[] = []): { plain: Set<string>; secret: Set<string> } {
+  const secret = new Set([...(d?.secrets ?? []).filter((s) => s.from !== 'swarm').map((s) => s.name), ...wasSecret]);
   return { plain: new Set(Object.keys(d?.env ?? {}).filter((k) => !secret.has(k))), secret };
+}
+
+/** The secret names a container's mnops.spec label records: a secret stays one in its view, whatever git says now. */
+function recordedSecrets(labels: Record<string, string> | undefined): string[] {
+  const secrets = fromLabels(labels)?.spec?.secrets;
+  return Array.isArray(secrets) ? secrets.flatMap((s: { name?: unknown }) => (typeof s?.name === 'string' ? [s.name] : [])) : [];
 }
 
 /** The view of replica `replica` as the provider would create it, once it passed its rollout. */
@@ -137,7 +145,7 @@ export function actualContainerView(info: Docker.ContainerInspectInfo, image: Im
       networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
     },
     image,
-    declaredOf(d),
+    declaredOf(d, recordedSecrets(config.Labels)),
   );
 }
 
