@@ -7,7 +7,7 @@
 import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { appendSummary, boolInput, input, listInput, logInfo, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
+import { appendSummary, boolInput, failStep, input, listInput, logInfo, reportPath, runAction, type ActionDeps } from '../../../tools/lib/github/action.js';
 import { assertProtectedRun, type ProtectedTarget } from '../../../tools/lib/github/approvals.js';
 import { createGitHubClient, type GitHubClient } from '../../../tools/lib/github/client.js';
 import { tokenLogin } from '../../../tools/lib/github/comment.js';
@@ -17,8 +17,8 @@ import { useTokenForGit } from '../../../tools/lib/github/git-auth.js';
 import { detectDrift, formatEnvironmentMarkdown, formatMarkdown, outstanding } from '../../../tools/lib/drift/index.js';
 import type { Ecosystem } from '../../../tools/lib/manifest/ecosystem.js';
 import { PROVIDERS } from '../../../tools/lib/provider/registry.js';
+import { secretValues } from '../../../tools/lib/reconcile/desired.js';
 import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/markdown.js';
-import { showControlChars } from '../../../tools/lib/report/formats/text.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
 
@@ -45,10 +45,13 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     if (token) core.setSecret(token);
     const gh: GitHubClient | undefined = token ? createGitHubClient({ token, ...(deps.fetch ? { fetch: deps.fetch } : {}), warn: (m) => core.warning(m) }) : undefined;
 
+    // Every secret value the manifests reference is masked before anything can print it: the
+    // desired state compares secrets by digest, so the job gives drift their values.
+    const { ecosystem } = await loadEcosystem(root);
+    secretValues(ecosystem, { env: process.env, root });
     if (heal) {
       // Staging and prod are healed only from the default branch, once that GitHub
       // environment's reviewers approved this run: refused before anything is done.
-      const { ecosystem } = await loadEcosystem(root);
       await assertProtectedRun(gh, ctx, healTargets(ecosystem, environments), 'heal');
     }
     // Drift records are pushed with the token here, not one checkout left in .git/config.
@@ -95,6 +98,6 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     core.setOutput('report-file', reportFile);
     core.setOutput('issues', JSON.stringify(Object.fromEntries(issues.filter((i) => i.number !== undefined && i.action !== 'closed').map((i) => [i.environment, i.number]))));
     const failed = report.environments.filter((e) => e.error);
-    if (failed.length) core.setFailed(showControlChars(`drift could not be checked in ${failed.map((e) => `${e.environment} (${e.error}${e.hint ? ` — ${e.hint}` : ''})`).join('; ')}`));
+    if (failed.length) failStep(`drift could not be checked in ${failed.map((e) => `${e.environment} (${e.error}${e.hint ? ` — ${e.hint}` : ''})`).join('; ')}`);
   });
 }

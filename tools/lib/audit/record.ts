@@ -5,6 +5,7 @@
 // are over canonical JSON (keys sorted).
 import { createHash, randomUUID, sign } from 'node:crypto';
 import { MnopsError } from '../repo/errors.js';
+import { redact } from '../secrets/index.js';
 import { firstControlChar } from '../report/control-chars.js';
 import { escapeControlChars } from '../report/formats/text.js';
 import type { RunnerIdentity } from './identity.js';
@@ -23,6 +24,15 @@ export interface LeaseInfo {
   holder: string;
   /** RFC 3339, UTC. */
   expiresAt: string;
+}
+
+/** exception-used: the PolicyException that waived a finding of what the operation deployed. */
+export interface ExceptionUse {
+  name: string;
+  /** The rule it waives. */
+  rule: string;
+  /** Its expiry date (YYYY-MM-DD). */
+  expires: string;
 }
 
 /** What a caller provides; the trail adds seq, prev and hash. */
@@ -50,6 +60,7 @@ export interface AuditEntry {
   fingerprints?: string[];
   /** apply / deploy / heal / teardown: what the environment runs afterwards (platform → version and spec hash). */
   inventory?: Inventory;
+  exception?: ExceptionUse;
 }
 
 /** The platforms an operation left running: what mnops owns, whatever today's files say. */
@@ -75,6 +86,7 @@ export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | '
   lease?: LeaseInfo;
   fingerprints?: string[];
   inventory?: Inventory;
+  exception?: ExceptionUse;
   /** 1-based position in the chain. */
   seq: number;
   /** Hash of the previous record ('' for the first). */
@@ -140,6 +152,7 @@ export function sealRecord(entry: AuditEntry, seq: number, prev: string, options
     ...(entry.commit !== undefined ? { commit: entry.commit } : {}),
     ...(entry.fingerprints !== undefined ? { fingerprints: entry.fingerprints.map((f) => scrub(String(f))!) } : {}),
     ...(entry.inventory !== undefined ? { inventory: copyInventory(entry.inventory, scrub) } : {}),
+    ...(entry.exception !== undefined ? { exception: { name: scrub(entry.exception.name)!, rule: scrub(entry.exception.rule)!, expires: String(entry.exception.expires) } } : {}),
     ...(entry.lease !== undefined ? { lease: { id: entry.lease.id, holder: scrub(entry.lease.holder)!, expiresAt: entry.lease.expiresAt } } : {}),
     seq,
     prev,
@@ -179,25 +192,6 @@ export function checkEntry(entry: AuditEntry): void {
 function copyInventory(inv: Inventory, scrub: (s: string) => string | undefined): Inventory {
   const out: Inventory = {};
   for (const name of Object.keys(inv).sort()) out[scrub(name)!] = { version: scrub(String(inv[name]!.version))!, specHash: String(inv[name]!.specHash) };
-  return out;
-}
-
-/** Token shapes that must never reach the trail even if a caller passes them by mistake. */
-const SECRET_SHAPES = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /\bA(KIA|SIA)[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{22,}\b/g,
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-  /(:\/\/[^/\s:@]+:)[^/\s:@]+@/g,
-];
-
-/** Replaces known secret values (resolved at deploy time) and token-shaped text with ***. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  for (const re of SECRET_SHAPES) out = out.replace(re, (m, p1: unknown) => (typeof p1 === 'string' && p1.startsWith('://') ? `${p1}***@` : '***'));
   return out;
 }
 

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { runnerIdentity } from '../audit/identity.js';
 import { UsageError } from '../repo/errors.js';
 import { resolveRoot } from '../repo/paths.js';
+import { redact } from '../secrets/index.js';
 
 const run = promisify(execFile);
 
@@ -36,15 +37,21 @@ export async function writeOutputFile(file: string, content: string): Promise<vo
   const abs = path.resolve(file);
   await mkdir(path.dirname(abs), { recursive: true });
   const tmp = `${abs}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
+  await writeFile(tmp, redact(content));
   await rename(tmp, abs);
 }
 
+/** Everything the CLI prints goes through redaction: a secret this run resolved is never shown. */
 export function writeStdout(text: string): Promise<void> {
   return new Promise((resolve) => {
     if (text === '') return resolve();
-    process.stdout.write(text, () => resolve());
+    process.stdout.write(redact(text), () => resolve());
   });
+}
+
+/** One progress line on stderr, redacted like everything else printed. */
+export function progressLine(message: string): void {
+  process.stderr.write(`${redact(message)}\n`);
 }
 
 /** Who runs the command, as the audit trail records it: the runner's identity (see runnerIdentity). */

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { MnopsError } from '../repo/errors.js';
+import { redact } from '../secrets/index.js';
 import { EXIT } from './context.js';
 import { COMMANDS } from './commands/index.js';
 import { TOOL_VERSION } from '../version.js';
@@ -35,15 +36,17 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.FAILED;
     }
     const red = pc.createColors(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR).red;
+    // An error may quote an engine or a health check: redacted like every other output.
+    const say = (text: string) => process.stderr.write(`${redact(text)}\n`);
     if (err instanceof MnopsError) {
-      process.stderr.write(`${red('mnops:')} ${err.message}\n`);
-      if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-      if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+      say(`${red('mnops:')} ${err.message}`);
+      if (err.hint) say(`  ${err.hint}`);
+      if (debug) say(err.stack ?? '');
       return EXIT.FAILED;
     }
     const e = err as Error;
-    process.stderr.write(`${red('mnops:')} unexpected error: ${e?.message ?? String(err)}\n`);
-    process.stderr.write(debug ? `${e?.stack ?? ''}\n` : '  run again with --debug for details, and report it if it persists\n');
+    say(`${red('mnops:')} unexpected error: ${e?.message ?? String(err)}`);
+    say(debug ? (e?.stack ?? '') : '  run again with --debug for details, and report it if it persists');
     return EXIT.FAILED;
   }
 }

@@ -1,11 +1,13 @@
 // Drift of one environment, field by field: every observed instance against the desired view
 // of its replica, plus missing, undeclared, stopped and unhealthy workloads and replica counts.
-// Pure: the provider has already read both sides into views of one shape.
+// Pure: the provider has already read both sides into views of one shape. A value is shown
+// only where it cannot be a secret (see shown()).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/record.js';
 import type { DesiredWorkload } from '../provider/types.js';
-import type { DriftObservation, ObservedInstance } from '../provider/view.js';
+import { isDigest, type DriftObservation, type ObservedInstance, type WorkloadView } from '../provider/view.js';
 import { diffValues } from '../reconcile/plan.js';
+import { looksSecret, maskedValue } from '../secrets/index.js';
 
 export type DriftKind = 'changed' | 'missing' | 'undeclared' | 'stopped' | 'unhealthy' | 'replicas';
 
@@ -44,6 +46,29 @@ function fingerprint(environment: string, platform: string, field: string, desir
 
 const KIND_OF: Record<string, DriftKind> = { '/state': 'stopped', '/health': 'unhealthy', '/replicas': 'replicas' };
 
+const unescapePointer = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** Names that are secrets on either side: declared as one, or delivered as one to what runs. */
+function secretNames(want: WorkloadView, got: WorkloadView): Set<string> {
+  return new Set([...Object.keys(want.secrets), ...Object.keys(got.secrets)]);
+}
+
+/**
+ * A drift value as it may be printed and recorded: only a digest when it sits under a name
+ * that is, or was, a secret on either side, or when either side looks like a secret (by its
+ * key or its shape). A name moved from secrets to plain env would otherwise print the value
+ * the engine still holds.
+ */
+export function shown(field: string, value: unknown, other: unknown, secrets: ReadonlySet<string>): unknown {
+  const parts = field.split('/');
+  // A view holds no secret value under /secrets (digests, or the swarm secret's name).
+  if (value === null || value === undefined || parts[1] === 'secrets' || (typeof value === 'string' && isDigest(value))) return value;
+  const text = show(value);
+  const key = unescapePointer(parts.at(-1) ?? '');
+  const secret = (parts[1] === 'env' && secrets.has(key)) || looksSecret(key, text) || (other !== null && other !== undefined && looksSecret(key, show(other)));
+  return secret ? maskedValue(undefined) : value;
+}
+
 export function compareEnvironment(
   environment: string,
   desired: readonly DesiredWorkload[],
@@ -81,7 +106,8 @@ export function compareEnvironment(
         const changes = diffValues(want, inst.view);
         // A changed spec changes its hash label too: that line says nothing more.
         const meaningful = changes.length > 1 ? changes.filter((c) => c.field !== '/labels/mnops.spec-hash') : changes;
-        for (const c of meaningful) add(d.platform, KIND_OF[c.field] ?? 'changed', c.field, c.from, c.to, inst.name);
+        const secrets = secretNames(want, inst.view);
+        for (const c of meaningful) add(d.platform, KIND_OF[c.field] ?? 'changed', c.field, shown(c.field, c.from, c.to, secrets), shown(c.field, c.to, c.from, secrets), inst.name);
       }
       if (inst.state !== 'running') add(d.platform, 'stopped', '/state', 'running', inst.state, inst.name);
       else if (inst.health === 'unhealthy') add(d.platform, 'unhealthy', '/health', 'healthy', 'unhealthy', inst.name);

@@ -12,13 +12,15 @@ import { providerFor as defaultProviderFor, PROVIDERS } from '../provider/regist
 import type { ActualWorkload, DesiredWorkload, Provider } from '../provider/types.js';
 import { applyPlan, type ApplyResult } from '../reconcile/apply.js';
 import { desiredState } from '../reconcile/desired.js';
-import { environmentDeclaration, readDeclarations, type Declarations } from '../reconcile/declaration.js';
+import { environmentDeclaration, readDeclarations, type Declarations, type EnvironmentDeclaration } from '../reconcile/declaration.js';
+import { exceptionsInForce, exceptionUsedEntries } from '../reconcile/exceptions.js';
 import { holdBack } from '../reconcile/hold.js';
 import { environmentHistory, inventoryOf, type EnvironmentHistory } from '../reconcile/inventory.js';
 import { maxPrunePercent } from '../reconcile/environment.js';
 import type { Plan, PlanAction } from '../reconcile/plan.js';
 import type { AuditRecord } from '../audit/index.js';
 import { digestKeyFor } from '../secrets/digest.js';
+import { redact, redactDeep } from '../secrets/index.js';
 import { compareEnvironment, type DriftItem } from './compare.js';
 import { openDrifts, transition } from './state.js';
 
@@ -89,6 +91,7 @@ export function exitCodeOf(report: DriftReport): 0 | 1 | 2 {
 }
 
 interface Checked {
+  decl: EnvironmentDeclaration;
   tier: Tier;
   provider: Provider;
   desired: DesiredWorkload[];
@@ -117,7 +120,7 @@ async function check(
     const p = eco.platforms.get(d.platform);
     if (p?.manifest.spec.driftIgnore?.length) ignore.set(d.platform, p.manifest.spec.driftIgnore);
   }
-  return { tier: decl.tier, provider, desired, items: compareEnvironment(environment, desired, obs, ignore), instances: obs.instances.length, calls: obs.calls + 1 };
+  return { decl, tier: decl.tier, provider, desired, items: compareEnvironment(environment, desired, obs, ignore), instances: obs.instances.length, calls: obs.calls + 1 };
 }
 
 /** The platforms to reconcile and how: create the missing, replace the drifted, remove the undeclared. */
@@ -234,7 +237,30 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
       if (again) e.remaining = (await settle([e.environment], again.items)).filter((i) => i.environment === e.environment);
     }
   }
-  return report;
+  return redactReport(report);
+}
+
+/**
+ * The report as it leaves drift, for every format and the issue: values, errors and reasons
+ * redacted (an engine error or a heal may quote a secret this run resolved). Names,
+ * fingerprints and times are left as they are: they key the trail.
+ */
+function redactReport(report: DriftReport): DriftReport {
+  const item = (i: DriftItem): DriftItem => ({ ...i, desired: redactDeep(i.desired), actual: redactDeep(i.actual) });
+  const text = (s: string | undefined) => (s === undefined ? undefined : redact(s));
+  return {
+    ...report,
+    environments: report.environments.map((e) => ({
+      ...e,
+      items: e.items.map(item),
+      ...(e.remaining ? { remaining: e.remaining.map(item) } : {}),
+      ...(e.error !== undefined ? { error: text(e.error) } : {}),
+      ...(e.hint !== undefined ? { hint: text(e.hint) } : {}),
+      ...(e.healed ? { healed: e.healed.map((h) => ({ ...h, ...(h.error !== undefined ? { error: text(h.error) } : {}) })) } : {}),
+    })),
+    skipped: report.skipped.map((s) => ({ ...s, reason: redact(s.reason) })),
+    ...(report.trail !== undefined ? { trail: redact(report.trail) } : {}),
+  };
 }
 
 async function heal(
@@ -294,6 +320,13 @@ async function heal(
           // What the environment runs after the heal, once (on its last record).
           ...(i === results.length - 1 ? { inventory } : {}),
         });
+      }
+      // The exceptions that let what a heal started run there.
+      for (const r of results) {
+        if (r.status !== 'done' || r.kind === 'delete') continue;
+        const uses = exceptionsInForce(c.decl.ecosystem, c.decl.waived, r.platform, e.environment);
+        const version = c.desired.find((d) => d.platform === r.platform)?.version;
+        for (const entry of exceptionUsedEntries(uses, { actor: req.actor, environment: e.environment, platform: r.platform, ...(version ? { toVersion: version } : {}), time: now().toISOString() })) await trail.append(entry);
       }
     }
   } finally {

@@ -1,11 +1,14 @@
 // What the three actions share: inputs with defaults (action.yml defaults do not apply when
 // run() is called directly), the failure path (one sentence and a hint, never a stack
-// trace for an expected error), and where reports go.
+// trace for an expected error), where reports go, and masking: every secret value the run
+// resolves is registered with the runner (core.setSecret) as it is resolved, and everything
+// the action writes itself — failures, log lines, summaries — is redacted.
 import * as core from '@actions/core';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MnopsError } from '../repo/errors.js';
+import { onSecret, redact } from '../secrets/index.js';
 import { escapeControlChars, showControlChars } from '../report/formats/text.js';
 
 export interface ActionDeps {
@@ -46,7 +49,7 @@ export function listInput(name: string): string[] {
  * workflow command from any line that starts with `::` after spaces — never takes it for one.
  */
 export function logLine(message: string): string {
-  return escapeControlChars(message).replace(/^(\s*)::/, '$1\\::');
+  return escapeControlChars(redact(message)).replace(/^(\s*)::/, '$1\\::');
 }
 
 /** core.info of logLine(message): progress messages of the library. */
@@ -64,12 +67,20 @@ export function reportPath(file: string): string {
  * may quote a manifest: control characters are shown as escapes, core escapes line breaks).
  */
 export async function runAction(body: () => Promise<void>): Promise<void> {
+  const unsubscribe = onSecret((value) => core.setSecret(value));
   try {
     await body();
   } catch (err) {
-    if (err instanceof MnopsError) core.setFailed(showControlChars(err.hint ? `${err.message} — ${err.hint}` : err.message));
-    else core.setFailed(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    if (err instanceof MnopsError) failStep(err.hint ? `${err.message} — ${err.hint}` : err.message);
+    else core.setFailed(redact(err instanceof Error ? (err.stack ?? err.message) : String(err)));
+  } finally {
+    unsubscribe();
   }
+}
+
+/** Fails the step with one sentence (which may quote a manifest or an engine): redacted, control characters shown. */
+export function failStep(message: string): void {
+  core.setFailed(showControlChars(redact(message)));
 }
 
 /**
@@ -78,9 +89,10 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
  */
 export function appendSummary(markdown: string): void {
   const file = process.env.GITHUB_STEP_SUMMARY;
+  const text = redact(markdown);
   if (!file) {
-    core.info(markdown);
+    core.info(text);
     return;
   }
-  appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  appendFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -1,10 +1,12 @@
 // One way to talk to GitHub: Octokit with the retry and throttling plugins, an injectable
-// fetch (tests check every request against GitHub's OpenAPI description), and errors that
-// say which permission is missing instead of a bare 403 or 404.
+// fetch (tests check every request against GitHub's OpenAPI description), the free text of
+// every request redacted (issue and comment bodies, titles, deployment descriptions and
+// payloads), and errors that say which permission is missing instead of a bare 403 or 404.
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { MnopsError } from '../repo/errors.js';
+import { redact, redactDeep } from '../secrets/index.js';
 
 // Typed as plain Octokit: the plugins add options, not endpoints.
 const GitHubOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
@@ -23,6 +25,18 @@ export interface ClientOptions {
   rateLimitRetries?: number;
 }
 
+/** Request parameters that carry free text: what a secret could reach GitHub in. */
+const FREE_TEXT = ['body', 'title', 'description'] as const;
+
+/** A plugin as a plain function: every request's free text redacted on its way out. */
+export function redactRequests(octokit: Octokit): void {
+  octokit.hook.before('request', (options) => {
+    const params = options as Record<string, unknown>;
+    for (const key of FREE_TEXT) if (typeof params[key] === 'string') params[key] = redact(params[key]);
+    if (params.payload !== undefined) params.payload = redactDeep(params.payload);
+  });
+}
+
 export function createGitHubClient(options: ClientOptions): GitHubClient {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
   const limit = options.rateLimitRetries ?? 2;
@@ -30,7 +44,7 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     warn(`GitHub ${kind} rate limit hit on ${req.method} ${req.url}; ${retryCount < limit ? `retrying in ${retryAfter} s` : 'giving up'}`);
     return retryCount < limit;
   };
-  return new GitHubOctokit({
+  const octokit = new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
     userAgent: 'machine-native-ops',
@@ -42,6 +56,8 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     // error (explain() words it), so its log lines would only repeat it.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
+  redactRequests(octokit);
+  return octokit;
 }
 
 /**

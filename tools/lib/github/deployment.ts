@@ -3,6 +3,9 @@
 // page shows what runs where and who put it there. The final status also carries the audit
 // trail's head (seq and hash) after the deploy: a copy of the chain outside git, which
 // `mnops audit verify --github` checks the trail still contains.
+// Descriptions are redacted before GitHub's 140-character cut, which could otherwise leave
+// part of a secret.
+import { redact } from '../secrets/index.js';
 import { call, type GitHubClient } from './client.js';
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
@@ -25,7 +28,7 @@ export async function createDeployment(
       repo: where.repo,
       ref: d.ref,
       environment: d.environment,
-      description: d.description.slice(0, 140),
+      description: redact(d.description).slice(0, 140),
       auto_merge: false,
       required_contexts: [],
       production_environment: d.production,
@@ -90,7 +93,7 @@ export async function setDeploymentState(gh: GitHubClient, dep: DeploymentRef, s
       deployment_id: dep.id,
       state,
       environment: dep.environment,
-      description: describeWithHead(description, head),
+      description: describeWithHead(redact(description), head),
       ...(logUrl ? { log_url: logUrl } : {}),
       auto_inactive: state === 'success',
     }),

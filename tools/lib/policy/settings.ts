@@ -3,7 +3,7 @@
 // Rego literals. These defaults apply only to what the manifest leaves out.
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { PolicySettings, Resources, Tier } from '../manifest/kinds.js';
-import { DEFAULT_SECRET_KEY_PATTERN, DEFAULT_SECRET_VALUE_PATTERNS } from '../manifest/secret-shapes.js';
+import { DEFAULT_SECRET_KEY_PATTERN, DEFAULT_SECRET_VALUE_PATTERNS } from '../secrets/index.js';
 
 export type PolicySettingsSpec = Required<Pick<PolicySettings['spec'], 'tiers' | 'ttl' | 'secrets' | 'naming'>>;
 

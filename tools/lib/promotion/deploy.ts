@@ -1,7 +1,9 @@
 // The promotion flow (`mnops deploy`, tools/deploy_platform): version from the source
 // environment → promotion gate → a git commit of the new version → a health-gated rollout →
-// the commit reverted if the rollout fails. Serialized per environment by a lease in the
-// audit trail; every outcome is recorded there. Secrets come from the runner only.
+// the commit pushed, and only then recorded. A failed rollout reverts the commit; a failed
+// push rolls the engine back, so git and the engine agree and no record names a commit the
+// remote lacks. Serialized per environment by a lease in the audit trail; every outcome is
+// recorded there, with the exceptions that let it through. Secrets come from the runner only.
 import { simpleGit } from 'simple-git';
 import { AuditTrail, acquireLease, releaseLease, trustedRecords, type AuditEntry, type AuditRecord, type LeaseInfo } from '../audit/index.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
@@ -14,10 +16,12 @@ import { digestKeyFor } from '../secrets/digest.js';
 export { secretValues };
 import { MnopsError } from '../repo/errors.js';
 import { firstControlChar, toOneLine } from '../report/control-chars.js';
-import { loadEnvironment } from '../reconcile/declaration.js';
+import { loadEnvironment, type EnvironmentDeclaration } from '../reconcile/declaration.js';
 import { loadEcosystem } from '../validate/load-ecosystem.js';
 import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
+import { exceptionsInForce, exceptionUsedEntries } from '../reconcile/exceptions.js';
+import { currentBranch, pushHead } from '../repo/git.js';
 
 export class DeployError extends MnopsError {}
 
@@ -66,6 +70,12 @@ export interface DeployRequest {
   now?: () => Date;
   /** Where secrets are read from (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Pushes the manifest commit after the rollout, before any record names it (a failure rolls
+   * the engine back). Default: to the audit trail's remote, when it has one; false: never
+   * pushed, and records name no commit the remote lacks.
+   */
+  publish?: Publisher | false;
   onProgress?: (message: string) => void;
 }
 
@@ -78,8 +88,13 @@ export interface DeployOutcome {
   fromVersion: string;
   toVersion: string;
   decision?: GateDecision;
+  /** The manifest commit (as the remote has it, once pushed). */
   commit?: string;
   revertCommit?: string;
+  /** What the remote's branch points at after the push, when it was pushed. */
+  published?: string;
+  /** The push failed after the rollout and the engine was put back (false: that failed too). */
+  rolledBack?: boolean;
   error?: string;
   audit?: AuditRecord;
 }
@@ -177,6 +192,8 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
     const audit = await record('denied', { reason: decision.reasons.join('; ') });
     return { ...base, status: 'denied', decision, audit };
   }
+  // Known before anything changes: where the manifest commit goes before a record names it.
+  const publish = await publisherFor(req, trail);
 
   const lease = await waitForLease(trail, req, now);
   try {
@@ -212,47 +229,131 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       say(`${why}; reverted ${commit.slice(0, 12)}`);
       return (await git.revparse(['HEAD'])).trim();
     };
+    // A record names the manifest commit only once the remote has it (with no remote, the
+    // local repository is all there is). `ours`: the commits this deploy added (with a revert, 2).
+    const publishCommits = async (ours: number): Promise<{ named?: string; published?: string; error?: string }> => {
+      if (!commit) return {};
+      if (!publish) return trail.remote ? {} : { named: commit };
+      try {
+        const head = await publish();
+        say(`pushed ${head.slice(0, 12)}`);
+        // A rejected push was rebased onto the remote's branch: there the commit has a new id.
+        return { named: ours > 1 ? (await git.revparse([`${head}~${ours - 1}`])).trim() : head, published: head };
+      } catch (err) {
+        return { error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+    const named = (p: { named?: string }) => (p.named ? { commit: p.named } : {});
 
     // Roll out from the committed manifests, which must still load cleanly (the new version
     // may break a rule): otherwise the commit is reverted and nothing is rolled out.
-    let after: Ecosystem;
+    let after: EnvironmentDeclaration;
     try {
-      after = (await loadEnvironment(req.root, req.to, { now: now() })).ecosystem;
+      after = await loadEnvironment(req.root, req.to, { now: now() });
     } catch (err) {
       await revert(`the manifests do not load with ${req.platform} ${toVersion}`);
-      await record('failure', { reason: err instanceof Error ? err.message : String(err), ...(commit ? { commit } : {}) });
+      await record('failure', { reason: err instanceof Error ? err.message : String(err), ...(commit && !trail.remote ? { commit } : {}) });
       throw err;
     }
-    const provider = providerFor(after, req.to);
-    const desired = await desiredWorkload(after, req.platform, req.to, { env: req.env ?? process.env, root: req.root, digestKey: digestKeyFor(provider, req.to, true) });
+    const timeout = req.healthTimeoutMs ?? 120_000;
+    const provider = providerFor(after.ecosystem, req.to);
+    const source = { env: req.env ?? process.env, root: req.root, digestKey: digestKeyFor(provider, req.to, true) };
+    const desired = await desiredWorkload(after.ecosystem, req.platform, req.to, source);
     const actual = (await provider.list(req.to)).find((a) => a.platform === req.platform);
+    // The exceptions that let this version run here, recorded beside the record of the deploy.
+    const recordExceptions = async (extra: Partial<AuditEntry>) => {
+      const uses = exceptionsInForce(after.ecosystem, after.waived, req.platform, req.to);
+      for (const e of exceptionUsedEntries(uses, { actor: req.actor, environment: req.to, platform: req.platform, toVersion, ...extra })) await trail.append(e);
+    };
     if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
       // Already running, but perhaps never through the gate (typed into the instance and
       // applied): the gate has just allowed it, so record the admission apply relies on.
       const admitted = environmentHistory(await trail.records(), req.to).admitted.get(req.platform);
       if (admitted === toVersion) return { ...base, status: 'unchanged', decision };
       const audit = await record('success', { reason: 'already running: admitted by the gate', inventory: inventoryOf(await provider.list(req.to)) });
+      await recordExceptions({});
       return { ...base, status: 'unchanged', decision, audit };
     }
+    /**
+     * The rollout worked but git does not declare it: the push failed. The engine goes back to
+     * what the manifests declared before (nothing, if nothing ran), the local commit is
+     * reverted, and both the deploy's failure and the rollback are recorded, naming no commit.
+     */
+    const restore = async (pushError: string): Promise<DeployOutcome> => {
+      const revertCommit = await revert('the manifest commit could not be pushed');
+      const error = `the manifest commit could not be pushed: ${pushError}`;
+      await record('failure', { reason: `${error}; restoring ${actual ? `${req.platform} ${fromVersion}` : 'the environment without it'}` });
+      let failed: string | undefined;
+      try {
+        const running = (await provider.list(req.to)).find((a) => a.platform === req.platform);
+        if (actual) {
+          const before = (await loadEnvironment(req.root, req.to, { now: now() })).ecosystem;
+          await provider.replace(await desiredWorkload(before, req.platform, req.to, source), running, timeout);
+        } else if (running) await provider.remove(running);
+      } catch (err) {
+        failed = err instanceof Error ? err.message : String(err);
+      }
+      say(failed ? `could not restore ${fromVersion}: ${failed}` : `restored ${actual ? fromVersion : 'the environment without it'}`);
+      const rolledBack = await trail.append({
+        actor: req.actor,
+        action: 'rollback',
+        environment: req.to,
+        platform: req.platform,
+        fromVersion: toVersion,
+        ...(actual ? { toVersion: fromVersion } : {}),
+        outcome: failed ? 'failure' : 'success',
+        reason: failed ? `${toVersion} keeps running, though git does not declare it: ${failed}` : `${toVersion} rolled back: ${error}`,
+        inventory: inventoryOf(await provider.list(req.to)),
+      });
+      return { ...base, status: 'failed', decision, ...(revertCommit ? { revertCommit } : {}), error: failed ? `${error}; restoring ${fromVersion} failed too: ${failed}` : `${error}; ${fromVersion} restored`, audit: rolledBack.record, rolledBack: !failed };
+    };
     try {
       say(`rolling out ${req.platform} ${toVersion} to ${req.to}…`);
-      await provider.replace(desired, actual, req.healthTimeoutMs ?? 120_000);
+      await provider.replace(desired, actual, timeout);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       const revertCommit = await revert('rollout failed');
-      const audit = await record('failure', { reason: error, ...(commit ? { commit } : {}) });
-      return { ...base, status: 'failed', decision, commit, revertCommit, error, audit };
+      // The commit and its revert reach the remote together, before the record names them.
+      const pushed = await publishCommits(2);
+      const audit = await record('failure', { reason: pushed.error ? `${error}; the commit and its revert could not be pushed: ${pushed.error}` : error, ...named(pushed) });
+      return { ...base, status: 'failed', decision, ...(pushed.named ? { commit: pushed.named } : commit ? { commit } : {}), revertCommit, ...(pushed.published ? { published: pushed.published } : {}), error, audit };
     }
+    const pushed = await publishCommits(1);
+    if (pushed.error) return await restore(pushed.error);
     const audit = await record('success', {
       ...(decision?.overrides.length ? { reason: `overrides: ${decision.overrides.join('; ')}` } : {}),
-      ...(commit ? { commit } : {}),
+      ...named(pushed),
       // What mnops owns there now: prune decisions read it, whatever later files say.
       inventory: inventoryOf(await provider.list(req.to)),
     });
-    return { ...base, status: 'deployed', decision, commit, audit };
+    await recordExceptions(named(pushed));
+    return { ...base, status: 'deployed', decision, ...(pushed.named ? { commit: pushed.named } : commit ? { commit } : {}), ...(pushed.published ? { published: pushed.published } : {}), audit };
+
   } finally {
     await releaseLease(trail, { environment: req.to, leaseId: lease.id, actor: req.actor }).catch(() => undefined);
   }
+}
+
+/** Publishes the manifest commit (and its revert): returns the commit the remote's branch now points at. */
+export type Publisher = () => Promise<string>;
+
+/**
+ * Where the manifest commit goes before any record names it: the caller's publisher, else —
+ * when the audit trail has a remote — that remote's branch of the same name as the one checked
+ * out. Refused before anything changes when it cannot be known.
+ */
+async function publisherFor(req: DeployRequest, trail: AuditTrail): Promise<Publisher | undefined> {
+  if (req.publish !== undefined) return req.publish || undefined;
+  const remote = trail.remote;
+  if (!remote) return undefined;
+  const branch = await currentBranch(req.root);
+  if (!branch) {
+    throw new DeployError(
+      `${req.root} has no branch checked out, so the manifest commit cannot be pushed to ${remote} before the audit trail names it: nothing was deployed`,
+      'check out the branch to deploy from, or pass --no-push',
+    );
+  }
+  return () => pushHead(req.root, branch, remote);
 }
 
 /**
@@ -276,10 +377,19 @@ async function previousInTrail(root: string, platform: string, environment: stri
   return versionBefore(await trustedRecords(trail, 'the version that ran before'), platform, environment, current) ?? null;
 }
 
-/** What ran before `current`: the fromVersion of the last successful deploy that brought it (records oldest first). */
+/**
+ * What ran before `current`: the fromVersion of the last successful deploy that brought it
+ * (records oldest first). A rollback from a version never admitted there — the engine put
+ * back after a deploy whose push failed — changed nothing git declared, and is passed over.
+ */
 export function versionBefore(records: readonly AuditRecord[], platform: string, environment: string, current: string | undefined): string | undefined {
-  const last = [...records]
-    .reverse()
-    .find((r) => r.platform === platform && r.environment === environment && r.outcome === 'success' && (r.action === 'promote' || r.action === 'deploy' || r.action === 'rollback') && r.toVersion === current);
-  return last?.fromVersion;
+  const admitted = new Set<string>();
+  let before: string | undefined;
+  for (const r of records) {
+    if (r.platform !== platform || r.environment !== environment || r.outcome !== 'success' || !(r.action === 'promote' || r.action === 'deploy' || r.action === 'rollback')) continue;
+    const restore = r.action === 'rollback' && r.fromVersion !== undefined && !admitted.has(r.fromVersion);
+    if (r.toVersion === current && !restore) before = r.fromVersion;
+    if (r.toVersion) admitted.add(r.toVersion);
+  }
+  return before;
 }

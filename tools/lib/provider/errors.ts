@@ -1,5 +1,5 @@
 // Errors of the reconcile targets. Both are MnopsErrors, so the CLI maps them to exit 2 with
-// their message as one sentence. Messages never carry a secret value (see redact()).
+// their message as one sentence. Messages never carry a secret value (see secrets/redact.ts).
 import { MnopsError } from '../repo/errors.js';
 
 /** The engine answered but a workload could not be created, verified, or made healthy. */
@@ -32,6 +32,3 @@ export function engineMessage(err: unknown): string {
   const e = err as HttpError;
   return e?.json?.message ?? (err instanceof Error ? err.message : String(err));
 }
-
-/** Secret values (and token-shaped text) become `***`: the audit trail's redaction, reused. */
-export { redact } from '../audit/record.js';

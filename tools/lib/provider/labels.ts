@@ -1,7 +1,7 @@
 // The labels every provider puts on what it creates: identity, and the spec (without secret
 // values or their digests) so a plan can diff field by field from one list call.
 import { canonicalJson } from '../audit/record.js';
-import { looksSecret, maskedValue } from '../manifest/secret-shapes.js';
+import { looksSecret, maskedValue } from '../secrets/index.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload } from './types.js';
 
 /** The desired spec as it is recorded on the workload: secrets as references, never values. */

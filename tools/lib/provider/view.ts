@@ -5,7 +5,7 @@
 // fresh apply shows no drift. Secret values never enter a view: secrets appear as the keyed
 // digests recorded when they were delivered, and a value git does not declare as plain (or
 // that looks like a secret) is shown as a placeholder, not even as a digest.
-import { looksSecret, maskedValue } from '../manifest/secret-shapes.js';
+import { looksSecret, maskedValue } from '../secrets/index.js';
 
 export interface HealthView {
   command: string[];
@@ -96,6 +96,11 @@ export function countReplicas(instances: readonly ObservedInstance[]): Map<strin
 
 const NS = 1_000_000_000;
 const MB = 1024 * 1024;
+
+/** True for what a view shows instead of a value (a keyed digest, a placeholder): no value in it. */
+export function isDigest(text: string): boolean {
+  return /^hmac:[0-9a-f]{16}$/.test(text) || text === UNDECLARED_VALUE || text.startsWith('(secret-looking value');
+}
 
 export const nanoToCores = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / NS) * 1000) / 1000 : null);
 export const bytesToMb = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / MB) * 100) / 100 : null);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
 import type { Tier } from '../manifest/kinds.js';
 import { templateChain } from '../manifest/resolve.js';
+import type { WaivedFinding } from '../policy/index.js';
 import { MnopsError } from '../repo/errors.js';
 import type { Finding } from '../report/finding.js';
 import { validate } from '../validate/validate.js';
@@ -29,6 +30,8 @@ export interface Declarations {
   ecosystem: Ecosystem;
   /** Every error finding validation reported (warnings and notes never block). */
   errors: Finding[];
+  /** Findings a PolicyException waived: what deploys record as the exceptions they used. */
+  waived: WaivedFinding[];
 }
 
 /** An environment whose every contributing manifest loaded cleanly. */
@@ -40,6 +43,8 @@ export interface EnvironmentDeclaration {
   instance: ManifestRecord<'PlatformInstance'>;
   /** Platforms the instance places there, in file order. */
   platforms: string[];
+  /** Findings a PolicyException waived, in the whole repository. */
+  waived: WaivedFinding[];
 }
 
 export interface ReadOptions {
@@ -49,8 +54,8 @@ export interface ReadOptions {
 
 /** Loads and validates the repository once (the parse cache makes a warm run cheap). */
 export async function readDeclarations(root: string, options: ReadOptions = {}): Promise<Declarations> {
-  const { report, ecosystem } = await validate({ root, now: options.now });
-  return { ecosystem, errors: report.findings.filter((f) => f.severity === 'error') };
+  const { report, ecosystem, waived } = await validate({ root, now: options.now });
+  return { ecosystem, errors: report.findings.filter((f) => f.severity === 'error'), waived };
 }
 
 /** Kinds whose errors can change every environment's desired state. */
@@ -162,6 +167,7 @@ export function environmentDeclaration(decl: Declarations, env: string): Environ
     environment,
     instance,
     platforms: instance.manifest.spec.platforms.map((p) => p.name),
+    waived: decl.waived,
   };
 }
 

@@ -1,17 +1,19 @@
 // Desired state of an environment: every platform its instance places there, resolved
 // (template chain → platform → environment → instance) and with secrets read from the
 // runner. Secret values exist only in memory: labels, plans, drift and the spec hash carry
-// digests keyed with the environment's key (secrets/digest.ts), and a reference the
-// environment does not allow is refused here too, whatever validate said.
+// digests keyed with the environment's key (secrets/digest.ts), a reference the environment
+// does not allow is refused here too, whatever validate said, and each value is remembered as
+// it is read, so every output of the process redacts it.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '../audit/record.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { SecretRef } from '../manifest/kinds.js';
 import { resolvePlatform } from '../manifest/resolve.js';
-import { looksSecret } from '../manifest/secret-shapes.js';
 import { referenceEscapes } from '../repo/paths.js';
 import { MnopsError } from '../repo/errors.js';
+import { looksSecret, MIN_SECRET_LENGTH, rememberSecrets } from '../secrets/index.js';
 import { recordedSpec } from '../provider/labels.js';
 import type { DesiredWorkload, ResolvedSecret } from '../provider/types.js';
 import { keyedDigest, shownDigest } from '../secrets/digest.js';
@@ -35,6 +37,12 @@ export interface SecretSource {
 export type UnhashedWorkload = Omit<DesiredWorkload, 'specHash' | 'maskedEnv' | 'secrets'> & { secrets: (SecretRef & { value: string })[] };
 
 function resolveSecret(ref: SecretRef, source: Omit<SecretSource, 'digestKey'>, ctx: SourceContext, where: string): SecretRef & { value: string } {
+  const resolved = readSecret(ref, source, ctx, where);
+  rememberSecrets([resolved.value]);
+  return resolved;
+}
+
+function readSecret(ref: SecretRef, source: Omit<SecretSource, 'digestKey'>, ctx: SourceContext, where: string): SecretRef & { value: string } {
   const refused = (message: string, hint: string) => new DesiredStateError(`${where}: ${message}; nothing was changed`, hint);
   const refusal = refuseReference(ref, ctx);
   if (refusal) throw refused(refusal.message, refusal.hint);
@@ -106,6 +114,8 @@ function unhashedWorkload(eco: Ecosystem, platform: string, environment: string,
   }
   const where = `${platform} in ${environment}`;
   const ctx: SourceContext = { environment, file: env.file, sources: env.manifest.spec.secretSources };
+  // A plain value that looks secret (its rule waived or switched off) is masked like a secret.
+  rememberSecrets(Object.entries(s.env ?? {}).flatMap(([k, v]) => (looksSecret(k, v) ? [v] : [])));
   return {
     platform,
     environment,
@@ -148,12 +158,30 @@ export async function desiredState(eco: Ecosystem, environment: string, source: 
   );
 }
 
-/** Secret values an operation may touch: redacted from every audit record. */
-export function secretValues(eco: Ecosystem, req: { env?: Record<string, string | undefined> }): string[] {
+/**
+ * Every secret value the manifests reference and the runner can give — `from: env` and
+ * `from: file`, of templates, platforms and environments — read and remembered before anything
+ * is done, so an action masks them all before its first line of output. Read for masking only:
+ * whether a reference is allowed is decided when a workload resolves it.
+ */
+export function secretValues(eco: Ecosystem, req: { env?: Record<string, string | undefined>; root?: string }): string[] {
   const env = req.env ?? process.env;
-  const keys = new Set<string>();
-  for (const p of eco.platforms.values()) for (const s of p.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  for (const t of eco.templates.values()) for (const s of t.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  for (const e of eco.environments.values()) for (const s of e.manifest.spec.secrets ?? []) if (s.from === 'env') keys.add(s.key);
-  return [...keys].map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  const root = req.root ?? eco.root;
+  const refs = [...eco.templates.values(), ...eco.platforms.values(), ...eco.environments.values()].flatMap((r) => r.manifest.spec.secrets ?? []);
+  const values = new Set<string>();
+  for (const ref of refs) {
+    if (ref.from === 'env') {
+      const v = env[ref.key];
+      if (v) values.add(v);
+    } else if (ref.from === 'file' && !referenceEscapes(ref.key)) {
+      try {
+        values.add(readFileSync(path.join(root, ref.key), 'utf8').replace(/\n$/, ''));
+      } catch {
+        // not on this runner: a deploy that needs it says so when it resolves it
+      }
+    }
+  }
+  const found = [...values].filter((v) => v.length >= MIN_SECRET_LENGTH);
+  rememberSecrets(found);
+  return found;
 }

@@ -11,6 +11,7 @@ import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
 import { environmentDeclaration, readDeclarations, type Declarations, type EnvironmentDeclaration } from './declaration.js';
 import { desiredState, secretValues } from './desired.js';
 import { digestKeyFor } from '../secrets/digest.js';
+import { exceptionsInForce, exceptionUsedEntries } from './exceptions.js';
 import { holdBack } from './hold.js';
 import { environmentHistory, inventoryOf, sameInventory, type EnvironmentHistory } from './inventory.js';
 import { plan, type Plan } from './plan.js';
@@ -146,6 +147,14 @@ export async function applyEnvironment(req: ApplyRequest): Promise<ApplyOutcome>
       reason: `created ${count('create')}, updated ${count('update')}, deleted ${count('delete')}${held ? `, held back ${held}` : ''}${failed.length ? `; not applied: ${failed.map((f) => f.platform).join(', ')}` : ''}`,
       inventory,
     });
+    // The exceptions that let what this apply started run there.
+    for (const r of results) {
+      if (r.status !== 'done' || r.kind === 'delete') continue;
+      const action = planned.plan.actions.find((a) => a.platform === r.platform);
+      const toVersion = action && 'desired' in action ? action.desired.version : undefined;
+      const uses = exceptionsInForce(decl.ecosystem, decl.waived, r.platform, req.environment);
+      for (const e of exceptionUsedEntries(uses, { actor: req.actor, environment: req.environment, platform: r.platform, ...(toVersion ? { toVersion } : {}) })) await trail.append(e);
+    }
     return { planned, results, inventory, audit: appended.record };
   } finally {
     if (trail && leaseId) await releaseLease(trail, { environment: req.environment, leaseId, actor: req.actor }).catch(() => undefined);

@@ -127,6 +127,13 @@ export async function pushHead(root: string, branch: string, remote = 'origin', 
   }
 }
 
+/** The branch checked out in `root`, or undefined when HEAD is detached. */
+export async function currentBranch(root: string): Promise<string | undefined> {
+  const { git } = await openRepo(root);
+  const name = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
+  return name || undefined;
+}
+
 /**
  * A fresh CI runner has no git identity, and `git commit` refuses to run without one: when the
  * repository and the environment name none, commits are made as `fallback`.

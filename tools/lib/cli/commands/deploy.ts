@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { deployPlatform, previousVersion, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
-import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, EXIT, progressLine, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 export function formatOutcome(o: DeployOutcome, color: boolean): string {
@@ -11,7 +11,7 @@ export function formatOutcome(o: DeployOutcome, color: boolean): string {
   const lines: string[] = [];
   switch (o.status) {
     case 'deployed':
-      lines.push(`${c.green('✔')} deployed ${head}${o.commit ? ` (commit ${o.commit.slice(0, 12)})` : ''}`);
+      lines.push(`${c.green('✔')} deployed ${head}${o.commit ? ` (commit ${o.commit.slice(0, 12)}${o.published ? ', pushed' : ''})` : ''}`);
       break;
     case 'unchanged':
       lines.push(`${c.green('✔')} ${head}: already running, nothing to do`);
@@ -23,6 +23,11 @@ export function formatOutcome(o: DeployOutcome, color: boolean): string {
       lines.push(`${c.red('✖')} promotion denied: ${head}`);
       break;
     case 'failed':
+      if (o.rolledBack !== undefined) {
+        lines.push(`${c.red('✖')} deploy failed: ${head}: ${o.error ?? ''}`);
+        lines.push(o.rolledBack ? '  the rollout was undone: the previous version runs again and git is unchanged' : '  the rollout could not be undone: git does not declare what runs (see the audit trail)');
+        break;
+      }
       lines.push(`${c.red('✖')} rollout failed: ${head}: ${o.error ?? ''}`);
       if (o.revertCommit) lines.push(`  reverted the manifest commit (${o.revertCommit.slice(0, 12)}); the previous version keeps running`);
       break;
@@ -37,7 +42,7 @@ const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, un
 
 async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
   const color = useColor();
-  const outcome = await deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: (m) => process.stderr.write(`${m}\n`) });
+  const outcome = await deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: progressLine });
   await writeStdout(formatOutcome(outcome, color));
   setExit(outcome.status === 'dry-run' && outcome.decision && !outcome.decision.allow ? EXIT.FOUND : (EXIT_OF[outcome.status] as 0 | 1 | 2));
 }
@@ -53,10 +58,22 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--emergency <reason>', 'deploy through an open freeze window (recorded)')
     .option('--timeout <seconds>', 'health timeout of the rollout', '120')
     .option('--dry-run', 'ask the gate and change nothing')
+    .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: string; dryRun?: boolean; root?: string }) => {
+    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: string; dryRun?: boolean; push: boolean; root?: string }) => {
       await run(
-        { root: flags.root, platform, to: flags.to, version: flags.version, actor: cliActor(), approvals: flags.approvedBy, emergency: flags.emergency, dryRun: flags.dryRun, healthTimeoutMs: Number(flags.timeout) * 1000 },
+        {
+          root: flags.root,
+          platform,
+          to: flags.to,
+          version: flags.version,
+          actor: cliActor(),
+          approvals: flags.approvedBy,
+          emergency: flags.emergency,
+          dryRun: flags.dryRun,
+          healthTimeoutMs: Number(flags.timeout) * 1000,
+          ...(flags.push ? {} : { publish: false as const }),
+        },
         setExit,
       );
     });
@@ -68,10 +85,14 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--to-version <v>', 'version to restore (default: the one before the last deploy, from the audit trail)')
     .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .option('--timeout <seconds>', 'health timeout of the rollout', '120')
+    .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; root?: string }) => {
+    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; push: boolean; root?: string }) => {
       const root = await rootFromOption(flags.root);
       const version = flags.toVersion ?? (await previousVersion(root, platform, flags.env));
-      await run({ root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000 }, setExit);
+      await run(
+        { root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000, ...(flags.push ? {} : { publish: false as const }) },
+        setExit,
+      );
     });
 };

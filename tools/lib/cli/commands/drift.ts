@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { detectDrift, exitCodeOf, formatMarkdown, formatText } from '../../drift/index.js';
 import { UsageError } from '../../repo/errors.js';
-import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { cliActor, confirmPruneCount, EXIT, progressLine, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 interface DriftFlags {
@@ -46,7 +46,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         actor: cliActor(),
         healthTimeoutMs: Number(flags.timeout) * 1000,
         ...(fixed ? { now: () => new Date(fixed) } : {}),
-        onProgress: (m) => process.stderr.write(`${m}\n`),
+        onProgress: progressLine,
       });
       const text =
         flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? formatMarkdown(report) : formatText(report, useColor());

@@ -87,7 +87,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
       const c = pc.createColors(color);
       const onEvent = (e: ApplyEvent) => {
         const mark = { start: c.dim('…'), done: c.green('✔'), failed: c.red('✖'), skipped: c.yellow('-') }[e.phase];
-        process.stdout.write(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
+        void writeStdout(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
       };
       const outcome = await applyEnvironment({
         root: await rootFromOption(flags.root),

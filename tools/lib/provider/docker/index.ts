@@ -4,7 +4,8 @@
 // the old, waits for health, then retires the old, and on failure leaves the old serving.
 import Docker from 'dockerode';
 import { recordedSpec } from '../labels.js';
-import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, redact, statusOf } from '../errors.js';
+import { redact } from '../../secrets/index.js';
+import { EngineUnreachableError, ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload, type Provider, type Unenforceable } from '../types.js';
 import { RESTART_POLICY, createBody, deliveredSecrets, networkNames, planNetwork, secretVolumeName, shortHash, unenforceable, verifyApplied, type NetworkAttachment } from './container-spec.js';
 import { secretVolumes } from './secret-volume.js';
@@ -226,7 +227,9 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         const health = healthFromInspect(info);
         if (health === 'unhealthy') {
           const log = st.Health?.Log.at(-1);
-          const output = log?.Output.trim().split('\n').slice(-1)[0] ?? '';
+          // The manifest controls what the check prints: redacted whole, before one line of it
+          // is cut out (a multi-line secret, or one across the cut, would otherwise show in part).
+          const output = redact(log?.Output ?? '').trim().split('\n').slice(-1)[0] ?? '';
           throw new ProviderError(
             `replica ${name} is unhealthy: the health check failed ${st.Health?.FailingStreak ?? 0} time(s)` +
               (log ? `, last exit code ${log.ExitCode}${output ? `: ${output.slice(0, 200)}` : ''}` : ''),

@@ -7,6 +7,7 @@ import { SECRETS_DIR } from '../secret-files.js';
 import { LABELS, type DesiredWorkload, type ResolvedSecret } from '../types.js';
 import { bytesToMb, envView, healthView, identityLabels, nanoToCores, nofile, positive, sortedCaps, sortKeys, type WorkloadView } from '../view.js';
 import { DOCKER_LABELS, RESTART_POLICY, createBody, deliveredSecrets, planNetwork } from './container-spec.js';
+import { fromLabels } from '../labels.js';
 
 /** What an image gives a container when the create body leaves it out. */
 export interface ImageDefaults {
@@ -112,8 +113,20 @@ function view(c: ContainerShape, image: ImageDefaults, declared: ReadonlySet<str
   };
 }
 
-function declaredOf(d: DesiredWorkload | undefined): Set<string> {
-  return new Set(Object.keys(d?.env ?? {}));
+/**
+ * The names whose values a view may show: git's plain env, minus every name that is a secret
+ * in git or was one when the container was created (its recorded spec), so a name moved
+ * between secrets and env never shows the value the engine holds.
+ */
+function declaredOf(d: DesiredWorkload | undefined, wasSecret: readonly string[] = []): Set<string> {
+  const secret = new Set([...(d?.secrets ?? []).map((s) => s.name), ...wasSecret]);
+  return new Set(Object.keys(d?.env ?? {}).filter((k) => !secret.has(k)));
+}
+
+/** The secret names a container's mnops.spec label records: a secret stays one in its view, whatever git says now. */
+function recordedSecrets(labels: Record<string, string> | undefined): string[] {
+  const secrets = fromLabels(labels)?.spec?.secrets;
+  return Array.isArray(secrets) ? secrets.flatMap((s: { name?: unknown }) => (typeof s?.name === 'string' ? [s.name] : [])) : [];
 }
 
 /** The view of replica `replica` as the provider would create it, once it passed its rollout. */
@@ -162,7 +175,7 @@ export function actualContainerView(
       secrets: mountedSecretDigests(info.Mounts, volumes),
     },
     image,
-    declaredOf(d),
+    declaredOf(d, recordedSecrets(config.Labels)),
   );
 }
 
