@@ -14,16 +14,19 @@ import { PLATFORM, containersOf, ensureImages, uniqueName, writeRepo } from '../
 
 const env = uniqueName('se');
 const TEMPLATE_VAR = `MNOPS_TEST_TEMPLATE_SECRET_${env.toUpperCase()}`;
-const TEMPLATE_SECRET = `template-${env}-secret-value`;
+// Starts with a prefix found nowhere else: a piece of it cut off by a truncation shows too.
+const TEMPLATE_PREFIX = `${env}T`;
+const TEMPLATE_SECRET = `${TEMPLATE_PREFIX}-template-secret-value`;
 const FILE = `secrets/${env}.txt`;
 const FILE_LINES = [`file-${env}-first-line`, `file-${env}-second-line`];
-const VALUES = [TEMPLATE_SECRET, ...FILE_LINES];
+const VALUES = [TEMPLATE_PREFIX, ...FILE_LINES];
 const secretsEnv = { [TEMPLATE_VAR]: TEMPLATE_SECRET };
 let root = '';
 
-// Prints each secret as a file under /run/secrets when it is delivered so, else from the
-// environment: the last line of the output holds the file's second line and the template's value.
-const CHECK = String.raw`v() { cat "/run/secrets/$1" 2>/dev/null || eval "printf '%s' \"\$$1\""; }; echo "seen $(v FILE_SECRET) $(v TEMPLATE_SECRET)"; exit 1`;
+// Prints each secret (read from /run/secrets when delivered so, else from the environment): the
+// whole file, then a last line — what the error quotes, cut at 200 characters — holding the
+// file's second line and the template's value across the cut.
+const CHECK = String.raw`v() { cat "/run/secrets/$1" 2>/dev/null || eval "printf '%s' \"\$$1\""; }; echo "seen $(v FILE_SECRET)"; printf '%s %0164d%s\n' "$(v FILE_SECRET | tail -n 1)" 0 "$(v TEMPLATE_SECRET)"; exit 1`;
 
 function expectNoValue(what: string, text: string): void {
   for (const v of VALUES) expect(text.includes(v), `${what} contains ${v}`).toBe(false);
@@ -60,7 +63,7 @@ describe('a health check that prints secrets', () => {
   it('fails the CLI deploy with the health output redacted', async () => {
     const r = await mnops(['deploy', PLATFORM, '--to', env, '--version', '1.1.0', '--timeout', '20', '--root', root], { env: secretsEnv });
     expect(r.status, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/unhealthy: the health check failed .*: seen \*\*\* \*\*\*;/);
+    expect(r.stdout).toMatch(/unhealthy: the health check failed .*: \*\*\* 0{164}\*\*\*;/);
     expectNoValue('the CLI output', r.stdout + r.stderr);
     expectNoValue('the audit branch', git(root, 'log', '-p', 'mnops/audit'));
   }, 90_000);
