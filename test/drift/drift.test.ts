@@ -44,9 +44,11 @@ const auditRecords = async (action: string) =>
 beforeAll(async () => {
   ensureImages();
   root = writeRepo([{ name: env, version: '1.0.0' }]);
-  // One plain env entry and one secret from the runner: the secret is compared by digest.
+  // One plain env entry and one secret from the runner (listed by the environment): the secret is compared by keyed digest.
   const file = path.join(root, `platforms/${PLATFORM}/platform.yaml`);
   writeFileSync(file, readFileSync(file, 'utf8') + `  env:\n    LOG_LEVEL: info\n  secrets:\n    - name: API_TOKEN\n      from: env\n      key: ${TOKEN_VAR}\n`);
+  const envFile = path.join(root, `ecosystem/platform-cloud/${env}/environment.yaml`);
+  writeFileSync(envFile, readFileSync(envFile, 'utf8') + `  secretSources:\n    env: [${TOKEN_VAR}]\n`);
   const a = await run(['apply', '--env', env, '--timeout', '30']);
   expect(a.status, a.stdout + a.stderr).toBe(0);
 }, 120_000);
@@ -130,12 +132,12 @@ describe('mnops drift on the real docker engine', () => {
     }
   }, 30_000);
 
-  it('compares secrets by digest and never prints a value', async () => {
+  it('compares secrets by keyed digest and never prints a value', async () => {
     const d = await run(['drift', '--env', env, '--format', 'json', '--no-record'], { [TOKEN_VAR]: 'rotated-secret-value' });
     expect(d.status).toBe(1);
     const report = JSON.parse(d.stdout) as Report;
     const secret = field(report, '/secrets/API_TOKEN');
-    expect(secret).toMatchObject([{ desired: expect.stringMatching(/^sha256:[0-9a-f]{12}$/), actual: expect.stringMatching(/^sha256:[0-9a-f]{12}$/) }]);
+    expect(secret).toMatchObject([{ desired: expect.stringMatching(/^hmac:[0-9a-f]{16}$/), actual: expect.stringMatching(/^hmac:[0-9a-f]{16}$/) }]);
     expect(secret[0]!.desired).not.toBe(secret[0]!.actual);
     for (const format of ['text', 'markdown', 'json']) {
       const out = await run(['drift', '--env', env, '--format', format, '--no-record'], { [TOKEN_VAR]: 'rotated-secret-value' });

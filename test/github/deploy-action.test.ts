@@ -49,7 +49,11 @@ beforeAll(() => {
   ]);
   const file = path.join(root, `platforms/${PLATFORM}/platform.yaml`);
   writeFileSync(file, readFileSync(file, 'utf8') + `  secrets:\n    - name: API_TOKEN\n      from: env\n      key: ${SECRET_VAR}\n`);
-  git(root, 'commit', '-qam', 'a secret from the runner');
+  for (const env of [dev, stage]) {
+    const envFile = path.join(root, `ecosystem/platform-cloud/${env}/environment.yaml`);
+    writeFileSync(envFile, readFileSync(envFile, 'utf8') + `  secretSources:\n    env: [${SECRET_VAR}]\n`);
+  }
+  git(root, 'commit', '-qam', 'a secret from the runner, listed by both environments');
   remote = path.join(tempDir('mnops-remote-'), 'repo.git');
   git(path.dirname(remote), 'clone', '-q', '--bare', root, remote);
   git(root, 'remote', 'add', 'origin', remote);
