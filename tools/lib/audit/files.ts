@@ -2,9 +2,7 @@
 // signed records themselves — never from commit messages, which say whatever whoever made
 // the commit typed. History is read as what each commit changed in those files.
 import { git, gitBytes, gitRun } from './plumbing.js';
-import { isAuditRecord, type AuditRecord } from './record.js';
-
-const DAY_FILE = /^records\/\d{4}\/\d{2}\/\d{2}\.jsonl$/;
+import { DAY_FILE, isAuditRecord, type AuditRecord } from './record.js';
 
 export function parseRecordLine(text: string): AuditRecord | undefined {
   try {

@@ -210,6 +210,8 @@ export function isAuditRecord(v: unknown): v is AuditRecord {
 }
 
 /** records/YYYY/MM/DD.jsonl — one file per UTC day. */
+export const DAY_FILE = /^records\/\d{4}\/\d{2}\/\d{2}\.jsonl$/;
+
 export function dayFile(time: string): string {
   const d = time.slice(0, 10);
   return `records/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}.jsonl`;

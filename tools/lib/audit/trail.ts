@@ -15,12 +15,6 @@ import { signingKeyFromEnv, type SigningKey } from './signing.js';
 export const DEFAULT_BRANCH = 'mnops/audit';
 /** Checkpoint tags: one per record, never moved, so a truncated or rewritten branch shows. */
 export const CHECKPOINT_PREFIX = 'refs/tags/mnops-audit/';
-/**
- * Where fetched checkpoint tags land: a mirror of the remote's, compared with this clone's
- * own tags, so a tag moved on the remote shows instead of silently replacing the one here.
- */
-const MIRROR_PREFIX = 'refs/mnops/checkpoints/';
-
 export interface TrailOptions {
   /** Any checkout (or bare repository) of the manifest repository. */
   root: string;
@@ -114,20 +108,16 @@ export class AuditTrail {
     return `refs/remotes/${this.remote}/${this.branch}`;
   }
 
-  private get mirrorPrefix(): string {
-    return `${MIRROR_PREFIX}${this.remote}/`;
-  }
-
   /** Fetch the branch (and the checkpoint tags); returns the remote tip (undefined when new). */
   private async fetch(withCheckpoints = true): Promise<string | undefined> {
     if (!this.remote) return undefined;
     // Appends skip the checkpoint tags: listing thousands of them made every append slower
     // as the trail grew; an atomic push still fails if another writer took the same seq.
-    const refspecs = [`+${this.ref}:${this.remoteRef}`, ...(withCheckpoints ? [`+${CHECKPOINT_PREFIX}*:${this.mirrorPrefix}*`] : [])];
-    const r = await gitRun(this.root, ['fetch', '--quiet', '--no-tags', this.remote, ...refspecs]);
+    const r = await gitRun(this.root, ['fetch', '--quiet', '--no-tags', this.remote, `+${this.ref}:${this.remoteRef}`]);
     if (r.code !== 0) {
       if (/couldn't find remote ref/i.test(r.stderr)) {
         await gitRun(this.root, ['update-ref', '-d', this.remoteRef]);
+        if (withCheckpoints) this.moved = await this.adoptCheckpoints();
         return undefined;
       }
       throw new GitError(`cannot fetch the audit branch from ${this.remote}: ${r.stderr.trim().split('\n')[0] ?? ''}`, 'check the remote is reachable and you may read it');
@@ -137,28 +127,29 @@ export class AuditTrail {
   }
 
   /**
-   * Takes the remote's new checkpoints as this clone's own tags; one this clone already holds
-   * is never replaced — a different one on the remote is reported as moved.
+   * Takes the remote's new checkpoint tags as this clone's own; a tag this clone already holds
+   * is never replaced (no forced fetch of tags) — a different one on the remote is reported.
    */
   private async adoptCheckpoints(): Promise<MovedCheckpoint[]> {
-    const out = await git(this.root, ['for-each-ref', '--format=%(refname) %(objectname)', CHECKPOINT_PREFIX, this.mirrorPrefix]);
+    const listed = await gitRun(this.root, ['ls-remote', '--refs', this.remote!, `${CHECKPOINT_PREFIX}*`]);
+    if (listed.code !== 0) throw new GitError(`cannot list the checkpoint tags of ${this.remote}: ${listed.stderr.trim().split('\n')[0] ?? ''}`, 'check the remote is reachable and you may read it');
     const local = new Map<string, string>();
-    const remote = new Map<string, string>();
-    for (const line of out.split('\n')) {
+    for (const line of (await git(this.root, ['for-each-ref', '--format=%(refname) %(objectname)', CHECKPOINT_PREFIX])).split('\n')) {
       const [ref, object] = line.split(' ');
-      if (!ref || !object) continue;
-      if (ref.startsWith(CHECKPOINT_PREFIX)) local.set(ref.slice(CHECKPOINT_PREFIX.length), object);
-      else remote.set(ref.slice(this.mirrorPrefix.length), object);
+      if (ref && object) local.set(ref, object);
     }
     const moved: MovedCheckpoint[] = [];
-    const create: string[] = [];
-    for (const [name, object] of remote) {
-      const mine = local.get(name);
-      if (mine === undefined) create.push(`create ${CHECKPOINT_PREFIX}${name} ${object}\n`);
-      else if (mine !== object && /^\d+$/.test(name)) moved.push({ seq: Number(name), local: mine, remote: object });
+    const missing: string[] = [];
+    for (const line of listed.stdout.split('\n')) {
+      const [object, ref] = line.split('\t');
+      if (!object || !ref?.startsWith(CHECKPOINT_PREFIX)) continue;
+      const mine = local.get(ref);
+      const seq = ref.slice(CHECKPOINT_PREFIX.length);
+      if (mine === undefined) missing.push(`${ref}:${ref}\n`);
+      else if (mine !== object && /^\d+$/.test(seq)) moved.push({ seq: Number(seq), local: mine, remote: object });
     }
-    // A concurrent verify in this clone may create the same tags first: then its (equal) tags stand.
-    if (create.length) await gitRun(this.root, ['update-ref', '--stdin'], { input: create.join('') });
+    // Only tags this clone lacks, and without +: a tag that appears here meanwhile is not clobbered.
+    if (missing.length) await gitRun(this.root, ['fetch', '--quiet', '--no-tags', this.remote!, '--stdin'], { input: missing.join('') });
     return moved.sort((a, b) => a.seq - b.seq);
   }
 
