@@ -74,6 +74,8 @@ export interface AuditSignature {
 }
 
 export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | 'actor' | 'action' | 'environment' | 'outcome'>> {
+  /** Who wrote it, as the runner knows it (see runnerIdentity): covered by the signature. */
+  actor: string;
   /** The Actions run that wrote it. */
   run?: string;
   /** A name the caller gave that is not the runner's identity (`--actor`). */
