@@ -82,6 +82,29 @@ describe('compareEnvironment', () => {
     expect(compareEnvironment('dev', [desired('a')], obs, new Map([['a', ['/resources/memoryMb', '/replicas']]]))).toEqual([]);
   });
 
+  it('shows a value only as a digest when its name is a secret on either side or it looks like one', () => {
+    const TOKEN = 'ghp_0123456789abcdefghijABCDEFGHIJ0123456789';
+    const obs = observation(
+      [
+        instance('a', 0, (v) => {
+          v.env = { LOG_LEVEL: 'debug', SEED: 'held-as-a-secret', DB_PASSWORD: 'actual-password', UPSTREAM: TOKEN };
+          v.secrets = { SEED: 'sha256:0123456789ab' };
+          v.command = ['sh', '-c', 'curl https://bob:hunter22@example.com'];
+        }),
+      ],
+      ['a'],
+    );
+    const items = compareEnvironment('dev', [desired('a', 1)], obs);
+    const shown = Object.fromEntries(items.map((i) => [i.field, [i.desired, i.actual]]));
+    expect(shown['/env/LOG_LEVEL']).toEqual(['info', 'debug']);
+    expect(shown['/secrets/SEED']).toEqual([null, 'sha256:0123456789ab']);
+    for (const field of ['/env/SEED', '/env/DB_PASSWORD', '/env/UPSTREAM', '/command']) {
+      expect(shown[field], field).toEqual([null, expect.stringMatching(/^\(secret-looking value, sha256:[0-9a-f]{12}\)$/)]);
+    }
+    const text = JSON.stringify(items);
+    for (const value of ['held-as-a-secret', 'actual-password', TOKEN, 'hunter22']) expect(text).not.toContain(value);
+  });
+
   it('gives the same difference the same fingerprint on every run, and a different one when the value moves', () => {
     const run = (mb: number) => compareEnvironment('dev', [desired('a', 1)], observation([instance('a', 0, (v) => (v.resources.memoryMb = mb))], ['a']))[0]!;
     expect(run(32).fingerprint).toBe(run(32).fingerprint);

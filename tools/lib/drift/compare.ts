@@ -59,7 +59,7 @@ function secretNames(want: WorkloadView, got: WorkloadView): Set<string> {
  * key or its shape). A name moved from secrets to plain env would otherwise print the value
  * the engine still holds.
  */
-export function shown(field: string, value: unknown, other: unknown, secrets: ReadonlySet<string>): unknown {
+function shown(field: string, value: unknown, other: unknown, secrets: ReadonlySet<string>): unknown {
   const parts = field.split('/');
   // A view holds no secret value under /secrets (digests, or the swarm secret's name).
   if (value === null || value === undefined || parts[1] === 'secrets' || (typeof value === 'string' && isDigest(value))) return value;
