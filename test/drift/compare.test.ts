@@ -99,7 +99,7 @@ describe('compareEnvironment', () => {
     expect(shown['/env/LOG_LEVEL']).toEqual(['info', 'debug']);
     expect(shown['/secrets/SEED']).toEqual([null, 'sha256:0123456789ab']);
     for (const field of ['/env/SEED', '/env/DB_PASSWORD', '/env/UPSTREAM', '/command']) {
-      expect(shown[field], field).toEqual([null, expect.stringMatching(/^\(secret-looking value, sha256:[0-9a-f]{12}\)$/)]);
+      expect(shown[field], field).toEqual([null, expect.stringMatching(/^\(secret-looking value\)$/)]);
     }
     const text = JSON.stringify(items);
     for (const value of ['held-as-a-secret', 'actual-password', TOKEN, 'hunter22']) expect(text).not.toContain(value);
