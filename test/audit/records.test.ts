@@ -86,6 +86,10 @@ describe('records only from records', () => {
     expect((await log(w.clone)).map((x) => x.id)).toEqual(['real']);
     git(w.clone, 'fetch', '-q', 'origin');
     expect(await previousVersion(w.clone, 'runtime-platform', 'prod')).toBe('1.9.0');
+    // And verify names the commit for what it is.
+    const verify = await mnops(['audit', 'verify', '--root', w.clone]);
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/✖ file-mismatch +commit [0-9a-f]{12} adds no record \(whatever its message says\): it was made by hand/);
   }, 60_000);
 
   it('a container label with a newline on the real engine does not put a forged promote into the trail', async () => {

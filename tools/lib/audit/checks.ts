@@ -66,17 +66,17 @@ export function recordsOfHistory(changes: readonly CommitChange[]): { chain: Cha
     }
     const what =
       c.parents.length > 1
-        ? 'is a merge (the audit branch is linear)'
+        ? 'is a merge: the audit branch is linear, it was written by hand'
         : c.removed.length > 0
-          ? `edits or deletes ${c.removed.length} line(s) of ${[...new Set(c.removed.map((r) => r.file))].join(', ')} (day files are append-only)`
+          ? `edits or deletes ${c.removed.length} line(s) of ${[...new Set(c.removed.map((r) => r.file))].join(', ')}: day files are append-only, a file was edited by hand`
           : c.other.length > 0
-            ? `changes ${c.other.slice(0, 3).join(', ')}, which is no record line`
+            ? `changes ${c.other.slice(0, 3).join(', ')}, which is no record line: a file was edited by hand`
             : c.added.length === 0
-              ? 'adds no record'
+              ? 'adds no record (whatever its message says): it was made by hand'
               : c.added.length > 1
-                ? `adds ${c.added.length} lines (one record per commit)`
-                : `adds a line to ${c.added[0]!.file} that is no audit record`;
-    breaks.push({ kind: 'file-mismatch', seq: chain.length + 1, commit: c.commit, message: `commit ${short(c.commit)} ${what}: a file was edited by hand` });
+                ? `adds ${c.added.length} lines (one record per commit): a file was edited by hand`
+                : `adds a line to ${c.added[0]!.file} that is no audit record: a file was edited by hand`;
+    breaks.push({ kind: 'file-mismatch', seq: chain.length + 1, commit: c.commit, message: `commit ${short(c.commit)} ${what}` });
   }
   return { chain, breaks: inert(breaks) };
 }
