@@ -40,6 +40,8 @@ beforeAll(async () => {
   mkdirSync(path.dirname(platformFile(OTHER)), { recursive: true });
   writeFileSync(platformFile(OTHER), `${base.replace(`name: ${PLATFORM}`, `name: ${OTHER}`)}  env:\n    UPSTREAM_SEED: ${PLAIN_BEFORE}\n`);
   writeFileSync(platformFile(PLATFORM), `${base}  secrets:\n    - name: UPSTREAM_SEED\n      from: env\n      key: ${VAR_A}\n`);
+  const envFile = path.join(root, `ecosystem/platform-cloud/${env}/environment.yaml`);
+  writeFileSync(envFile, `${readFileSync(envFile, 'utf8')}  secretSources:\n    env: [${VAR_A}, ${VAR_B}]\n`);
   const instance = path.join(root, instanceFile(env));
   writeFileSync(instance, `${readFileSync(instance, 'utf8')}    - name: ${OTHER}\n      version: 1.0.0\n`);
   git(root, 'add', '-A');

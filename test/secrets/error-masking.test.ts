@@ -44,6 +44,9 @@ beforeAll(() => {
   // (`$` doubled: String.replace reads `$1` in a replacement as a group.)
   edit(root, platform, /command: \["wget".*\]/, `command: ${JSON.stringify(['sh', '-c', CHECK])}`.replace(/\$/g, '$$$$'));
   edit(root, platform, '  owner: team-demo\n', `  owner: team-demo\n  extends: demo-base\n  secrets:\n    - name: FILE_SECRET\n      from: file\n      key: ${FILE}\n`);
+  // The environment lists both sources, as any environment whose platforms read secrets must.
+  const envFile = path.join(root, `ecosystem/platform-cloud/${env}/environment.yaml`);
+  writeFileSync(envFile, `${readFileSync(envFile, 'utf8')}  secretSources:\n    env: [${TEMPLATE_VAR}]\n    files: [${path.posix.dirname(FILE)}]\n`);
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'a template secret, a file secret and a health check that prints them');
   // On the runner only, never committed.
