@@ -312,11 +312,11 @@ function settingsEdit(d: EditDraw): string {
   return `${SETTINGS}: ttl.maxHours.${tier} → 1`;
 }
 
-/** Replaces a template with a relative symlink to a copy in shared/, then edits only the copy. */
+/** Replaces a template with a relative symlink to a copy in common/, then edits only the copy. */
 function symlinkTemplate(i: number, d: EditDraw): string | undefined {
   const tpl = pick(TEMPLATES.filter((t) => exists(t) && !isLink(t)), d.a);
   if (!tpl) return undefined;
-  const copy = `shared/${i}-${path.basename(tpl)}`;
+  const copy = `common/${i}-${path.basename(tpl)}`;
   mkdirSync(path.dirname(abs(copy)), { recursive: true });
   cpSync(abs(tpl), abs(copy));
   rmSync(abs(tpl));
@@ -642,18 +642,18 @@ describe('counterexamples found by the property', () => {
 });
 
 describe('known bypasses of the PR scope', () => {
-  it('a template that is a symlink: the PR edits only its target (shared/tpl.yaml)', async () => {
+  it('a template that is a symlink: the PR edits only its target (common/tpl.yaml)', async () => {
     const TPL = 'ecosystem/platform-templates/http-service.yaml';
     const repo = await makeRepo((r) => {
-      mkdirSync(path.join(r, 'shared'));
-      cpSync(path.join(r, TPL), path.join(r, 'shared/tpl.yaml'));
+      mkdirSync(path.join(r, 'common'));
+      cpSync(path.join(r, TPL), path.join(r, 'common/tpl.yaml'));
       rmSync(path.join(r, TPL));
-      symlinkSync('../../shared/tpl.yaml', path.join(r, TPL));
+      symlinkSync('../../common/tpl.yaml', path.join(r, TPL));
     });
     const baseline = await validateBase(repo.root, repo.base);
-    editYaml('shared/tpl.yaml', (doc) => doc.setIn(['spec', 'resources', 'memoryMb'], 5000), repo.root);
+    editYaml('common/tpl.yaml', (doc) => doc.setIn(['spec', 'resources', 'memoryMb'], 5000), repo.root);
     const changed = (await changedFilesSince(repo.root, repo.base)).changed;
-    expect(changed, 'git reports only the target').toEqual(['shared/tpl.yaml']);
+    expect(changed, 'git reports only the target').toEqual(['common/tpl.yaml']);
 
     const scoped = await validate({ root: repo.root, changedSince: repo.base, now: NOW });
     const full = await validate({ root: repo.root, policyRef: repo.base, now: NOW });
