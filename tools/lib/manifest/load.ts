@@ -27,6 +27,8 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import type { Finding, Severity } from '../report/finding.js';
+import { isUtf8 } from 'node:buffer';
+import { fastParse } from './fast-parse.js';
 
 export interface LoadLimits {
   /** Largest file read at all. */
@@ -468,18 +470,36 @@ const TAG_WARNINGS = new Set(['TAG_RESOLVE_FAILED', 'BAD_TAG']);
 
 /** Parse a file's bytes. Never throws on bad input: everything wrong becomes a finding. */
 export function parseManifestBytes(bytes: Uint8Array, limits: LoadLimits = DEFAULT_LIMITS): ParsedContent {
+  return parseBytes(bytes, limits, false)!;
+}
+
+/** The fast path's parse of a file's bytes, or undefined when only the `yaml` path can tell. */
+export function fastParseBytes(bytes: Uint8Array, limits: LoadLimits = DEFAULT_LIMITS): ParsedContent | undefined {
+  return parseBytes(bytes, limits, true);
+}
+
+function parseBytes(bytes: Uint8Array, limits: LoadLimits, fastOnly: boolean): ParsedContent | undefined {
   const findings: Finding[] = [];
   if (bytes.byteLength > limits.maxFileBytes) return oversizeContent(bytes.byteLength, limits);
-  const bad = invalidUtf8At(bytes);
+  const bad = isUtf8(bytes) ? null : invalidUtf8At(bytes);
   if (bad) {
     findings.push(
       finding('yaml.encoding', 'error', 'the file is not valid UTF-8', 're-save the file as UTF-8', bad.line, bad.column),
     );
     return { documents: [], findings };
   }
-  let text = new TextDecoder('utf-8').decode(bytes);
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return parseManifestText(text, limits, findings);
+  return fastOnly ? tryFast(text, limits) : parseManifestText(text, limits, findings);
+}
+
+/**
+ * The fast path, for files short enough that the lexeme budgets cannot bite (longer ones are
+ * the `yaml` path's, which counts lexemes as it goes: the same limits, the same findings).
+ */
+function tryFast(text: string, limits: LoadLimits): ParsedContent | undefined {
+  if (text.length > Math.min(2 * limits.maxNodes + 2, (16 * limits.maxNodes + 4096) / 2)) return undefined;
+  return fastParse(text, limits, (t) => parseWithYaml(t, limits).documents[0]?.positions);
 }
 
 /** The result for a file over the size limit (the caller checks the size before reading it). */
@@ -497,7 +517,13 @@ export function oversizeContent(size: number, limits: LoadLimits = DEFAULT_LIMIT
   };
 }
 
+/** Parse a file's text: the fast path when it is sure, else the `yaml` package, which reports everything. */
 export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIMITS, findings: Finding[] = []): ParsedContent {
+  return (findings.length === 0 ? tryFast(text, limits) : undefined) ?? parseWithYaml(text, limits, findings);
+}
+
+/** The `yaml` package's parse: every error and warning as a finding, positions from its nodes. */
+export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS, findings: Finding[] = []): ParsedContent {
   const deep = flowDepthExceeded(text, limits.maxDepth);
   if (deep) {
     findings.push(

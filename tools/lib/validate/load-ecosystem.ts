@@ -8,6 +8,7 @@ import { discoverManifestFiles } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
 import { blobId, defaultCacheDir, ParseCache } from './parse-cache.js';
 import { parseAll, type ParseItem } from './parse-pool.js';
+import { PhaseClock } from './phases.js';
 
 export interface LoadOptions {
   /** Only discover manifests under these paths (default: the manifest folders of the root). */
@@ -21,6 +22,8 @@ export interface LoadOptions {
   limits?: Partial<LoadLimits>;
   /** Worker threads for parsing (default: available cores). */
   threads?: number;
+  /** Adds this load's phases (discover, read, parse, index, cache) to a clock. */
+  clock?: PhaseClock;
 }
 
 export interface LoadedEcosystem {
@@ -35,7 +38,8 @@ export class LoadLimitError extends MnopsError {}
 
 export async function loadEcosystem(root: string, options: LoadOptions = {}): Promise<LoadedEcosystem> {
   const limits = resolveLimits(options.limits);
-  const discovered = await discoverManifestFiles(root, options.paths);
+  const clock = options.clock ?? new PhaseClock();
+  const discovered = await clock.timeAsync('discover', () => discoverManifestFiles(root, options.paths));
   if (discovered.files.length > limits.maxFiles) {
     throw new LoadLimitError(
       `the repository holds ${discovered.files.length.toLocaleString('en-US')} manifest files, over the limit of ${limits.maxFiles.toLocaleString('en-US')}`,
@@ -43,35 +47,39 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
     );
   }
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? (process.env.MNOPS_NO_CACHE ? undefined : defaultCacheDir()));
-  const contents = readAll(root, discovered.files, limits);
-  const cache = await ParseCache.open(root, cacheDir, limits);
+  const contents = clock.time('read', () => readAll(root, discovered.files, limits));
+  const cache = await clock.timeAsync('cache', () => ParseCache.open(root, cacheDir, limits));
 
   const byFile = new Map<string, ParsedContent>();
   const toParse: ParseItem[] = [];
   const idOf = new Map<string, string>();
-  for (const { file, bytes, tooLarge } of contents) {
-    if (tooLarge) {
-      byFile.set(file, tooLarge);
-      continue;
+  clock.time('cache', () => {
+    for (const { file, bytes, tooLarge } of contents) {
+      if (tooLarge) {
+        byFile.set(file, tooLarge);
+        continue;
+      }
+      // The id of the bytes read: a cached parse is only ever of exactly these bytes.
+      const id = blobId(bytes);
+      idOf.set(file, id);
+      const hit = cache.get(id);
+      if (hit) byFile.set(file, withLazyPositions(hit, path.join(root, file), id, limits));
+      else toParse.push({ id, bytes });
     }
-    // The id of the bytes read: a cached parse is only ever of exactly these bytes.
-    const id = blobId(bytes);
-    idOf.set(file, id);
-    const hit = cache.get(id);
-    if (hit) byFile.set(file, withLazyPositions(hit, path.join(root, file), id, limits));
-    else toParse.push({ id, bytes });
-  }
+  });
   // Identical files share one parse.
   const unique = [...new Map(toParse.map((it) => [it.id, it])).values()];
-  const parsed = await parseAll(unique, limits, options.threads);
+  const parsed = await clock.timeAsync('parse', () => parseAll(unique, limits, options.threads));
   const byId = new Map(parsed.map((p) => [p.id, p]));
   for (const [file, id] of idOf) if (!byFile.has(file)) byFile.set(file, byId.get(id)!.content);
 
   const files: ParsedFile[] = discovered.files.map((file) => ({ file, content: byFile.get(file)! }));
-  const { ecosystem, findings } = buildEcosystem(root, files);
+  const { ecosystem, findings } = clock.time('index', () => buildEcosystem(root, files));
   // After building: the documents now carry their schema verdicts.
-  for (const p of parsed) cache.set(p.id, p.content);
-  await cache.save();
+  await clock.timeAsync('cache', async () => {
+    for (const p of parsed) cache.set(p.id, p.content);
+    await cache.save();
+  });
   return {
     ecosystem,
     findings: [...discovered.findings, ...findings],

@@ -25,6 +25,7 @@ import { checkSecretReferences } from '../secrets/check.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
+import { PhaseClock, type PhaseTimes } from './phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
@@ -68,7 +69,7 @@ export interface ValidateOutcome {
   judgedBy?: string;
   /** Set when the change touches policies, settings or exceptions. */
   proposed?: ProposedPolicyChange;
-  stats: { files: number; parsed: number; cached: number; ms: number };
+  stats: { files: number; parsed: number; cached: number; ms: number; phases: PhaseTimes };
 }
 
 function findingKey(f: Finding): string {
@@ -88,9 +89,10 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   const trustedRef = options.trustWorkingTree ? undefined : (options.policyRef ?? options.changedSince);
   const trusted: PolicyInputs | undefined = trustedRef && options.policies !== false ? await policyInputsAt(root, trustedRef) : undefined;
   // Always load the whole ecosystem: references cross folders. Paths only scope the report.
-  const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads });
+  const clock = new PhaseClock();
+  const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads, clock });
   const eco = loaded.ecosystem;
-  let findings: Finding[] = [...loaded.findings, ...checkReferences(eco), ...checkSecretReferences(eco)];
+  let findings: Finding[] = [...loaded.findings, ...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)])];
   let waived: WaivedFinding[] = [];
   let proposed: ProposedPolicyChange | undefined;
   if (options.policies !== false) {
@@ -106,12 +108,16 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const exceptions = new Map([...counted.exceptions].filter(([name]) => !lifetimes.tooLong.has(name)));
     const judged = judgedBy(eco, { settings: governance.settings, exceptions });
     const run = await runPolicies(root, judged, now, trusted?.engine);
+    clock.add('resolve', run.ms.resolve);
+    clock.add('input', run.ms.input);
+    clock.add('evaluate', run.ms.evaluate);
     findings.push(...counted.findings, ...lifetimes.findings, ...run.findings, ...(await bundleStaleness(root)));
     waived = run.waived;
     if (trusted && change?.changed.some(isPolicyInput)) proposed = await proposedChange(root, eco, now, run.findings);
     if (change?.changed.some((f) => f.startsWith('policies/'))) findings.push(...(await bundleRebuildCheck(root)));
   }
 
+  const tReport = performance.now();
   let impact: Impact | undefined;
   if (change) {
     const scope = widenChange(eco, change.changed);
@@ -131,6 +137,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     findings = findings.filter((f) => scopes.some((s) => inScope(f.file, s)) || (f.environment !== undefined && envsInScope.has(f.environment)));
   }
   const sorted = sortFindings(findings);
+  clock.add('report', performance.now() - tReport);
   return {
     report: {
       summary: summarize(eco.documentCount, sorted),
@@ -145,7 +152,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     waived,
     ...(trusted ? { judgedBy: trusted.commit } : {}),
     ...(proposed ? { proposed } : {}),
-    stats: { ...loaded.stats, ms: performance.now() - t0 },
+    stats: { ...loaded.stats, ms: performance.now() - t0, phases: clock.ms },
   };
 }
 
