@@ -241,11 +241,11 @@ export function resolvePlatform(eco: Ecosystem, platformName: string, envName: s
   return { platform: platformName, environment: envName, spec, layers: applied.map((a) => a.layer.label), sources: applied.map((a) => a.layer) };
 }
 
-/** Every platform placed in every environment, resolved. */
-export function resolveAll(eco: Ecosystem): ResolvedPlatform[] {
+/** Every platform placed in every environment (or in these environments), resolved. */
+export function resolveAll(eco: Ecosystem, environments?: ReadonlySet<string>): ResolvedPlatform[] {
   const out: ResolvedPlatform[] = [];
   for (const [envName, instance] of eco.instances) {
-    if (!eco.environments.has(envName)) continue;
+    if (!eco.environments.has(envName) || (environments && !environments.has(envName))) continue;
     for (const entry of instance.manifest.spec.platforms) {
       const r = resolvePlatform(eco, entry.name, envName);
       if (r) out.push(r);

@@ -20,6 +20,8 @@ export class PolicyEngine {
     private readonly policy: LoadedPolicy,
     readonly meta: BundleMeta,
     readonly location: string,
+    /** The bundle's bytes, so worker threads can load the very same policy. */
+    readonly bytes: { wasm: Buffer; metaText: string },
   ) {}
 
   /** Loads the bundle for a repository root (its own build, else the package's). */
@@ -75,7 +77,7 @@ export class PolicyEngine {
         throw new PolicyError(`the policy bundle in ${label} has no entrypoint "${e}"`, 'run mnops policy build to rebuild it');
       }
     }
-    return new PolicyEngine(policy, meta, location);
+    return new PolicyEngine(policy, meta, location, { wasm, metaText });
   }
 
   get entrypoints(): string[] {

@@ -8,6 +8,7 @@ import type { Finding, Severity } from '../report/finding.js';
 import type { PolicyEngine } from './engine.js';
 import { PolicyError } from './errors.js';
 import type { GovernanceInput } from './input.js';
+import { rawFindingKey } from './slices.js';
 
 /** A finding as the Rego policies emit it (policies/README.md). */
 export interface PolicyFinding {
@@ -114,12 +115,25 @@ function asFindingList(value: unknown, what: string): PolicyFinding[] {
 }
 
 export function evaluateGovernance(engine: PolicyEngine, eco: Ecosystem, resolved: ResolvedPlatform[], input: GovernanceInput): GovernanceResult {
-  const out = engine.evaluate('governance', input) as { findings?: unknown; waived?: unknown } | null;
-  if (out === null || typeof out !== 'object' || !('findings' in out)) {
-    throw new PolicyError('the governance policy returned no findings list', 'rebuild the bundle with mnops policy build');
+  return governanceResult([engine.evaluate('governance', input)], eco, resolved);
+}
+
+/**
+ * The findings of one or more `governance` values (of slices of one input): each checked,
+ * their union taken, then located in the files.
+ */
+export function governanceResult(values: unknown[], eco: Ecosystem, resolved: ResolvedPlatform[]): GovernanceResult {
+  const raw = { findings: new Map<string, PolicyFinding>(), waived: new Map<string, PolicyFinding>() };
+  for (const value of values) {
+    const out = value as { findings?: unknown; waived?: unknown } | null;
+    if (out === null || typeof out !== 'object' || !('findings' in out)) {
+      throw new PolicyError('the governance policy returned no findings list', 'rebuild the bundle with mnops policy build');
+    }
+    for (const f of asFindingList(out.findings, 'findings')) raw.findings.set(rawFindingKey(f), f);
+    for (const f of asFindingList(out.waived ?? [], 'waived')) raw.waived.set(rawFindingKey(f), f);
   }
   const locator = new FindingLocator(eco, resolved);
-  const findings = asFindingList(out.findings, 'findings').map((f) => locator.toFinding(f));
-  const waived = asFindingList(out.waived ?? [], 'waived').map((f) => ({ ...locator.toFinding(f), exception: String(f.exception ?? '') }));
+  const findings = [...raw.findings.values()].map((f) => locator.toFinding(f));
+  const waived = [...raw.waived.values()].map((f) => ({ ...locator.toFinding(f), exception: String(f.exception ?? '') }));
   return { findings, waived };
 }

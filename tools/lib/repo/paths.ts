@@ -48,6 +48,8 @@ export async function resolveRoot(root: string): Promise<string> {
 export interface DiscoveredFiles {
   /** Repo-relative posix paths of manifest files, sorted. */
   files: string[];
+  /** Those of them reached through a symlink (a linked file, or one in a linked folder). */
+  linked: string[];
   /** Symlinks that point outside the root, and other refused entries. */
   findings: Finding[];
 }
@@ -72,9 +74,15 @@ function escapeFinding(file: string, target: string): Finding {
  */
 export async function discoverManifestFiles(root: string, paths?: string[]): Promise<DiscoveredFiles> {
   const files = new Set<string>();
+  const linked = new Set<string>();
   const findings: Finding[] = [];
   const starts = paths && paths.length > 0 ? paths.map((p) => checkedStart(root, p)) : MANIFEST_DIRS.map((d) => path.join(root, d));
   const seen = new Set<string>();
+
+  function add(rel: string, viaLink: boolean): void {
+    files.add(rel);
+    if (viaLink) linked.add(rel);
+  }
 
   /** Follows a symlink if it stays inside the root; returns its stat, or undefined. */
   function followLink(abs: string): Stats | undefined {
@@ -95,7 +103,7 @@ export async function discoverManifestFiles(root: string, paths?: string[]): Pro
     return statSync(target);
   }
 
-  function visitDir(abs: string, depth: number): void {
+  function visitDir(abs: string, depth: number, viaLink: boolean): void {
     if (depth > 32) return;
     let entries: Dirent[];
     try {
@@ -109,13 +117,13 @@ export async function discoverManifestFiles(root: string, paths?: string[]): Pro
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const child = path.join(abs, e.name);
-      if (e.isDirectory()) visitDir(child, depth + 1);
+      if (e.isDirectory()) visitDir(child, depth + 1, viaLink);
       else if (e.isFile()) {
-        if (YAML_EXT.test(e.name)) files.add(relativeInside(root, child)!);
+        if (YAML_EXT.test(e.name)) add(relativeInside(root, child)!, viaLink);
       } else if (e.isSymbolicLink()) {
         const st = followLink(child);
-        if (st?.isDirectory()) visitDir(child, depth + 1);
-        else if (st?.isFile() && YAML_EXT.test(e.name)) files.add(relativeInside(root, child)!);
+        if (st?.isDirectory()) visitDir(child, depth + 1, true);
+        else if (st?.isFile() && YAML_EXT.test(e.name)) add(relativeInside(root, child)!, true);
       }
     }
   }
@@ -128,15 +136,16 @@ export async function discoverManifestFiles(root: string, paths?: string[]): Pro
       continue;
     }
     const rel = relativeInside(root, start)!;
-    if (st.isSymbolicLink()) {
+    const isLink = st.isSymbolicLink();
+    if (isLink) {
       const target = followLink(start);
       if (!target) continue;
       st = target;
     }
-    if (st.isDirectory()) visitDir(start, 0);
-    else if (st.isFile() && YAML_EXT.test(start)) files.add(rel);
+    if (st.isDirectory()) visitDir(start, 0, isLink);
+    else if (st.isFile() && YAML_EXT.test(start)) add(rel, isLink);
   }
-  return { files: [...files].sort(), findings };
+  return { files: [...files].sort(), linked: [...linked].sort(), findings };
 }
 
 function checkedStart(root: string, p: string): string {

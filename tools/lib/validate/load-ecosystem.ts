@@ -30,6 +30,8 @@ export interface LoadedEcosystem {
   ecosystem: Ecosystem;
   /** Discovery, parse, schema and duplicate findings. */
   findings: Finding[];
+  /** Files reached through a symlink: they change when their target does. */
+  linked: string[];
   stats: { files: number; parsed: number; cached: number };
 }
 
@@ -83,6 +85,7 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   return {
     ecosystem,
     findings: [...discovered.findings, ...findings],
+    linked: discovered.linked,
     stats: { files: files.length, parsed: unique.length, cached: files.length - toParse.length },
   };
 }

@@ -23,7 +23,7 @@ export function isPolicyInput(file: string): boolean {
   return file.startsWith('policies/') || file === SETTINGS_FILE || file.startsWith(EXCEPTIONS_DIR);
 }
 
-export function widenChange(eco: Ecosystem, changed: readonly string[]): ChangeScope {
+export function widenChange(eco: Ecosystem, changed: readonly string[], linked: readonly string[] = eco.files): ChangeScope {
   const files = new Set(changed);
   let reason: string | undefined;
   for (const f of changed) {
@@ -33,9 +33,10 @@ export function widenChange(eco: Ecosystem, changed: readonly string[]): ChangeS
     else if (underManifests && !YAML.test(f)) reason ??= `${f} is not a manifest but lives among them`;
   }
   // Links resolved once: a manifest that is a symlink (or sits in a symlinked folder) changes
-  // when its target does, though git reports only the target.
+  // when its target does, though git reports only the target. Only files discovery reached
+  // through a link can be one (without that list, every file is checked).
   const root = realpathSync(eco.root);
-  for (const file of eco.files) {
+  for (const file of linked) {
     if (files.has(file)) continue;
     let real: string;
     try {

@@ -15,6 +15,7 @@ import {
   policyInputsAt,
   runPolicies,
   type PolicyInputs,
+  type Slice,
   type WaivedFinding,
 } from '../policy/index.js';
 import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
@@ -92,7 +93,22 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   const clock = new PhaseClock();
   const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads, clock });
   const eco = loaded.ecosystem;
-  let findings: Finding[] = [...loaded.findings, ...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)])];
+  // With a change under review: what it affects, known before the policies run, so they
+  // judge only that (a rule over the whole ecosystem would find nothing more to report).
+  const tImpact = performance.now();
+  let impact: Impact | undefined;
+  let scope: ReturnType<typeof widenChange> | undefined;
+  if (change) {
+    scope = widenChange(eco, change.changed, loaded.linked);
+    // Manifests the index no longer holds — deleted, or failing their schema now — are known
+    // only by their text: their keys (and the contracts they named) propagate from it.
+    const loadedFiles = new Set(eco.records.map((r) => r.file));
+    const unloaded = scope.files.filter((f) => !loadedFiles.has(f) && /\.ya?ml$/i.test(f) && existsSync(path.join(root, f)));
+    const keys = [...change.deleted.map((d) => d.text), ...unloaded.map((f) => readFileSync(path.join(root, f), 'utf8'))].flatMap(manifestKeysOfText);
+    impact = impactOfChanges(eco, scope.files, keys);
+  }
+  clock.add('report', performance.now() - tImpact);
+  let findings: Finding[] = [...loaded.findings];
   let waived: WaivedFinding[] = [];
   let proposed: ProposedPolicyChange | undefined;
   if (options.policies !== false) {
@@ -107,7 +123,12 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const lifetimes = exceptionLifetimes(eco, governance.settings, now);
     const exceptions = new Map([...counted.exceptions].filter(([name]) => !lifetimes.tooLong.has(name)));
     const judged = judgedBy(eco, { settings: governance.settings, exceptions });
-    const run = await runPolicies(root, judged, now, trusted?.engine);
+    const only = impact && !scope!.everything ? judgedSlice(eco, impact) : undefined;
+    // The policies evaluate in worker threads: the references are checked meanwhile.
+    const running = runPolicies(root, judged, now, trusted?.engine, { ...(only ? { only } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+    running.catch(() => undefined); // awaited below; this only keeps it from being "unhandled" meanwhile
+    findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)]));
+    const run = await running;
     clock.add('resolve', run.ms.resolve);
     clock.add('input', run.ms.input);
     clock.add('evaluate', run.ms.evaluate);
@@ -115,20 +136,14 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     waived = run.waived;
     if (trusted && change?.changed.some(isPolicyInput)) proposed = await proposedChange(root, eco, now, run.findings);
     if (change?.changed.some((f) => f.startsWith('policies/'))) findings.push(...(await bundleRebuildCheck(root)));
+  } else {
+    findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)]));
   }
 
   const tReport = performance.now();
-  let impact: Impact | undefined;
-  if (change) {
-    const scope = widenChange(eco, change.changed);
-    // Manifests the index no longer holds — deleted, or failing their schema now — are known
-    // only by their text: their keys (and the contracts they named) propagate from it.
-    const loadedFiles = new Set(eco.records.map((r) => r.file));
-    const unloaded = scope.files.filter((f) => !loadedFiles.has(f) && /\.ya?ml$/i.test(f) && existsSync(path.join(root, f)));
-    const keys = [...change.deleted.map((d) => d.text), ...unloaded.map((f) => readFileSync(path.join(root, f), 'utf8'))].flatMap(manifestKeysOfText);
-    impact = impactOfChanges(eco, scope.files, keys);
+  if (impact && !scope!.everything) {
     const affected = impact;
-    if (!scope.everything) findings = findings.filter((f) => isFindingAffected(f, affected));
+    findings = findings.filter((f) => isFindingAffected(f, affected));
   }
   if (scopes.length > 0) {
     const envsInScope = new Set(
@@ -170,6 +185,20 @@ async function proposedChange(root: string, eco: Ecosystem, now: Date, verdict: 
   const before = new Set(verdict.map(findingKey));
   const after = new Set(own.map(findingKey));
   return { added: sortFindings(own.filter((f) => !before.has(findingKey(f)))), cleared: sortFindings(verdict.filter((f) => !after.has(findingKey(f)))) };
+}
+
+/**
+ * What the policies must judge for every finding the impact keeps: its platforms (in every
+ * environment that runs one) and its environments, each whole.
+ */
+function judgedSlice(eco: Ecosystem, impact: Impact): Slice {
+  const platforms = new Set(impact.platforms);
+  for (const rec of eco.platforms.values()) if (impact.files.has(rec.file)) platforms.add(rec.name);
+  const environments = new Set(impact.environments);
+  for (const [env, instance] of eco.instances) {
+    if (impact.files.has(instance.file) || instance.manifest.spec.platforms.some((p) => platforms.has(p.name))) environments.add(env);
+  }
+  return { platforms, environments };
 }
 
 function inScope(file: string, scope: string): boolean {

@@ -1,0 +1,189 @@
+// The policies judged in slices (in parallel on a large ecosystem, or only what a change
+// affects) must find exactly what one evaluation of everything finds. Over the example (which
+// has findings of many rules) and a generated ecosystem with violations of every local rule
+// planted in it; and, for a change under review, over random edits of a generated ecosystem:
+// the PR run's findings equal the full run's findings that the change affects.
+import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEcosystem } from '../../bench/synthetic.js';
+import { runPolicies } from '../../tools/lib/policy/index.js';
+import { isFindingAffected } from '../../tools/lib/registry/impact.js';
+import type { Finding } from '../../tools/lib/report/finding.js';
+import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { validate } from '../../tools/lib/validate/validate.js';
+import { exampleRepo, FIXED_NOW, git, removeDir, tempDir } from '../helpers/repo.js';
+
+const NOW = new Date(FIXED_NOW);
+
+function keyOf(f: Finding): string {
+  return [f.ruleId, f.severity, f.file, f.line, f.column, f.kind, f.name, f.environment, f.path, f.message].join('\u0000');
+}
+const keys = (fs: Finding[]) => fs.map(keyOf).sort();
+
+/** Plants violations of the local rules in a generated ecosystem's platforms, templates and environments. */
+function plantViolations(root: string): void {
+  const edit = (file: string, fn: (t: string) => string) => {
+    const abs = path.join(root, file);
+    const next = fn(readFileSync(abs, 'utf8'));
+    writeFileSync(abs, next);
+  };
+  // Platforms a prod environment runs: only placed platforms are judged in an environment,
+  // and prod is where every rule applies.
+  const envDir = path.join(root, 'ecosystem/platform-cloud');
+  const prod = readdirSync(envDir).sort().filter((e) => /^ {2}tier: prod$/m.test(readFileSync(path.join(envDir, e, 'environment.yaml'), 'utf8')));
+  const placed = [...new Set(prod.flatMap((e) => [...readFileSync(path.join(envDir, e, 'platform.yaml'), 'utf8').matchAll(/- name: (\S+)/g)].map((m) => m[1]!)))].filter(
+    (p) => !p.startsWith('core-'),
+  );
+  const file = (i: number) => `platforms/${placed[i * 3]!}/platform.yaml`;
+  edit(file(1), (t) => t.replace(/memoryMb: \d+/, 'memoryMb: 999999'));
+  edit(file(2), (t) => t.replace(/image: .*/, 'image: "mnops/app:latest"'));
+  // Set, or add at the end of spec (platforms end with spec fields).
+  const put = (t: string, field: string, line: string) => (new RegExp(`^ {2}${field}:.*\n(?: {4}.*\n)*`, 'm').test(t) ? t.replace(new RegExp(`^ {2}${field}:.*\n(?: {4}.*\n)*`, 'm'), line) : `${t}${line}`);
+  edit(file(3), (t) => put(t, 'ports', '  ports:\n    - {name: http, containerPort: 8080, hostPort: 80}\n'));
+  edit(file(4), (t) => t.replace(/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '));
+  edit(file(5), (t) => t.replace(/ {2}env:\n/, '  env:\n    API_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'));
+  edit(file(7), (t) => t.replace(/owner: \S+/, 'owner: nobody-team'));
+  // Prod environments set the sandbox for all they run.
+  edit(`ecosystem/platform-cloud/${prod[0]!}/environment.yaml`, (t) => t.replace(/ {6}readOnlyRootfs: true/, '      readOnlyRootfs: false'));
+  edit(`ecosystem/platform-cloud/${prod[prod.length - 1]!}/environment.yaml`, (t) => t.replace(/ {4}replicas: (\d+)\n/, '    replicas: $1\n    resources: {memoryMb: 888888}\n'));
+}
+
+describe('policies judged in slices', () => {
+  let example: string;
+  let generated: string;
+  beforeAll(() => {
+    example = exampleRepo();
+    generated = tempDir('mnops-slices-');
+    generateEcosystem(generated, 600, { git: false });
+    plantViolations(generated);
+  });
+  afterAll(() => {
+    removeDir(example);
+    removeDir(generated);
+  });
+
+  for (const [label, rootOf] of [
+    ['the example', () => example],
+    ['a generated ecosystem with planted violations', () => generated],
+  ] as const) {
+    it(`find in any number of parts what one evaluation finds: ${label}`, async () => {
+      const { ecosystem } = await loadEcosystem(rootOf(), { cacheDir: false });
+      // Late enough that the example's ephemeral environments have expired.
+      const now = new Date('2030-01-01T00:00:00Z');
+      const one = await runPolicies(rootOf(), ecosystem, now, undefined, { threads: 1 });
+      expect(one.findings.length).toBeGreaterThan(2);
+      for (const parts of [2, 3, 7]) {
+        const sliced = await runPolicies(rootOf(), ecosystem, now, undefined, { threads: parts });
+        expect(keys(sliced.findings), `${parts} parts`).toEqual(keys(one.findings));
+        expect(keys(sliced.waived), `${parts} parts, waived`).toEqual(keys(one.waived));
+      }
+    });
+  }
+
+  it('the planted violations are found (the comparison above is not of empty lists)', async () => {
+    const { ecosystem } = await loadEcosystem(generated, { cacheDir: false });
+    const rules = new Set((await runPolicies(generated, ecosystem, NOW)).findings.map((f) => f.ruleId));
+    for (const rule of ['resources.ceiling', 'images.pinned', 'network.host-port', 'contracts.unsatisfied', 'secrets.plaintext', 'sandbox.hardened', 'ownership.owner'])
+      expect(rules.has(rule), `${rule} among ${[...rules].join(', ')}`).toBe(true);
+  });
+});
+
+describe('a change under review is judged only where it reaches', () => {
+  let root: string;
+  let upstream: string;
+  beforeAll(() => {
+    root = tempDir('mnops-slices-pr-');
+    generateEcosystem(root, 600);
+    // Findings already on the base, all over: a platform the change affects without editing
+    // it (a dependent, a consumer) must have its findings reported as a full run has them.
+    plantViolations(root);
+    for (const [i, d] of readdirSync(path.join(root, 'platforms')).sort().entries()) {
+      if (i % 6 !== 0) continue;
+      const file = path.join(root, 'platforms', d, 'platform.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/memoryMb: \d+/, 'memoryMb: 999999'));
+    }
+    // A dependent that runs where what it depends on does not: changing the one affects
+    // the other's findings in an environment the change itself never reaches.
+    const envDir = path.join(root, 'ecosystem/platform-cloud');
+    const placedIn = (e: string) => new Set([...readFileSync(path.join(envDir, e, 'platform.yaml'), 'utf8').matchAll(/- name: (\S+)/g)].map((m) => m[1]!));
+    const where = new Map<string, Set<string>>();
+    for (const e of readdirSync(envDir).sort()) for (const p of placedIn(e)) if (!p.startsWith('core-')) where.set(p, (where.get(p) ?? new Set()).add(e));
+    const names = [...where.keys()].sort();
+    const disjoint = (x: string, y: string) => [...where.get(x)!].every((e) => !where.get(y)!.has(e));
+    upstream = names[0]!;
+    const dependent = names.find((y) => disjoint(upstream, y))!;
+    const file = path.join(root, 'platforms', dependent, 'platform.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/dependsOn: \[/, `dependsOn: [${upstream}, `).replace(/memoryMb: \d+/, 'memoryMb: 999999'));
+    git(root, 'commit', '-qam', 'findings on the base');
+  });
+  afterAll(() => removeDir(root));
+
+  /** One random change: a few edits of platforms, templates, environments, instances and contracts. */
+  function randomChange(seed: number): string[] {
+    let s = seed || 1;
+    const rand = (n: number) => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) % n;
+    };
+    const all = (git(root, 'ls-files') as string).split('\n').filter((f) => f.endsWith('.yaml'));
+    const edits: [RegExp, string][] = [
+      [/memoryMb: \d+/, 'memoryMb: 999999'],
+      [/image: .*/, 'image: "mnops/app:latest"'],
+      [/readOnlyRootfs: true/, 'readOnlyRootfs: false'],
+      [/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '],
+      [/dependsOn: \[[^\]]*\]/, 'dependsOn: []'],
+      [/provides: \[[^\]]*\]/, 'provides: []'],
+      [/tier: \w+/, 'tier: prod'],
+      [/extends: \S+/, 'extends: no-such-template'],
+      [/version: \S+/, 'version: 9.9.9'],
+      [/owner: \S+/, 'owner: nobody-team'],
+      [/- name: (\S+)\n {6}version: \S+\n/, ''],
+      [/cpuCores: [\d.]+/, 'cpuCores: 64'],
+    ];
+    const touched: string[] = [];
+    for (let k = 1 + rand(3); k > 0; k--) {
+      const file = all[rand(all.length)]!;
+      const abs = path.join(root, file);
+      if (rand(12) === 0) {
+        rmSync(abs);
+        touched.push(`${file} (deleted)`);
+        continue;
+      }
+      const text = readFileSync(abs, 'utf8');
+      const [re, to] = edits[rand(edits.length)]!;
+      const next = text.replace(re, to);
+      if (next !== text) {
+        writeFileSync(abs, next);
+        touched.push(`${file}: ${String(re)} -> ${to}`);
+      }
+    }
+    return touched;
+  }
+
+  function touchUpstream(): string[] {
+    const file = path.join(root, 'platforms', upstream, 'platform.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^( {2}description: .*)$/m, '$1 (changed)'));
+    return [`platforms/${upstream}/platform.yaml: description`];
+  }
+
+  it('finds for 16 random changes exactly the full run’s findings that the change affects', async () => {
+    let found = 0;
+    for (let run = 0; run <= 16; run++) {
+      const edits = run === 0 ? touchUpstream() : randomChange(run * 7919);
+      try {
+        const pr = await validate({ root, changedSince: 'HEAD', now: NOW, cacheDir: false });
+        const full = await validate({ root, policyRef: 'HEAD', now: NOW, cacheDir: false });
+        const expected = pr.impact ? full.report.findings.filter((f) => isFindingAffected(f, pr.impact!)) : full.report.findings;
+        expect(keys(pr.report.findings), `edits:\n${edits.join('\n')}`).toEqual(keys(expected));
+        found += expected.length;
+      } finally {
+        git(root, 'checkout', '-q', '--', '.');
+      }
+    }
+    // The changes must have made findings for the comparison to mean anything.
+    expect(found).toBeGreaterThan(8);
+  }, 240_000);
+});
