@@ -13,6 +13,7 @@ import type { Finding } from '../../tools/lib/report/finding.js';
 import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, FIXED_NOW, git, removeDir, tempDir } from '../helpers/repo.js';
+import { PLANTED_RULES, plantViolations } from './planted.js';
 
 const NOW = new Date(FIXED_NOW);
 
@@ -20,34 +21,6 @@ function keyOf(f: Finding): string {
   return [f.ruleId, f.severity, f.file, f.line, f.column, f.kind, f.name, f.environment, f.path, f.message].join('\u0000');
 }
 const keys = (fs: Finding[]) => fs.map(keyOf).sort();
-
-/** Plants violations of the local rules in a generated ecosystem's platforms, templates and environments. */
-function plantViolations(root: string): void {
-  const edit = (file: string, fn: (t: string) => string) => {
-    const abs = path.join(root, file);
-    const next = fn(readFileSync(abs, 'utf8'));
-    writeFileSync(abs, next);
-  };
-  // Platforms a prod environment runs: only placed platforms are judged in an environment,
-  // and prod is where every rule applies.
-  const envDir = path.join(root, 'ecosystem/platform-cloud');
-  const prod = readdirSync(envDir).sort().filter((e) => /^ {2}tier: prod$/m.test(readFileSync(path.join(envDir, e, 'environment.yaml'), 'utf8')));
-  const placed = [...new Set(prod.flatMap((e) => [...readFileSync(path.join(envDir, e, 'platform.yaml'), 'utf8').matchAll(/- name: (\S+)/g)].map((m) => m[1]!)))].filter(
-    (p) => !p.startsWith('core-'),
-  );
-  const file = (i: number) => `platforms/${placed[i * 3]!}/platform.yaml`;
-  edit(file(1), (t) => t.replace(/memoryMb: \d+/, 'memoryMb: 999999'));
-  edit(file(2), (t) => t.replace(/image: .*/, 'image: "mnops/app:latest"'));
-  // Set, or add at the end of spec (platforms end with spec fields).
-  const put = (t: string, field: string, line: string) => (new RegExp(`^ {2}${field}:.*\n(?: {4}.*\n)*`, 'm').test(t) ? t.replace(new RegExp(`^ {2}${field}:.*\n(?: {4}.*\n)*`, 'm'), line) : `${t}${line}`);
-  edit(file(3), (t) => put(t, 'ports', '  ports:\n    - {name: http, containerPort: 8080, hostPort: 80}\n'));
-  edit(file(4), (t) => t.replace(/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '));
-  edit(file(5), (t) => t.replace(/ {2}env:\n/, '  env:\n    API_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'));
-  edit(file(7), (t) => t.replace(/owner: \S+/, 'owner: nobody-team'));
-  // Prod environments set the sandbox for all they run.
-  edit(`ecosystem/platform-cloud/${prod[0]!}/environment.yaml`, (t) => t.replace(/ {6}readOnlyRootfs: true/, '      readOnlyRootfs: false'));
-  edit(`ecosystem/platform-cloud/${prod[prod.length - 1]!}/environment.yaml`, (t) => t.replace(/ {4}replicas: (\d+)\n/, '    replicas: $1\n    resources: {memoryMb: 888888}\n'));
-}
 
 describe('policies judged in slices', () => {
   let example: string;
@@ -84,7 +57,7 @@ describe('policies judged in slices', () => {
   it('the planted violations are found (the comparison above is not of empty lists)', async () => {
     const { ecosystem } = await loadEcosystem(generated, { cacheDir: false });
     const rules = new Set((await runPolicies(generated, ecosystem, NOW)).findings.map((f) => f.ruleId));
-    for (const rule of ['resources.ceiling', 'images.pinned', 'network.host-port', 'contracts.unsatisfied', 'secrets.plaintext', 'sandbox.hardened', 'ownership.owner'])
+    for (const rule of PLANTED_RULES)
       expect(rules.has(rule), `${rule} among ${[...rules].join(', ')}`).toBe(true);
   });
 });

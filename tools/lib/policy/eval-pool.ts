@@ -14,10 +14,24 @@ export function evalWorkersAvailable(): boolean {
   return fileURLToPath(import.meta.url).endsWith('.js') && existsSync(fileURLToPath(workerUrl));
 }
 
-/** The raw `governance` value of each input, in order. */
+/**
+ * The raw `governance` value of each input, in order. The first is evaluated in this thread
+ * while workers take the others: one thread fewer to start and to hold in memory.
+ */
 export async function evaluateInputs(engine: PolicyEngine, inputs: unknown[]): Promise<unknown[]> {
   if (inputs.length < 2 || !evalWorkersAvailable()) return inputs.map((input) => engine.evaluate('governance', input));
-  return Promise.all(inputs.map((input) => inWorker(engine, input)));
+  const others = inputs.slice(1).map((input) => inWorker(engine, input));
+  // Settled before anything throws here, so no worker's failure goes unobserved.
+  const settled = Promise.allSettled(others);
+  let first: unknown;
+  try {
+    // After the workers have their jobs: a macrotask later, so they start meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    first = engine.evaluate('governance', inputs[0]);
+  } finally {
+    await settled;
+  }
+  return [first, ...(await Promise.all(others))];
 }
 
 function inWorker(engine: PolicyEngine, input: unknown): Promise<unknown> {
@@ -33,7 +47,10 @@ function inWorker(engine: PolicyEngine, input: unknown): Promise<unknown> {
       if (reply.ok) resolve(reply.result);
       else reject(new PolicyError(reply.message, reply.hint));
     });
-    const job: EvalJob = { wasm: engine.bytes.wasm, metaText: engine.bytes.metaText, location: engine.location, input };
-    worker.postMessage(job);
+    // The input as JSON bytes, moved (not copied) to the worker: the runtime reads JSON
+    // anyway, and the worker never holds the input as objects (peak memory).
+    const json = new TextEncoder().encode(JSON.stringify(input));
+    const job: EvalJob = { wasm: engine.bytes.wasm, metaText: engine.bytes.metaText, location: engine.location, input: json.buffer };
+    worker.postMessage(job, [json.buffer]);
   });
 }

@@ -8,7 +8,8 @@ export interface EvalJob {
   wasm: Uint8Array;
   metaText: string;
   location: string;
-  input: unknown;
+  /** The input as JSON text, which the runtime reads as it is. */
+  input: ArrayBuffer;
 }
 
 export type EvalReply = { ok: true; result: unknown } | { ok: false; message: string; hint?: string };

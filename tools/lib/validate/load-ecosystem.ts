@@ -73,7 +73,13 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   const unique = [...new Map(toParse.map((it) => [it.id, it])).values()];
   const parsed = await clock.timeAsync('parse', () => parseAll(unique, limits, options.threads));
   const byId = new Map(parsed.map((p) => [p.id, p]));
-  for (const [file, id] of idOf) if (!byFile.has(file)) byFile.set(file, byId.get(id)!.content);
+  for (const [file, id] of idOf) {
+    if (byFile.has(file)) continue;
+    const p = byId.get(id)!;
+    // Positions of the fast path are computed when asked for: from the file, not from text
+    // held for every file in the meantime.
+    byFile.set(file, p.lazyPositions ? withLazyPositions(p.content, path.join(root, file), id, limits) : p.content);
+  }
 
   const files: ParsedFile[] = discovered.files.map((file) => ({ file, content: byFile.get(file)! }));
   const { ecosystem, findings } = clock.time('index', () => buildEcosystem(root, files));

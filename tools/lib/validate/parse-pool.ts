@@ -17,6 +17,8 @@ export interface ParsedItem {
   id: string;
   content: ParsedContent;
   json?: string;
+  /** Parsed by the fast path: positions are computed on first use. */
+  lazyPositions?: boolean;
 }
 
 /** Below this many files, threads cost more than they save. */
@@ -37,7 +39,7 @@ export async function parseAll(all: ParseItem[], limits: LoadLimits, threads?: n
   const items: ParseItem[] = [];
   for (const it of all) {
     const content = fastParseBytes(it.bytes, limits);
-    if (content) done.push({ id: it.id, content });
+    if (content) done.push({ id: it.id, content, lazyPositions: true });
     else items.push(it);
   }
   return [...done, ...(await parseWithYamlAll(items, limits, threads))];
