@@ -258,9 +258,14 @@ export function isFindingAffected(f: Finding, impact: Impact): boolean {
  * users are affected when it vanishes.
  */
 export function manifestKeysOfText(text: string): string[] {
+  return manifestKeysOf(parseManifestText(text).documents.map((d) => d.value));
+}
+
+/** The keys of manifests given as parsed values (see manifestKeysOfText). */
+export function manifestKeysOf(values: unknown[]): string[] {
   const keys: string[] = [];
-  for (const doc of parseManifestText(text).documents) {
-    const v = doc.value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { provides?: unknown; consumes?: unknown } } | null;
+  for (const value of values) {
+    const v = value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { provides?: unknown; consumes?: unknown } } | null;
     if (!v || typeof v.kind !== 'string' || typeof v.metadata?.name !== 'string') continue;
     keys.push(`${v.kind}/${v.metadata.name}`);
     for (const list of [v.spec?.provides, v.spec?.consumes]) {

@@ -22,4 +22,4 @@ export {
   type InheritedField,
   type Relation,
 } from './graph.js';
-export { impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from './impact.js';
+export { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from './impact.js';

@@ -32,6 +32,12 @@ export interface LoadedEcosystem {
   findings: Finding[];
   /** Files reached through a symlink: they change when their target does. */
   linked: string[];
+  /** Each file's git blob id (of the bytes read; files over the size limit have none). */
+  blobs: Map<string, string>;
+  /** Each file as parsed, valid or not. */
+  parsed: ParsedFile[];
+  /** The cache folder and what its entries are bound to, when there is a usable cache. */
+  cache?: { dir: string; context: string };
   stats: { files: number; parsed: number; cached: number };
 }
 
@@ -92,6 +98,9 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
     ecosystem,
     findings: [...discovered.findings, ...findings],
     linked: discovered.linked,
+    blobs: idOf,
+    parsed: files,
+    ...(cache.dir ? { cache: { dir: cache.dir, context: cache.context } } : {}),
     stats: { files: files.length, parsed: unique.length, cached: files.length - toParse.length },
   };
 }

@@ -53,7 +53,7 @@ function parseLimits(limits: LoadLimits): string {
  * This cache's key: 32 random bytes in `dir/key`, created with mode 0600 on first use. A key
  * file that is not a plain file of ours, private to us, is not trusted: no key, no cache.
  */
-async function cacheKey(dir: string): Promise<Buffer | undefined> {
+export async function cacheKey(dir: string): Promise<Buffer | undefined> {
   const file = path.join(dir, KEY_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -97,11 +97,14 @@ export class ParseCache {
   private constructor(
     private readonly file: string | undefined,
     private readonly key: Buffer | undefined,
-    private readonly context: string,
+    /** What every entry is bound to: format, tool version, schemas, limits, repository. */
+    readonly context: string,
     private readonly entries: Map<string, Sealed>,
     private readonly journalLines: number,
     /** The journal ends in a torn line: the next append starts on a line of its own. */
     private readonly tornJournal: boolean,
+    /** The cache folder; undefined when there is no usable cache. */
+    readonly dir?: string,
   ) {}
 
   private static journalOf(file: string): string {
@@ -146,7 +149,7 @@ export class ParseCache {
     };
     await load(file);
     const journal = await load(ParseCache.journalOf(file));
-    return new ParseCache(file, key, context, entries, journal.lines, journal.torn);
+    return new ParseCache(file, key, context, entries, journal.lines, journal.torn, dir);
   }
 
   private seal(id: string, json: string): string {

@@ -15,19 +15,21 @@ import {
   policyInputsAt,
   runPolicies,
   type PolicyInputs,
+  type PolicyRun,
   type Slice,
   type WaivedFinding,
 } from '../policy/index.js';
-import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
+import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
 import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
 import { checkSecretReferences } from '../secrets/check.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
-import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
+import { loadEcosystem, type LoadedEcosystem, type LoadOptions } from './load-ecosystem.js';
 import { PhaseClock, type PhaseTimes } from './phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
+import { changedSince, governanceHash, outsideSlice, SnapshotStore } from './snapshot.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
@@ -123,17 +125,21 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const lifetimes = exceptionLifetimes(eco, governance.settings, now);
     const exceptions = new Map([...counted.exceptions].filter(([name]) => !lifetimes.tooLong.has(name)));
     const judged = judgedBy(eco, { settings: governance.settings, exceptions });
-    const only = impact && !scope!.everything ? judgedSlice(eco, impact) : undefined;
+    const engine = trusted?.engine ?? (await PolicyEngine.load(root));
+    // Without a change under review, the last run's snapshot says what is already judged.
+    const snapshot = change ? undefined : await clock.timeAsync('cache', () => openSnapshot(loaded, engine, judged, now));
+    const only = impact && !scope!.everything ? judgedSlice(eco, impact) : snapshot?.only;
     // The policies evaluate in worker threads: the references are checked meanwhile.
-    const running = runPolicies(root, judged, now, trusted?.engine, { ...(only ? { only } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+    const running = runPolicies(root, judged, now, engine, { ...(only ? { only } : {}), ...(options.threads ? { threads: options.threads } : {}) });
     running.catch(() => undefined); // awaited below; this only keeps it from being "unhandled" meanwhile
     findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)]));
     const run = await running;
     clock.add('resolve', run.ms.resolve);
     clock.add('input', run.ms.input);
     clock.add('evaluate', run.ms.evaluate);
-    findings.push(...counted.findings, ...lifetimes.findings, ...run.findings, ...(await bundleStaleness(root)));
-    waived = run.waived;
+    const judgedNow = snapshot ? await clock.timeAsync('cache', () => snapshot.merge(run)) : run;
+    findings.push(...counted.findings, ...lifetimes.findings, ...judgedNow.findings, ...(await bundleStaleness(root)));
+    waived = judgedNow.waived;
     if (trusted && change?.changed.some(isPolicyInput)) proposed = await proposedChange(root, eco, now, run.findings);
     if (change?.changed.some((f) => f.startsWith('policies/'))) findings.push(...(await bundleRebuildCheck(root)));
   } else {
@@ -185,6 +191,56 @@ async function proposedChange(root: string, eco: Ecosystem, now: Date, verdict: 
   const before = new Set(verdict.map(findingKey));
   const after = new Set(own.map(findingKey));
   return { added: sortFindings(own.filter((f) => !before.has(findingKey(f)))), cleared: sortFindings(verdict.filter((f) => !after.has(findingKey(f)))) };
+}
+
+interface OpenSnapshot {
+  /** What to judge again; undefined: everything (no usable snapshot, or a change of everything). */
+  only?: Slice;
+  /** The findings of the whole ecosystem, the snapshot's where they still stand; and saves them as the next snapshot. */
+  merge(run: Pick<PolicyRun, 'findings' | 'waived'>): Promise<Pick<PolicyRun, 'findings' | 'waived'>>;
+}
+
+/** The snapshot of the last run, when the cache has a usable one for these rules; undefined without a cache. */
+async function openSnapshot(loaded: LoadedEcosystem, engine: PolicyEngine, judged: Ecosystem, now: Date): Promise<OpenSnapshot | undefined> {
+  const bundle = engine.meta.wasmSha256;
+  const store = loaded.cache && bundle ? await SnapshotStore.open(loaded.cache.dir, loaded.cache.context) : undefined;
+  if (!store || !bundle) return undefined;
+  const eco = loaded.ecosystem;
+  const key = { bundle, governance: governanceHash(judged), today: now.toISOString().slice(0, 10) };
+  const snap = await store.read(key);
+  let only: Slice | undefined;
+  let changed: string[] | undefined;
+  if (snap) {
+    changed = changedSince(snap, loaded.blobs);
+    const scope = widenChange(eco, changed, loaded.linked);
+    if (!scope.everything) {
+      // Keys the changed files held and hold no longer (a file gone, a manifest renamed or
+      // broken, a contract no longer named) propagate from the name alone, as a deleted
+      // file's do in PR mode; what they hold now propagates from the index.
+      const parsedNow = new Map(loaded.parsed.map((p) => [p.file, p.content]));
+      const inIndex = new Map<string, Set<string>>();
+      for (const r of eco.records) (inIndex.get(r.file) ?? inIndex.set(r.file, new Set()).get(r.file)!).add(r.key);
+      const keys = scope.files.flatMap((f) => {
+        const current = new Set(manifestKeysOf(parsedNow.get(f)?.documents.map((d) => d.value) ?? []));
+        const loadedKeys = inIndex.get(f) ?? new Set<string>();
+        return [...(snap.keys[f] ?? []).filter((k) => !current.has(k)), ...[...current].filter((k) => !k.startsWith('Contract/') && !loadedKeys.has(k))];
+      });
+      only = judgedSlice(eco, impactOfChanges(eco, scope.files, keys));
+    }
+  }
+  return {
+    ...(only ? { only } : {}),
+    async merge(run) {
+      const kept = only && snap ? { findings: snap.findings.filter((f) => outsideSlice(f, only)), waived: snap.waived.filter((f) => outsideSlice(f, only)) } : { findings: [], waived: [] };
+      const merged = { findings: [...kept.findings, ...run.findings], waived: [...kept.waived, ...run.waived] };
+      if (!changed || changed.length > 0) {
+        const keys: Record<string, string[]> = {};
+        for (const p of loaded.parsed) keys[p.file] = manifestKeysOf(p.content.documents.map((d) => d.value));
+        await store.write({ key, files: Object.fromEntries(loaded.blobs), keys, ...merged });
+      }
+      return merged;
+    },
+  };
 }
 
 /**
