@@ -1,9 +1,12 @@
 // mnops deploy PLATFORM --to ENV | rollback PLATFORM --env ENV — promotion through the gate.
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { deployPlatform, previousVersion, type DeployOutcome, type DeployRequest } from '../../promotion/deploy.js';
+import type { DeployOutcome, DeployRequest } from '../../promotion/deploy.js';
 import { cliActor, EXIT, progressLine, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
+
+// The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
+const deploys = () => import('../../promotion/deploy.js');
 
 export function formatOutcome(o: DeployOutcome, color: boolean): string {
   const c = pc.createColors(color);
@@ -42,7 +45,7 @@ const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, un
 
 async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
   const color = useColor();
-  const outcome = await deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: progressLine });
+  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: progressLine });
   await writeStdout(formatOutcome(outcome, color));
   setExit(outcome.status === 'dry-run' && outcome.decision && !outcome.decision.allow ? EXIT.FOUND : (EXIT_OF[outcome.status] as 0 | 1 | 2));
 }
@@ -89,7 +92,7 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; push: boolean; root?: string }) => {
       const root = await rootFromOption(flags.root);
-      const version = flags.toVersion ?? (await previousVersion(root, platform, flags.env));
+      const version = flags.toVersion ?? (await (await deploys()).previousVersion(root, platform, flags.env));
       await run(
         { root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000, ...(flags.push ? {} : { publish: false as const }) },
         setExit,

@@ -1,9 +1,11 @@
 // mnops drift [--env ENV...] [--format text|json|markdown] [--heal] (= tools/detect_drift).
 import { Option, type Command } from 'commander';
-import { detectDrift, exitCodeOf, formatMarkdown, formatText } from '../../drift/index.js';
 import { UsageError } from '../../repo/errors.js';
 import { cliActor, confirmPruneCount, EXIT, progressLine, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
+
+// The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
+const drifts = () => import('../../drift/index.js');
 
 interface DriftFlags {
   env?: string[];
@@ -36,7 +38,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
       const fixed = flags.now ?? process.env.MNOPS_NOW;
       if (flags.prune && !flags.heal) throw new UsageError('--prune deletes while healing: it needs --heal', 'add --heal, or drop --prune');
       const confirm = confirmPruneCount(flags);
-      const report = await detectDrift({
+      const report = await (await drifts()).detectDrift({
         root: await rootFromOption(flags.root),
         ...(flags.env ? { environments: flags.env } : {}),
         heal: flags.heal === true,
@@ -49,9 +51,9 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         onProgress: progressLine,
       });
       const text =
-        flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? formatMarkdown(report) : formatText(report, useColor());
-      if (flags.output) await writeOutputFile(flags.output, flags.format === 'text' ? formatText(report, false) : text);
+        flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? (await drifts()).formatMarkdown(report) : (await drifts()).formatText(report, useColor());
+      if (flags.output) await writeOutputFile(flags.output, flags.format === 'text' ? (await drifts()).formatText(report, false) : text);
       await writeStdout(text);
-      setExit(([EXIT.OK, EXIT.FOUND, EXIT.FAILED] as const)[exitCodeOf(report)]);
+      setExit(([EXIT.OK, EXIT.FOUND, EXIT.FAILED] as const)[(await drifts()).exitCodeOf(report)]);
     });
 };

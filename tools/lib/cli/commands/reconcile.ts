@@ -1,15 +1,18 @@
 // mnops plan --env ENV | apply --env ENV | teardown --env ENV — reconcile an environment with its engine.
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
-import { providerFor } from '../../provider/registry.js';
 import type { ApplyEvent } from '../../reconcile/apply.js';
-import { loadEnvironment } from '../../reconcile/declaration.js';
-import { applyEnvironment, openTrailIfAny, planEnvironment } from '../../reconcile/environment.js';
-import { secretValues } from '../../reconcile/desired.js';
-import { inventoryOf } from '../../reconcile/inventory.js';
-import { differences, pendingActions, type Plan } from '../../reconcile/plan.js';
+import type { Plan } from '../../reconcile/plan.js';
 import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
+
+// The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
+const providers = () => import('../../provider/registry.js');
+const declaration = () => import('../../reconcile/declaration.js');
+const environments = () => import('../../reconcile/environment.js');
+const desired = () => import('../../reconcile/desired.js');
+const inventory = () => import('../../reconcile/inventory.js');
+const plans = () => import('../../reconcile/plan.js');
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
 
@@ -52,7 +55,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
       const root = await rootFromOption(flags.root);
-      const { plan: p, unenforceable } = await planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmPruneCount(flags) });
+      const { plan: p, unenforceable } = await (await environments()).planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmPruneCount(flags) });
       if (flags.format === 'json') {
         const actions = p.actions.map((a) => ({
           kind: a.kind,
@@ -67,7 +70,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         const warn = unenforceable.map((u) => `! ${u.platform}: ${u.field} cannot be enforced here — ${u.reason}`);
         await writeStdout(formatPlan(p, useColor()) + (warn.length ? `\n${warn.join('\n')}\n` : ''));
       }
-      setExit(differences(p).length > 0 ? EXIT.FOUND : EXIT.OK);
+      setExit((await plans()).differences(p).length > 0 ? EXIT.FOUND : EXIT.OK);
     });
 
   program
@@ -89,7 +92,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         const mark = { start: c.dim('…'), done: c.green('✔'), failed: c.red('✖'), skipped: c.yellow('-') }[e.phase];
         void writeStdout(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
       };
-      const outcome = await applyEnvironment({
+      const outcome = await (await environments()).applyEnvironment({
         root: await rootFromOption(flags.root),
         environment: flags.env,
         only: flags.platform,
@@ -109,7 +112,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
       const lines: string[] = [];
       if (failed.length) lines.push(`${failed.length} platform(s) not applied; the previous versions keep running.`);
       if (held.length) lines.push(`${held.length} change(s) held back (see the plan above); nothing else was left out.`);
-      if (!failed.length && pendingActions(outcome.planned.plan).length) lines.push(`Applied ${flags.env}.`);
+      if (!failed.length && (await plans()).pendingActions(outcome.planned.plan).length) lines.push(`Applied ${flags.env}.`);
       else if (!failed.length && !held.length) lines.push(`${flags.env} is up to date.`);
       await writeStdout(`\n${lines.join('\n')}\n`);
       setExit(failed.length || held.length ? EXIT.FOUND : EXIT.OK);
@@ -124,13 +127,13 @@ export const registerTeardown: RegisterCommand = (program: Command, setExit) => 
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (flags: { env: string; root?: string }) => {
       const root = await rootFromOption(flags.root);
-      const { ecosystem } = await loadEnvironment(root, flags.env);
-      const provider = providerFor(ecosystem, flags.env);
+      const { ecosystem } = await (await declaration()).loadEnvironment(root, flags.env);
+      const provider = (await providers()).providerFor(ecosystem, flags.env);
       await provider.ping();
       await provider.teardown(flags.env);
       // What mnops owns there now is nothing: drift then treats the environment as not applied.
-      const trail = await openTrailIfAny(root, secretValues(ecosystem, { env: process.env }));
-      await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: inventoryOf(await provider.list(flags.env)) });
+      const trail = await (await environments()).openTrailIfAny(root, (await desired()).secretValues(ecosystem, { env: process.env }));
+      await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: (await inventory()).inventoryOf(await provider.list(flags.env)) });
       await writeStdout(`removed everything mnops manages in ${flags.env}\n`);
       setExit(EXIT.OK);
     });
