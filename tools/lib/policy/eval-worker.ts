@@ -1,27 +1,43 @@
-// Worker thread: loads the bundle from the bytes it is sent (checked against its recorded
-// sha256, as every load is) and evaluates one slice of the governance input.
+// Worker thread: loads the bundle from the bytes it is sent first (checked against its
+// recorded sha256, as every load is), then evaluates each slice of the governance input it
+// is sent, in order, one reply per slice.
 import { parentPort } from 'node:worker_threads';
 import { PolicyEngine } from './engine.js';
 import { PolicyError } from './errors.js';
 
-export interface EvalJob {
+export interface EvalSetup {
   wasm: Uint8Array;
   metaText: string;
   location: string;
-  /** The input as JSON text, which the runtime reads as it is. */
+}
+
+/** One slice: the input as JSON text, which the runtime reads as it is. */
+export interface EvalJob {
+  index: number;
   input: ArrayBuffer;
 }
 
-export type EvalReply = { ok: true; result: unknown } | { ok: false; message: string; hint?: string };
+export type EvalReply = { index: number; ok: true; result: unknown } | { index: number; ok: false; message: string; hint?: string };
 
-parentPort?.once('message', (job: EvalJob) => {
+let engine: Promise<PolicyEngine> | undefined;
+
+function failure(index: number, err: unknown): EvalReply {
+  return { index, ok: false, message: err instanceof Error ? err.message : String(err), ...(err instanceof PolicyError && err.hint ? { hint: err.hint } : {}) };
+}
+
+parentPort?.on('message', (msg: EvalSetup | EvalJob) => {
+  if ('wasm' in msg) {
+    engine = PolicyEngine.fromBytes(Buffer.from(msg.wasm), msg.metaText, msg.location);
+    engine.catch(() => undefined); // reported with the first job
+    return;
+  }
   void (async () => {
     let reply: EvalReply;
     try {
-      const engine = await PolicyEngine.fromBytes(Buffer.from(job.wasm), job.metaText, job.location);
-      reply = { ok: true, result: engine.evaluate('governance', job.input) };
+      if (!engine) throw new PolicyError('the policy worker was sent a slice before its bundle', 'nothing was allowed; run again');
+      reply = { index: msg.index, ok: true, result: (await engine).evaluate('governance', msg.input) };
     } catch (err) {
-      reply = { ok: false, message: err instanceof Error ? err.message : String(err), ...(err instanceof PolicyError && err.hint ? { hint: err.hint } : {}) };
+      reply = failure(msg.index, err);
     }
     parentPort!.postMessage(reply);
   })();

@@ -33,12 +33,14 @@ export interface PolicyRun {
 export interface PolicyRunOptions {
   /** Judge only these platforms and environments (and the small collections), not all. */
   only?: Slice;
-  /** Slices to evaluate, each on a thread of its own (default: one below 2,000 platforms and placements, else $MNOPS_POLICY_THREADS or the cores, at most 4). */
+  /** Threads to evaluate on, and the fewest slices (default: one below 2,000 platforms and placements, else $MNOPS_POLICY_THREADS or the cores, at most 4). */
   threads?: number;
 }
 
 /** Below this many platforms and placements, one evaluation costs less than starting threads. */
 const MIN_FOR_THREADS = 2000;
+/** Platforms and placements per evaluation, at most (a slice's small collections come on top). */
+const SLICE_ITEMS = 4000;
 
 /**
  * Resolves the platforms in the environments judged and runs the built-in policies — over
@@ -57,9 +59,12 @@ export async function runPolicies(root: string, eco: Ecosystem, now: Date, engin
   const full = users ? buildGovernanceInput(eco, resolved, settings, now, { full: true }) : undefined;
   const size = Object.keys(input.platforms).length + Object.values(input.resolved).reduce((n, env) => n + Object.keys(env).length, 0);
   const threads = options.threads ?? (size < MIN_FOR_THREADS ? 1 : Number(process.env.MNOPS_POLICY_THREADS) || Math.min(os.availableParallelism(), 4));
-  const slices = threads > 1 ? partition(input, threads).map((s) => sliceInput(input, s)) : [input];
+  // The runtime's JSON parsing and allocator slow down as one input grows: large inputs are
+  // cut into slices of at most SLICE_ITEMS, which the threads take in turn.
+  const parts = Math.max(threads, Math.ceil(size / SLICE_ITEMS));
+  const slices = parts > 1 ? partition(input, parts).map((s) => sliceInput(input, s)) : [input];
   const t2 = performance.now();
-  const gov = governanceResult(await evaluateInputs(policy, slices), eco, resolved);
+  const gov = governanceResult(await evaluateInputs(policy, slices, threads), eco, resolved);
   const user = full ? evaluateUserPolicies(policy, eco, resolved, full) : [];
   return { findings: [...gov.findings, ...user], waived: gov.waived, ms: { resolve: t1 - t0, input: t2 - t1, evaluate: performance.now() - t2 } };
 }
