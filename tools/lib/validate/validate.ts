@@ -15,21 +15,19 @@ import {
   policyInputsAt,
   runPolicies,
   type PolicyInputs,
-  type PolicyRun,
-  type Slice,
   type WaivedFinding,
 } from '../policy/index.js';
-import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
+import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
 import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
 import { checkSecretReferences } from '../secrets/check.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
-import { loadEcosystem, type LoadedEcosystem, type LoadOptions } from './load-ecosystem.js';
+import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
 import { PhaseClock, type PhaseTimes } from './phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
-import { changedSince, governanceHash, outsideSlice, SnapshotStore } from './snapshot.js';
+import { judgedSlice, openSnapshot } from './incremental.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
@@ -191,70 +189,6 @@ async function proposedChange(root: string, eco: Ecosystem, now: Date, verdict: 
   const before = new Set(verdict.map(findingKey));
   const after = new Set(own.map(findingKey));
   return { added: sortFindings(own.filter((f) => !before.has(findingKey(f)))), cleared: sortFindings(verdict.filter((f) => !after.has(findingKey(f)))) };
-}
-
-interface OpenSnapshot {
-  /** What to judge again; undefined: everything (no usable snapshot, or a change of everything). */
-  only?: Slice;
-  /** The findings of the whole ecosystem, the snapshot's where they still stand; and saves them as the next snapshot. */
-  merge(run: Pick<PolicyRun, 'findings' | 'waived'>): Promise<Pick<PolicyRun, 'findings' | 'waived'>>;
-}
-
-/** The snapshot of the last run, when the cache has a usable one for these rules; undefined without a cache. */
-async function openSnapshot(loaded: LoadedEcosystem, engine: PolicyEngine, judged: Ecosystem, now: Date): Promise<OpenSnapshot | undefined> {
-  const bundle = engine.meta.wasmSha256;
-  const store = loaded.cache && bundle ? await SnapshotStore.open(loaded.cache.dir, loaded.cache.context) : undefined;
-  if (!store || !bundle) return undefined;
-  const eco = loaded.ecosystem;
-  const key = { bundle, governance: governanceHash(judged), today: now.toISOString().slice(0, 10) };
-  const snap = await store.read(key);
-  let only: Slice | undefined;
-  let changed: string[] | undefined;
-  if (snap) {
-    changed = changedSince(snap, loaded.blobs);
-    const scope = widenChange(eco, changed, loaded.linked);
-    if (!scope.everything) {
-      // Keys the changed files held and hold no longer (a file gone, a manifest renamed or
-      // broken, a contract no longer named) propagate from the name alone, as a deleted
-      // file's do in PR mode; what they hold now propagates from the index.
-      const parsedNow = new Map(loaded.parsed.map((p) => [p.file, p.content]));
-      const inIndex = new Map<string, Set<string>>();
-      for (const r of eco.records) (inIndex.get(r.file) ?? inIndex.set(r.file, new Set()).get(r.file)!).add(r.key);
-      const keys = scope.files.flatMap((f) => {
-        const current = new Set(manifestKeysOf(parsedNow.get(f)?.documents.map((d) => d.value) ?? []));
-        const loadedKeys = inIndex.get(f) ?? new Set<string>();
-        return [...(snap.keys[f] ?? []).filter((k) => !current.has(k)), ...[...current].filter((k) => !k.startsWith('Contract/') && !loadedKeys.has(k))];
-      });
-      only = judgedSlice(eco, impactOfChanges(eco, scope.files, keys));
-    }
-  }
-  return {
-    ...(only ? { only } : {}),
-    async merge(run) {
-      const kept = only && snap ? { findings: snap.findings.filter((f) => outsideSlice(f, only)), waived: snap.waived.filter((f) => outsideSlice(f, only)) } : { findings: [], waived: [] };
-      const merged = { findings: [...kept.findings, ...run.findings], waived: [...kept.waived, ...run.waived] };
-      if (!changed || changed.length > 0) {
-        const keys: Record<string, string[]> = {};
-        for (const p of loaded.parsed) keys[p.file] = manifestKeysOf(p.content.documents.map((d) => d.value));
-        await store.write({ key, files: Object.fromEntries(loaded.blobs), keys, ...merged });
-      }
-      return merged;
-    },
-  };
-}
-
-/**
- * What the policies must judge for every finding the impact keeps: its platforms (in every
- * environment that runs one) and its environments, each whole.
- */
-function judgedSlice(eco: Ecosystem, impact: Impact): Slice {
-  const platforms = new Set(impact.platforms);
-  for (const rec of eco.platforms.values()) if (impact.files.has(rec.file)) platforms.add(rec.name);
-  const environments = new Set(impact.environments);
-  for (const [env, instance] of eco.instances) {
-    if (impact.files.has(instance.file) || instance.manifest.spec.platforms.some((p) => platforms.has(p.name))) environments.add(env);
-  }
-  return { platforms, environments };
 }
 
 function inScope(file: string, scope: string): boolean {
