@@ -3,7 +3,9 @@
 // the slice the files changed since reach).
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { PolicyEngine, PolicyRun, Slice } from '../policy/index.js';
-import { impactOfChanges, manifestKeysOf, type Impact } from '../registry/index.js';
+import { commitTree } from '../repo/git-tree.js';
+import type { ParsedFile } from '../manifest/ecosystem.js';
+import { impactOfChanges, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
 import type { LoadedEcosystem } from './load-ecosystem.js';
 import { widenChange } from './scope.js';
 import { changedSince, governanceHash, outsideSlice, SnapshotStore } from './snapshot.js';
@@ -70,4 +72,27 @@ export function judgedSlice(eco: Ecosystem, impact: Impact): Slice {
     if (impact.files.has(instance.file) || instance.manifest.spec.platforms.some((p) => platforms.has(p.name))) environments.add(env);
   }
   return { platforms, environments };
+}
+
+/** Past this many rewritten manifests a change is judged whole rather than traced file by file. */
+const MAX_TRACED = 300;
+
+/**
+ * Keys the changed manifest files held at `ref` and hold no longer; undefined when there are
+ * too many files to read one by one (the caller then judges everything).
+ */
+export async function vanishedKeys(root: string, ref: string, files: string[], parsed: ParsedFile[]): Promise<string[] | undefined> {
+  const manifests = files.filter((f) => /\.ya?ml$/i.test(f));
+  if (manifests.length === 0) return [];
+  if (manifests.length > MAX_TRACED) return undefined;
+  const tree = await commitTree(root, ref);
+  const now = new Map(parsed.map((p) => [p.file, p.content]));
+  const out: string[] = [];
+  for (const file of manifests) {
+    const before = await tree.read(file);
+    if (!before) continue;
+    const current = new Set(manifestKeysOf(now.get(file)?.documents.map((d) => d.value) ?? []));
+    out.push(...manifestKeysOfText(before.toString('utf8')).filter((k) => !current.has(k)));
+  }
+  return out;
 }

@@ -27,7 +27,7 @@ import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
 import { PhaseClock, type PhaseTimes } from './phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
-import { judgedSlice, openSnapshot } from './incremental.js';
+import { judgedSlice, openSnapshot, vanishedKeys } from './incremental.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
@@ -105,7 +105,12 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const loadedFiles = new Set(eco.records.map((r) => r.file));
     const unloaded = scope.files.filter((f) => !loadedFiles.has(f) && /\.ya?ml$/i.test(f) && existsSync(path.join(root, f)));
     const keys = [...change.deleted.map((d) => d.text), ...unloaded.map((f) => readFileSync(path.join(root, f), 'utf8'))].flatMap(manifestKeysOfText);
-    impact = impactOfChanges(eco, scope.files, keys);
+    // A file still there may no longer hold what it held at the base (a manifest renamed):
+    // the old names propagate too, or what still refers to them would go unreported.
+    const deleted = new Set(change.deleted.map((d) => d.file));
+    const vanished = await vanishedKeys(root, options.changedSince!, scope.files.filter((f) => !deleted.has(f)), loaded.parsed);
+    if (vanished === undefined) scope = { ...scope, everything: true, reason: 'the change rewrites too many manifests to trace by name' };
+    impact = impactOfChanges(eco, scope.files, [...keys, ...(vanished ?? [])]);
   }
   clock.add('report', performance.now() - tImpact);
   let findings: Finding[] = [...loaded.findings];
