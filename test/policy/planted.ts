@@ -1,7 +1,8 @@
 // Violations of the local rules planted in a generated ecosystem (bench/synthetic.ts): so a
 // comparison of two ways of judging it compares findings of every kind, not empty lists.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { git } from '../helpers/repo.js';
 
 /** The rules `plantViolations` makes fire. */
 export const PLANTED_RULES = ['resources.ceiling', 'images.pinned', 'network.host-port', 'contracts.unsatisfied', 'secrets.plaintext', 'sandbox.hardened', 'ownership.owner'];
@@ -34,3 +35,47 @@ export function plantViolations(root: string): void {
   edit(`ecosystem/platform-cloud/${prod[prod.length - 1]!}/environment.yaml`, (t) => t.replace(/ {4}replicas: (\d+)\n/, '    replicas: $1\n    resources: {memoryMb: 888888}\n'));
 }
 
+
+/** Every sixth platform over its memory ceiling: findings all over the base, for changes to reach. */
+export function plantCeilings(root: string): void {
+  for (const [i, d] of readdirSync(path.join(root, 'platforms')).sort().entries()) {
+    if (i % 6 !== 0) continue;
+    const file = path.join(root, 'platforms', d, 'platform.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/memoryMb: \d+/, 'memoryMb: 999999'));
+  }
+}
+
+export type Edit = [RegExp, string];
+
+/**
+ * One random change of a repository's committed manifests, from a seed: one to three of
+ * `edits` on random files, or (one time in `deleteOneIn`) a file deleted. What it did, a line each.
+ */
+export function randomChange(root: string, seed: number, edits: Edit[], deleteOneIn: number): string[] {
+  let s = seed || 1;
+  const rand = (n: number) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+  const all = git(root, 'ls-files').split('\n').filter((f) => f.endsWith('.yaml'));
+  const touched: string[] = [];
+  for (let k = 1 + rand(3); k > 0; k--) {
+    const file = all[rand(all.length)]!;
+    const abs = path.join(root, file);
+    if (rand(deleteOneIn) === 0) {
+      rmSync(abs);
+      touched.push(`${file} (deleted)`);
+      continue;
+    }
+    const text = readFileSync(abs, 'utf8');
+    const [re, to] = edits[rand(edits.length)]!;
+    const next = text.replace(re, to);
+    if (next !== text) {
+      writeFileSync(abs, next);
+      touched.push(`${file}: ${String(re)} -> ${to}`);
+    }
+  }
+  return touched;
+}

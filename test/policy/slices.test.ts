@@ -3,7 +3,7 @@
 // has findings of many rules) and a generated ecosystem with violations of every local rule
 // planted in it; and, for a change under review, over random edits of a generated ecosystem:
 // the PR run's findings equal the full run's findings that the change affects.
-import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEcosystem } from '../../bench/synthetic.js';
@@ -13,7 +13,7 @@ import type { Finding } from '../../tools/lib/report/finding.js';
 import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, FIXED_NOW, git, removeDir, tempDir } from '../helpers/repo.js';
-import { PLANTED_RULES, plantViolations } from './planted.js';
+import { PLANTED_RULES, plantCeilings, plantViolations, randomChange, type Edit } from './planted.js';
 
 const NOW = new Date(FIXED_NOW);
 
@@ -71,11 +71,7 @@ describe('a change under review is judged only where it reaches', () => {
     // Findings already on the base, all over: a platform the change affects without editing
     // it (a dependent, a consumer) must have its findings reported as a full run has them.
     plantViolations(root);
-    for (const [i, d] of readdirSync(path.join(root, 'platforms')).sort().entries()) {
-      if (i % 6 !== 0) continue;
-      const file = path.join(root, 'platforms', d, 'platform.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/memoryMb: \d+/, 'memoryMb: 999999'));
-    }
+    plantCeilings(root);
     // A dependent that runs where what it depends on does not: changing the one affects
     // the other's findings in an environment the change itself never reaches.
     const envDir = path.join(root, 'ecosystem/platform-cloud');
@@ -92,49 +88,20 @@ describe('a change under review is judged only where it reaches', () => {
   });
   afterAll(() => removeDir(root));
 
-  /** One random change: a few edits of platforms, templates, environments, instances and contracts. */
-  function randomChange(seed: number): string[] {
-    let s = seed || 1;
-    const rand = (n: number) => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return (s >>> 0) % n;
-    };
-    const all = (git(root, 'ls-files') as string).split('\n').filter((f) => f.endsWith('.yaml'));
-    const edits: [RegExp, string][] = [
-      [/memoryMb: \d+/, 'memoryMb: 999999'],
-      [/image: .*/, 'image: "mnops/app:latest"'],
-      [/readOnlyRootfs: true/, 'readOnlyRootfs: false'],
-      [/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '],
-      [/dependsOn: \[[^\]]*\]/, 'dependsOn: []'],
-      [/provides: \[[^\]]*\]/, 'provides: []'],
-      [/tier: \w+/, 'tier: prod'],
-      [/extends: \S+/, 'extends: no-such-template'],
-      [/version: \S+/, 'version: 9.9.9'],
-      [/owner: \S+/, 'owner: nobody-team'],
-      [/- name: (\S+)\n {6}version: \S+\n/, ''],
-      [/cpuCores: [\d.]+/, 'cpuCores: 64'],
-    ];
-    const touched: string[] = [];
-    for (let k = 1 + rand(3); k > 0; k--) {
-      const file = all[rand(all.length)]!;
-      const abs = path.join(root, file);
-      if (rand(12) === 0) {
-        rmSync(abs);
-        touched.push(`${file} (deleted)`);
-        continue;
-      }
-      const text = readFileSync(abs, 'utf8');
-      const [re, to] = edits[rand(edits.length)]!;
-      const next = text.replace(re, to);
-      if (next !== text) {
-        writeFileSync(abs, next);
-        touched.push(`${file}: ${String(re)} -> ${to}`);
-      }
-    }
-    return touched;
-  }
+  const EDITS: Edit[] = [
+    [/memoryMb: \d+/, 'memoryMb: 999999'],
+    [/image: .*/, 'image: "mnops/app:latest"'],
+    [/readOnlyRootfs: true/, 'readOnlyRootfs: false'],
+    [/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '],
+    [/dependsOn: \[[^\]]*\]/, 'dependsOn: []'],
+    [/provides: \[[^\]]*\]/, 'provides: []'],
+    [/tier: \w+/, 'tier: prod'],
+    [/extends: \S+/, 'extends: no-such-template'],
+    [/version: \S+/, 'version: 9.9.9'],
+    [/owner: \S+/, 'owner: nobody-team'],
+    [/- name: (\S+)\n {6}version: \S+\n/, ''],
+    [/cpuCores: [\d.]+/, 'cpuCores: 64'],
+  ];
 
   function touchUpstream(): string[] {
     const file = path.join(root, 'platforms', upstream, 'platform.yaml');
@@ -145,7 +112,7 @@ describe('a change under review is judged only where it reaches', () => {
   it('finds for 16 random changes exactly the full run’s findings that the change affects', async () => {
     let found = 0;
     for (let run = 0; run <= 16; run++) {
-      const edits = run === 0 ? touchUpstream() : randomChange(run * 7919);
+      const edits = run === 0 ? touchUpstream() : randomChange(root, run * 7919, EDITS, 12);
       try {
         const pr = await validate({ root, changedSince: 'HEAD', now: NOW, cacheDir: false });
         const full = await validate({ root, policyRef: 'HEAD', now: NOW, cacheDir: false });

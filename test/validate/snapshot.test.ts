@@ -9,7 +9,7 @@ import { generateEcosystem } from '../../bench/synthetic.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { FIXED_NOW, git, removeDir, tempDir } from '../helpers/repo.js';
-import { plantViolations } from '../policy/planted.js';
+import { plantCeilings, plantViolations, randomChange, type Edit } from '../policy/planted.js';
 
 const NOW = new Date(FIXED_NOW);
 const keyOf = (f: Finding) => [f.ruleId, f.severity, f.file, f.line, f.column, f.kind, f.name, f.environment, f.path, f.message].join('\u0000');
@@ -29,11 +29,7 @@ describe('validate from the last run’s snapshot', () => {
     root = tempDir('mnops-snap-');
     generateEcosystem(root, 600);
     plantViolations(root);
-    for (const [i, d] of readdirSync(path.join(root, 'platforms')).sort().entries()) {
-      if (i % 6 !== 0) continue;
-      const file = path.join(root, 'platforms', d, 'platform.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/memoryMb: \d+/, 'memoryMb: 999999'));
-    }
+    plantCeilings(root);
     git(root, 'commit', '-qam', 'findings on the base');
     seeded = tempDir('mnops-snap-seed-');
     await validate({ root, cacheDir: seeded, now: NOW });
@@ -50,53 +46,25 @@ describe('validate from the last run’s snapshot', () => {
     return path.join(dir, name!);
   }
 
-  function randomChange(seed: number): string[] {
-    let s = seed || 1;
-    const rand = (n: number) => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return (s >>> 0) % n;
-    };
-    const all = git(root, 'ls-files').split('\n').filter((f) => f.endsWith('.yaml'));
-    const edits: [RegExp, string][] = [
-      [/memoryMb: \d+/, 'memoryMb: 999999'],
-      [/memoryMb: 999999/, 'memoryMb: 256'],
-      [/image: .*/, 'image: "mnops/app:latest"'],
-      [/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '],
-      [/dependsOn: \[[^\]]*\]/, 'dependsOn: []'],
-      [/provides: \[[^\]]*\]/, 'provides: []'],
-      [/tier: \w+/, 'tier: prod'],
-      [/name: (\S+)-platform\n/, 'name: $1-renamed-platform\n'],
-      [/extends: \S+/, 'extends: no-such-template'],
-      [/owner: \S+/, 'owner: nobody-team'],
-      [/- name: (\S+)\n {6}version: \S+\n/, ''],
-      [/kind: Platform\n/, 'kind: Platfrom\n'],
-    ];
-    const touched: string[] = [];
-    for (let k = 1 + rand(3); k > 0; k--) {
-      const file = all[rand(all.length)]!;
-      const abs = path.join(root, file);
-      if (rand(10) === 0) {
-        rmSync(abs);
-        touched.push(`${file} (deleted)`);
-        continue;
-      }
-      const text = readFileSync(abs, 'utf8');
-      const [re, to] = edits[rand(edits.length)]!;
-      const next = text.replace(re, to);
-      if (next !== text) {
-        writeFileSync(abs, next);
-        touched.push(`${file}: ${String(re)} -> ${to}`);
-      }
-    }
-    return touched;
-  }
+  const EDITS: Edit[] = [
+    [/memoryMb: \d+/, 'memoryMb: 999999'],
+    [/memoryMb: 999999/, 'memoryMb: 256'],
+    [/image: .*/, 'image: "mnops/app:latest"'],
+    [/consumes: \[/, 'consumes: [nowhere-api@^9.0.0, '],
+    [/dependsOn: \[[^\]]*\]/, 'dependsOn: []'],
+    [/provides: \[[^\]]*\]/, 'provides: []'],
+    [/tier: \w+/, 'tier: prod'],
+    [/name: (\S+)-platform\n/, 'name: $1-renamed-platform\n'],
+    [/extends: \S+/, 'extends: no-such-template'],
+    [/owner: \S+/, 'owner: nobody-team'],
+    [/- name: (\S+)\n {6}version: \S+\n/, ''],
+    [/kind: Platform\n/, 'kind: Platfrom\n'],
+  ];
 
   it('reports what a cold run reports, for 14 random changes (and the same again with no change)', async () => {
     let found = 0;
     for (let run = 1; run <= 14; run++) {
-      const edits = randomChange(run * 104729);
+      const edits = randomChange(root, run * 104729, EDITS, 10);
       try {
         const cache = freshCache();
         const warm = await validate({ root, cacheDir: cache, now: NOW });

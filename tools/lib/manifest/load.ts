@@ -470,15 +470,20 @@ const TAG_WARNINGS = new Set(['TAG_RESOLVE_FAILED', 'BAD_TAG']);
 
 /** Parse a file's bytes. Never throws on bad input: everything wrong becomes a finding. */
 export function parseManifestBytes(bytes: Uint8Array, limits: LoadLimits = DEFAULT_LIMITS): ParsedContent {
-  return parseBytes(bytes, limits, false)!;
+  return parseBytes(bytes, limits, 'either')!;
 }
 
 /** The fast path's parse of a file's bytes, or undefined when only the `yaml` path can tell. */
 export function fastParseBytes(bytes: Uint8Array, limits: LoadLimits = DEFAULT_LIMITS): ParsedContent | undefined {
-  return parseBytes(bytes, limits, true);
+  return parseBytes(bytes, limits, 'fast');
 }
 
-function parseBytes(bytes: Uint8Array, limits: LoadLimits, fastOnly: boolean): ParsedContent | undefined {
+/** The `yaml` path's parse of a file's bytes, for files the fast path already declined. */
+export function parseBytesWithYaml(bytes: Uint8Array, limits: LoadLimits = DEFAULT_LIMITS): ParsedContent {
+  return parseBytes(bytes, limits, 'yaml')!;
+}
+
+function parseBytes(bytes: Uint8Array, limits: LoadLimits, via: 'fast' | 'yaml' | 'either'): ParsedContent | undefined {
   const findings: Finding[] = [];
   if (bytes.byteLength > limits.maxFileBytes) return oversizeContent(bytes.byteLength, limits);
   const bad = isUtf8(bytes) ? null : invalidUtf8At(bytes);
@@ -490,7 +495,8 @@ function parseBytes(bytes: Uint8Array, limits: LoadLimits, fastOnly: boolean): P
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return fastOnly ? tryFast(text, limits) : parseManifestText(text, limits, findings);
+  if (via === 'fast') return tryFast(text, limits);
+  return via === 'yaml' ? parseWithYaml(text, limits, findings) : parseManifestText(text, limits, findings);
 }
 
 /**

@@ -4,7 +4,6 @@
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { PolicyEngine, PolicyRun, Slice } from '../policy/index.js';
 import { commitTree } from '../repo/git-tree.js';
-import type { ParsedFile } from '../manifest/ecosystem.js';
 import { impactOfChanges, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
 import type { LoadedEcosystem } from './load-ecosystem.js';
 import { widenChange } from './scope.js';
@@ -31,17 +30,7 @@ export async function openSnapshot(loaded: LoadedEcosystem, engine: PolicyEngine
     changed = changedSince(snap, loaded.blobs);
     const scope = widenChange(eco, changed, loaded.linked);
     if (!scope.everything) {
-      // Keys the changed files held and hold no longer (a file gone, a manifest renamed or
-      // broken, a contract no longer named) propagate from the name alone, as a deleted
-      // file's do in PR mode; what they hold now propagates from the index.
-      const parsedNow = new Map(loaded.parsed.map((p) => [p.file, p.content]));
-      const inIndex = new Map<string, Set<string>>();
-      for (const r of eco.records) (inIndex.get(r.file) ?? inIndex.set(r.file, new Set()).get(r.file)!).add(r.key);
-      const keys = scope.files.flatMap((f) => {
-        const current = new Set(manifestKeysOf(parsedNow.get(f)?.documents.map((d) => d.value) ?? []));
-        const loadedKeys = inIndex.get(f) ?? new Set<string>();
-        return [...(snap.keys[f] ?? []).filter((k) => !current.has(k)), ...[...current].filter((k) => !k.startsWith('Contract/') && !loadedKeys.has(k))];
-      });
+      const keys = keysByName(scope.files, (f) => snap.keys[f] ?? [], loaded);
       only = judgedSlice(eco, impactOfChanges(eco, scope.files, keys));
     }
   }
@@ -74,25 +63,41 @@ export function judgedSlice(eco: Ecosystem, impact: Impact): Slice {
   return { platforms, environments };
 }
 
+/**
+ * Keys that propagate from changed files by name alone, because the index cannot know them:
+ * those a file held before and holds no longer (a file gone, a manifest renamed, a contract
+ * no longer named), and those it holds now that the index does not (manifests failing their
+ * schema; with the contracts they name when the index holds nothing of the file).
+ */
+export function keysByName(files: string[], before: (file: string) => string[], loaded: Pick<LoadedEcosystem, 'ecosystem' | 'parsed'>): string[] {
+  const now = new Map(loaded.parsed.map((p) => [p.file, p.content]));
+  const indexedKeys = new Set(loaded.ecosystem.records.map((r) => r.key));
+  const indexedFiles = new Set(loaded.ecosystem.records.map((r) => r.file));
+  return files.flatMap((file) => {
+    const current = manifestKeysOf(now.get(file)?.documents.map((d) => d.value) ?? []);
+    const held = new Set(current);
+    const unindexed = current.filter((k) => (k.startsWith('Contract/') ? !indexedFiles.has(file) : !indexedKeys.has(k)));
+    return [...before(file).filter((k) => !held.has(k)), ...unindexed];
+  });
+}
+
 /** Past this many rewritten manifests a change is judged whole rather than traced file by file. */
 const MAX_TRACED = 300;
 
 /**
- * Keys the changed manifest files held at `ref` and hold no longer; undefined when there are
- * too many files to read one by one (the caller then judges everything).
+ * The keys each changed manifest file held at `ref` (a deleted file's from its old text);
+ * undefined when there are too many files to read one by one (the caller then judges
+ * everything).
  */
-export async function vanishedKeys(root: string, ref: string, files: string[], parsed: ParsedFile[]): Promise<string[] | undefined> {
-  const manifests = files.filter((f) => /\.ya?ml$/i.test(f));
-  if (manifests.length === 0) return [];
+export async function keysAtBase(root: string, ref: string, files: string[], deleted: { file: string; text: string }[]): Promise<Map<string, string[]> | undefined> {
+  const out = new Map(deleted.map((d) => [d.file, manifestKeysOfText(d.text)]));
+  const manifests = files.filter((f) => /\.ya?ml$/i.test(f) && !out.has(f));
   if (manifests.length > MAX_TRACED) return undefined;
+  if (manifests.length === 0) return out;
   const tree = await commitTree(root, ref);
-  const now = new Map(parsed.map((p) => [p.file, p.content]));
-  const out: string[] = [];
   for (const file of manifests) {
-    const before = await tree.read(file);
-    if (!before) continue;
-    const current = new Set(manifestKeysOf(now.get(file)?.documents.map((d) => d.value) ?? []));
-    out.push(...manifestKeysOfText(before.toString('utf8')).filter((k) => !current.has(k)));
+    const text = await tree.read(file);
+    if (text) out.set(file, manifestKeysOfText(text.toString('utf8')));
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { fastParseBytes, parseManifestBytes, type LoadLimits, type ParsedContent } from '../manifest/load.js';
+import { fastParseBytes, parseBytesWithYaml, type LoadLimits, type ParsedContent } from '../manifest/load.js';
 import type { ParseJob } from './parse-worker.js';
 
 export interface ParseItem {
@@ -48,7 +48,7 @@ export async function parseAll(all: ParseItem[], limits: LoadLimits, threads?: n
 async function parseWithYamlAll(items: ParseItem[], limits: LoadLimits, threads?: number): Promise<ParsedItem[]> {
   const n = Math.max(1, Math.min(threads ?? os.availableParallelism(), 8));
   if (items.length < MIN_FOR_WORKERS || n < 2 || !workersAvailable()) {
-    return items.map((it) => ({ id: it.id, content: parseManifestBytes(it.bytes, limits) }));
+    return items.map((it) => ({ id: it.id, content: parseBytesWithYaml(it.bytes, limits) }));
   }
   // Balance by bytes, not count: files differ in size.
   const buckets: ParseItem[][] = Array.from({ length: n }, () => []);

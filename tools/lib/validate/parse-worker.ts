@@ -1,7 +1,7 @@
-// Worker thread: parses a batch of files and sends each result back as JSON text (cheap to
-// transfer, and exactly what the parse cache stores).
+// Worker thread: parses a batch of files the fast path declined, with `yaml`, and sends each
+// result back as JSON text (cheap to transfer, and exactly what the parse cache stores).
 import { parentPort } from 'node:worker_threads';
-import { parseManifestBytes, type LoadLimits } from '../manifest/load.js';
+import { parseBytesWithYaml, type LoadLimits } from '../manifest/load.js';
 
 export interface ParseJob {
   limits: LoadLimits;
@@ -11,7 +11,7 @@ export interface ParseJob {
 parentPort?.on('message', (job: ParseJob) => {
   const out: { id: string; json: string }[] = job.items.map((it) => ({
     id: it.id,
-    json: JSON.stringify(parseManifestBytes(it.bytes, job.limits)),
+    json: JSON.stringify(parseBytesWithYaml(it.bytes, job.limits)),
   }));
   parentPort!.postMessage(out);
 });

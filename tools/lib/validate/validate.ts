@@ -2,7 +2,6 @@
 // caller asked about (paths, or the impact of a git change). With a change under review the
 // verdict comes from the trusted commit's rules (the base), and what the change's own rules
 // would say is reported beside it as a proposed policy change.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import {
@@ -17,7 +16,7 @@ import {
   type PolicyInputs,
   type WaivedFinding,
 } from '../policy/index.js';
-import { checkReferences, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../registry/index.js';
+import { checkReferences, impactOfChanges, isFindingAffected, type Impact } from '../registry/index.js';
 import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
@@ -27,7 +26,7 @@ import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from './load-ecosystem.js';
 import { PhaseClock, type PhaseTimes } from './phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
-import { judgedSlice, openSnapshot, vanishedKeys } from './incremental.js';
+import { judgedSlice, keysAtBase, keysByName, openSnapshot } from './incremental.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
   root: string;
@@ -100,17 +99,11 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   let scope: ReturnType<typeof widenChange> | undefined;
   if (change) {
     scope = widenChange(eco, change.changed, loaded.linked);
-    // Manifests the index no longer holds — deleted, or failing their schema now — are known
-    // only by their text: their keys (and the contracts they named) propagate from it.
-    const loadedFiles = new Set(eco.records.map((r) => r.file));
-    const unloaded = scope.files.filter((f) => !loadedFiles.has(f) && /\.ya?ml$/i.test(f) && existsSync(path.join(root, f)));
-    const keys = [...change.deleted.map((d) => d.text), ...unloaded.map((f) => readFileSync(path.join(root, f), 'utf8'))].flatMap(manifestKeysOfText);
-    // A file still there may no longer hold what it held at the base (a manifest renamed):
-    // the old names propagate too, or what still refers to them would go unreported.
-    const deleted = new Set(change.deleted.map((d) => d.file));
-    const vanished = await vanishedKeys(root, options.changedSince!, scope.files.filter((f) => !deleted.has(f)), loaded.parsed);
-    if (vanished === undefined) scope = { ...scope, everything: true, reason: 'the change rewrites too many manifests to trace by name' };
-    impact = impactOfChanges(eco, scope.files, [...keys, ...(vanished ?? [])]);
+    // Names the change removed (a file deleted, a manifest renamed in place or broken)
+    // propagate too, or what still refers to them would go unreported.
+    const before = await keysAtBase(root, options.changedSince!, scope.files, change.deleted);
+    if (before === undefined) scope = { ...scope, everything: true, reason: 'the change rewrites too many manifests to trace by name' };
+    impact = impactOfChanges(eco, scope.files, keysByName(scope.files, (f) => before?.get(f) ?? [], loaded));
   }
   clock.add('report', performance.now() - tImpact);
   let findings: Finding[] = [...loaded.findings];
