@@ -369,7 +369,7 @@ async function prepare(base: string, size: number): Promise<Workspace> {
     files,
     floor: { ms: floorMs, perFileMs: floorMs / files.length },
     heavyReps,
-    lightReps: 3,
+    lightReps: 7,
     scratch(label) {
       const dir = path.join(base, `${label}-${size}-${n++}`);
       mkdirSync(dir, { recursive: true });

@@ -3,14 +3,15 @@
 // reference (secrets.forbidden / secrets.unlisted) with the file to edit; `mnops apply`
 // exits 2 naming that line and starts nothing; and desired state, asked directly without
 // validation, refuses them before it reads a value or touches the engine.
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesiredStateError, desiredState } from '../../tools/lib/reconcile/desired.js';
 import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
-import { git, mnops, removeDir } from '../helpers/repo.js';
+import { validate } from '../../tools/lib/validate/validate.js';
+import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 import { ensureImages, uniqueName } from '../promotion/world.js';
-import { SECRET_DIR, SECRET_VAR, PLATFORM_FILE, engineLeftovers, envFile, environmentText, platformText, writeSecret, writeSecretsRepo } from './world.js';
+import { SECRET_DIR, SECRET_FILE, SECRET_VAR, PLATFORM_FILE, engineLeftovers, envFile, environmentText, platformText, writeSecret, writeSecretsRepo } from './world.js';
 
 const ENV = uniqueName('sr');
 const ENV_FILE = envFile(ENV);
@@ -169,4 +170,21 @@ describe('secret references outside the allow-list', () => {
       restore();
     }
   }, 60_000);
+
+  it('a secret file swapped for a symlink out of the repository, no manifest changed, is found by a run from the last run’s snapshot', async () => {
+    const cacheDir = tempDir('mnops-secrets-cache-');
+    try {
+      const first = await validate({ root, cacheDir });
+      expect(first.report.findings.filter((f) => f.ruleId.startsWith('secrets.'))).toEqual([]);
+      rmSync(path.join(root, SECRET_FILE));
+      symlinkSync('/etc/hostname', path.join(root, SECRET_FILE));
+      const second = await validate({ root, cacheDir });
+      expect(second.stats.parsed, 'no manifest changed').toBe(0);
+      const found = second.report.findings.filter((f) => f.ruleId === 'secrets.unlisted');
+      expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/resolves to \/etc\/hostname, outside the repository/)]);
+    } finally {
+      restore();
+      removeDir(cacheDir);
+    }
+  });
 });

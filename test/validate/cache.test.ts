@@ -110,7 +110,8 @@ describe('a cache that cannot change a verdict', () => {
     const id = blobOf(root, PLATFORM);
     const value = { ...cold.ecosystem.platforms.get('governance-platform')!.manifest };
     value.spec = { ...value.spec, image: EVIL_IMAGE };
-    const entry = JSON.stringify({ documents: [{ index: 0, value, schemaOk: true }], findings: [] });
+    // In the journal's own shape: only the seal can tell it apart.
+    const entry = JSON.stringify({ documents: [{ index: 0, v: 0, schemaOk: true }], findings: [], values: [JSON.stringify(value)] });
     for (const f of cacheFiles(cacheDir)) {
       // The entry as a JSON line, and as a sealed line whose seal is made up.
       appendFileSync(path.join(cacheDir, f), `{"id":"${id}","entry":${entry}}\n${'0'.repeat(64)} ${id} ${entry}\n`);
@@ -130,7 +131,7 @@ describe('a cache that cannot change a verdict', () => {
     let tampered = 0;
     for (const f of cacheFiles(cacheDir)) {
       const text = readFileSync(path.join(cacheDir, f), 'utf8');
-      const next = text.split(JSON.stringify(REAL_IMAGE)).join(JSON.stringify(EVIL_IMAGE));
+      const next = text.split(REAL_IMAGE).join(EVIL_IMAGE);
       if (next !== text) tampered++;
       writeFileSync(path.join(cacheDir, f), next);
     }
@@ -138,6 +139,25 @@ describe('a cache that cannot change a verdict', () => {
     const r = await validate({ root, cacheDir, now: NOW });
     expect(imageOf(r)).toBe(REAL_IMAGE);
     expect(r.stats.parsed).toBeGreaterThanOrEqual(1);
+    expect(r.report.findings).toEqual(cold.report.findings);
+  });
+
+  it('an entry of the base (sealed as a whole) edited in place drops the base: everything is parsed again', async () => {
+    const { root, cacheDir } = fresh();
+    // Enough files that the first run writes the base, not the journal.
+    for (let i = 0; i < 210; i++) {
+      writeFileSync(path.join(root, 'registry', `extra-${i}.yaml`), `apiVersion: mnops/v1\nkind: Namespace\nmetadata:\n  name: extra-${i}\nspec:\n  owner: team-${i}\n`);
+    }
+    const cold = await validate({ root, cacheDir, now: NOW });
+    const base = cacheFiles(cacheDir).find((f) => f.endsWith('.cache'))!;
+    expect(base, 'the first run wrote a base').toBeDefined();
+    const text = readFileSync(path.join(cacheDir, base), 'utf8');
+    const next = text.split(REAL_IMAGE).join(EVIL_IMAGE);
+    expect(next).not.toBe(text);
+    writeFileSync(path.join(cacheDir, base), next);
+    const r = await validate({ root, cacheDir, now: NOW });
+    expect(imageOf(r)).toBe(REAL_IMAGE);
+    expect(r.stats.cached).toBe(0);
     expect(r.report.findings).toEqual(cold.report.findings);
   });
 

@@ -3,7 +3,7 @@
 import semver from 'semver';
 import type { Finding } from '../report/finding.js';
 import type { KindName, KindTypes } from './kinds.js';
-import { locate, type ParsedContent, type PositionMap } from './load.js';
+import { locate, type DocumentSummary, type ManifestLinks, type ParsedContent, type PositionMap } from './load.js';
 import { validateDocument } from './schema.js';
 
 export interface SourceLoc {
@@ -21,6 +21,8 @@ export interface ManifestRecord<K extends KindName = KindName> {
   file: string;
   docIndex: number;
   manifest: KindTypes[K];
+  /** The spec's linking fields (of a platform or template), readable without parsing a cached manifest whole. */
+  links: ManifestLinks;
   positions: PositionMap;
 }
 
@@ -61,6 +63,17 @@ export function recordKey(kind: string, name: string, version?: string): string 
   return kind === 'Contract' && version !== undefined ? `${kind}/${name}@${version}` : `${kind}/${name}`;
 }
 
+/** spec fields that link a platform or template to other manifests. */
+const LINK_FIELDS = ['extends', 'namespace', 'dependsOn', 'provides', 'consumes'] as const;
+
+/** What indexing reads of a schema-valid document (kept beside its cached value). */
+export function summarize(value: unknown): DocumentSummary {
+  const spec = (value as { spec?: Record<string, unknown> } | null)?.spec;
+  const links: Record<string, unknown> = {};
+  if (spec && typeof spec === 'object') for (const k of LINK_FIELDS) if (spec[k] !== undefined) links[k] = spec[k];
+  return { ...rawIdentity(value), links: links as ManifestLinks };
+}
+
 function rawIdentity(value: unknown): { kind?: string; name?: string; version?: string; environment?: string } {
   if (value === null || typeof value !== 'object') return {};
   const v = value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { version?: unknown; environment?: unknown } };
@@ -99,7 +112,7 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
     for (const f of content.findings) findings.push({ ...f, file });
     for (const doc of content.documents) {
       eco.documentCount++;
-      const id = rawIdentity(doc.value);
+      const id = doc.schemaOk === true && doc.summary ? doc.summary : rawIdentity(doc.value);
       const { kind, problems } = doc.schemaOk === true ? { kind: id.kind as KindName, problems: [] } : validateDocument(doc.value);
       doc.schemaOk = problems.length === 0;
       const loc = (pointer: string) => locateIn({ file, positions: doc.positions }, pointer);
@@ -126,8 +139,11 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
         key: recordKey(kind!, id.name!, id.version),
         file,
         docIndex: doc.index,
-        manifest: doc.value,
-        // Read through: positions of cached documents are computed only when asked for.
+        links: doc.summary?.links ?? ((doc.value as { spec?: ManifestLinks }).spec ?? {}),
+        // Read through: the values and positions of cached documents are parsed only when asked for.
+        get manifest() {
+          return doc.value;
+        },
         get positions() {
           return doc.positions;
         },

@@ -70,10 +70,34 @@ export function resolveLimits(overrides: Partial<LoadLimits> = {}): LoadLimits {
 /** pointer → [line, column] (1-based) of the key (map entries) or the item (sequence items). */
 export type PositionMap = Record<string, [number, number]>;
 
+/** How a platform or template links to others: the spec fields indexes read of every manifest. */
+export interface ManifestLinks {
+  extends?: string;
+  namespace?: string;
+  dependsOn?: string[];
+  provides?: string[];
+  consumes?: string[];
+}
+
+/**
+ * What indexing reads of a document, kept beside a cached one so that its value is parsed
+ * only when something reads it.
+ */
+export interface DocumentSummary {
+  kind?: string;
+  name?: string;
+  version?: string;
+  environment?: string;
+  links: ManifestLinks;
+}
+
 export interface ParsedDocument {
   /** Index of the document in its file (0-based). */
   index: number;
+  /** May be a lazy getter: a cached document parses its value on first use. */
   value: unknown;
+  /** Set on cached documents that passed their schema: indexing reads this, not the value. */
+  summary?: DocumentSummary;
   /** May be a lazy getter: cached documents re-parse their file only when a position is asked for. */
   positions: PositionMap;
   /** Set once the document passed its kind's schema (cached, so warm runs skip ajv). */

@@ -66,22 +66,24 @@ function trimResolved(spec: ResolvedPlatform['spec']): unknown {
   };
 }
 
-function byName(m: Map<string, ManifestRecord>, full: boolean): Record<string, unknown> {
+/** Each manifest by name (only those named in `only`, when given: the others are not even read). */
+function byName(m: Map<string, ManifestRecord>, full: boolean, only?: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, rec] of m) out[name] = full ? rec.manifest : trimManifest(rec);
+  for (const [name, rec] of m) if (!only || only.has(name)) out[name] = full ? rec.manifest : trimManifest(rec);
   return out;
 }
 
 /**
  * `now` is passed in, never read from a clock inside the policy: evaluation is deterministic.
- * `full` keeps every field (for user policies, which may read anything).
+ * `full` keeps every field (for user policies, which may read anything); `platforms` keeps
+ * only those platform manifests (a slice judges no others).
  */
 export function buildGovernanceInput(
   eco: Ecosystem,
   resolved: ResolvedPlatform[],
   settings: PolicySettingsSpec,
   now: Date,
-  { full = false }: { full?: boolean } = {},
+  { full = false, platforms }: { full?: boolean; platforms?: ReadonlySet<string> } = {},
 ): GovernanceInput {
   const iso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const contracts: GovernanceInput['contracts'] = {};
@@ -102,7 +104,7 @@ export function buildGovernanceInput(
     now: iso,
     today: iso.slice(0, 10),
     settings,
-    platforms: byName(eco.platforms as Map<string, ManifestRecord>, full),
+    platforms: byName(eco.platforms as Map<string, ManifestRecord>, full, platforms),
     templates: byName(eco.templates as Map<string, ManifestRecord>, full),
     environments: byName(eco.environments as Map<string, ManifestRecord>, full),
     instances,

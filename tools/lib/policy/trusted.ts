@@ -19,21 +19,24 @@ export interface PolicyInputs {
 }
 
 /** The bundle, settings and exceptions as the commit `ref` holds them. */
-export async function policyInputsAt(root: string, ref: string): Promise<PolicyInputs> {
-  const tree = await commitTree(root, ref);
+export async function policyInputsAt(root: string, ref: string, at?: Promise<CommitTree>): Promise<PolicyInputs> {
+  const tree = await (at ?? commitTree(root, ref));
   const label = `commit ${tree.commit.slice(0, 12)}`;
-  const bundle = await repositoryBundle(tree, label);
+  // Read together: the git reads of both go to the same processes.
+  const [bundle, governance] = await Promise.all([repositoryBundle(tree, label), governanceAt(root, tree, label)]);
   const engine =
     bundle === 'builtin' ? await PolicyEngine.load(packageRoot()) : await PolicyEngine.fromBytes(bundle.wasm, bundle.meta, `${label}:policies/dist`, label);
-  const governance = await governanceAt(root, tree, label);
   return { engine, ...governance, commit: tree.commit };
 }
 
 async function governanceAt(root: string, tree: CommitTree, label: string): Promise<Pick<PolicyInputs, 'settings' | 'exceptions'>> {
-  const files = [SETTINGS_FILE, ...(await tree.list(EXCEPTIONS_DIR)).filter((f) => /\.ya?ml$/i.test(f))];
+  const settings = tree.read(SETTINGS_FILE);
+  const exceptionFiles = (await tree.list(EXCEPTIONS_DIR)).filter((f) => /\.ya?ml$/i.test(f));
+  const files = [SETTINGS_FILE, ...exceptionFiles];
   const parsed = [];
-  for (const file of files) {
-    const bytes = await tree.read(file);
+  const read = await Promise.all([settings, ...exceptionFiles.map((file) => tree.read(file))]);
+  for (const [i, file] of files.entries()) {
+    const bytes = read[i];
     if (bytes) parsed.push({ file, content: parseManifestBytes(bytes, DEFAULT_LIMITS) });
   }
   const { ecosystem, findings } = buildEcosystem(root, parsed);

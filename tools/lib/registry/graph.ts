@@ -159,9 +159,9 @@ export function effectiveList(
   memo?: Map<string, EffectiveList | null>,
 ): EffectiveList {
   const pointer = `/spec/${field}`;
-  const own = platform.manifest.spec[field];
+  const own = platform.links[field];
   if (own !== undefined) return { values: own, owner: platform, pointer };
-  const start = platform.manifest.spec.extends;
+  const start = platform.links.extends;
   if (start === undefined) return { values: [], owner: platform, pointer };
   let inherited = memo?.get(start);
   if (inherited === undefined) {
@@ -169,7 +169,7 @@ export function effectiveList(
     const chain = templateChain(eco, start).chain;
     for (let i = chain.length - 1; i >= 0 && inherited === null; i--) {
       const t = chain[i]!;
-      const list = t.manifest.spec[field];
+      const list = t.links[field];
       if (list !== undefined) inherited = { values: list, owner: t, pointer };
     }
     memo?.set(start, inherited);
@@ -190,6 +190,22 @@ function dependencyMap(eco: Ecosystem): Map<string, string[]> {
   for (const [name, rec] of eco.platforms) {
     const list = effectiveList(eco, rec, 'dependsOn', memo).values;
     deps.set(name, list.length === 0 ? list : [...new Set(list.filter((d) => eco.platforms.has(d)))]);
+  }
+  return deps;
+}
+
+/** The effective dependsOn of these platforms and of every platform they reach through it. */
+export function reachableDependencies(eco: Ecosystem, starts: Iterable<string>): Map<string, string[]> {
+  const deps = new Map<string, string[]>();
+  const memo = new Map<string, EffectiveList | null>();
+  const queue = [...starts].filter((n) => eco.platforms.has(n));
+  for (let i = 0; i < queue.length; i++) {
+    const name = queue[i]!;
+    if (deps.has(name)) continue;
+    const list = effectiveList(eco, eco.platforms.get(name)!, 'dependsOn', memo).values;
+    const existing = list.length === 0 ? list : [...new Set(list.filter((d) => eco.platforms.has(d)))];
+    deps.set(name, existing);
+    for (const d of existing) if (!deps.has(d)) queue.push(d);
   }
   return deps;
 }

@@ -1,7 +1,7 @@
 // What a change touches: from changed files (and manifests that vanished) to the manifests,
 // platforms and environments whose findings or deployments can differ. Reverse indexes are
 // built once from names, so a deleted manifest's dependents are found too.
-import type { Ecosystem } from '../manifest/ecosystem.js';
+import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
 import { parseManifestText } from '../manifest/load.js';
 import type { Finding } from '../report/finding.js';
 import { effectiveList, instanceEnvironment, splitContractRef, type EffectiveList } from './graph.js';
@@ -17,13 +17,13 @@ export interface Impact {
   environments: Set<string>;
 }
 
-/** name → names, with set semantics. */
+/** name → names. A name may repeat: what reads it adds to sets (a list per key costs far less than a set). */
 class ReverseIndex {
-  private readonly map = new Map<string, Set<string>>();
+  private readonly map = new Map<string, string[]>();
   add(key: string, value: string): void {
-    let s = this.map.get(key);
-    if (!s) this.map.set(key, (s = new Set()));
-    s.add(value);
+    const list = this.map.get(key);
+    if (list) list.push(value);
+    else this.map.set(key, [value]);
   }
   get(key: string): Iterable<string> {
     return this.map.get(key) ?? [];
@@ -76,9 +76,10 @@ function buildIndexes(eco: Ecosystem): Indexes {
     consumes: new Map<string, EffectiveList | null>(),
   };
   for (const [name, p] of eco.platforms) {
-    const spec = p.manifest.spec;
-    if (spec.extends !== undefined) ix.platformsExtending.add(spec.extends, name);
-    ix.platformsInNamespace.add(spec.namespace, name);
+    // Links only: a cached platform's manifest is not parsed whole for this.
+    const links = p.links;
+    if (links.extends !== undefined) ix.platformsExtending.add(links.extends, name);
+    if (links.namespace !== undefined) ix.platformsInNamespace.add(links.namespace, name);
     for (const d of effectiveList(eco, p, 'dependsOn', memo.dependsOn).values) ix.dependents.add(d, name);
     for (const ref of effectiveList(eco, p, 'provides', memo.provides).values) {
       const c = splitContractRef(ref).name;
@@ -244,11 +245,24 @@ function environmentChanged(
  * affected manifest, or in an affected environment. A platform's finding in an environment
  * is affected when the platform or the environment is.
  */
-export function isFindingAffected(f: Finding, impact: Impact): boolean {
+export function isFindingAffected(f: Pick<Finding, 'file' | 'kind' | 'name' | 'environment'>, impact: Impact): boolean {
   if (impact.files.has(f.file)) return true;
   if (f.kind !== undefined && f.name !== undefined && impact.manifests.has(`${f.kind}/${f.name}`)) return true;
   if (f.kind === 'Platform' && f.name !== undefined && impact.platforms.has(f.name)) return true;
   return f.environment !== undefined && impact.environments.has(f.environment);
+}
+
+/**
+ * Whether a finding about `rec` itself (in its file, with its environment) can be affected:
+ * so a check over manifests may skip those that cannot.
+ */
+export function isRecordAffected(rec: Pick<ManifestRecord, 'kind' | 'name' | 'key' | 'file' | 'manifest'>, impact: Impact): boolean {
+  // isFindingAffected of such a finding, without making one for every manifest.
+  if (impact.files.has(rec.file) || impact.manifests.has(rec.kind === 'Contract' ? `Contract/${rec.name}` : rec.key)) return true;
+  if (rec.kind === 'Platform') return impact.platforms.has(rec.name);
+  const environment =
+    rec.kind === 'Environment' ? rec.name : rec.kind === 'PlatformInstance' ? (rec.manifest as { spec: { environment?: string } }).spec.environment : undefined;
+  return environment !== undefined && impact.environments.has(environment);
 }
 
 /**

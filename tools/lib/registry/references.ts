@@ -7,16 +7,21 @@ import type { KindName } from '../manifest/kinds.js';
 import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
-import { cycleThrough, cyclicComponents, dependencyCycles, effectiveList, instanceEnvironment, splitContractRef } from './graph.js';
+import { isRecordAffected, type Impact } from './impact.js';
+import { cycleThrough, cyclicComponents, dependencyCycles, effectiveList, reachableDependencies, instanceEnvironment, splitContractRef } from './graph.js';
 
 type Obj = Record<string, unknown>;
 
-/** Every reference problem in the ecosystem, in manifest order, then the cycle findings. */
-export function checkReferences(eco: Ecosystem): Finding[] {
+/**
+ * Every reference problem in the ecosystem, in manifest order, then the cycle findings. With
+ * `only`, the manifests whose findings a change cannot affect are not checked (the cycle
+ * checks still see everything): what it returns about them is incomplete.
+ */
+export function checkReferences(eco: Ecosystem, only?: Impact): Finding[] {
   const check = new ReferenceCheck(eco);
-  for (const rec of eco.records) check.record(rec);
+  for (const rec of eco.records) if (!only || isRecordAffected(rec, only)) check.record(rec);
   check.templateChains();
-  check.dependencyCycles();
+  check.dependencyCycles(only);
   check.promotionCycles();
   return check.findings;
 }
@@ -525,8 +530,14 @@ class ReferenceCheck {
   }
 
   /** Platform dependsOn cycles, once per cycle, at the first platform's entry that closes it. */
-  dependencyCycles(): void {
-    for (const cycle of dependencyCycles(this.eco)) {
+  /**
+   * With an impact, only the cycles through its platforms: a cycle's every member depends on
+   * each of the others, so one that a change made or broke runs through a changed platform,
+   * and all of it is what the platforms the impact holds reach.
+   */
+  dependencyCycles(only?: Impact): void {
+    const deps = only ? reachableDependencies(this.eco, [...only.platforms]) : undefined;
+    for (const cycle of dependencyCycles(this.eco, deps)) {
       const first = this.eco.platforms.get(cycle[0]!)!;
       const list = effectiveList(this.eco, first, 'dependsOn');
       const i = list.values.indexOf(cycle[1]!);

@@ -64,9 +64,37 @@ function fields(out: string): string[] {
   return out.split('\0').filter((f) => f !== '');
 }
 
+/**
+ * The repository of `root`, the root's prefix in it and the commit `ref` names, from one
+ * `git rev-parse` (a process costs milliseconds); the same errors as openRepo and resolveRef.
+ */
+async function openAt(root: string, ref: string): Promise<{ git: SimpleGit; prefix: string; commit: string }> {
+  if (ref === '' || ref.startsWith('-')) {
+    const { git } = await openRepo(root);
+    return { git, prefix: '', commit: await resolveRef(git, ref) };
+  }
+  let git: SimpleGit;
+  try {
+    git = simpleGit({ baseDir: root });
+  } catch (err) {
+    throw new GitError(`cannot run git in ${root}: ${reason(err)}`, 'check that git is installed and the folder exists');
+  }
+  let out: string;
+  try {
+    out = await git.raw(['rev-parse', '--show-prefix', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch (err) {
+    if (/not a git repository/i.test(reason(err))) {
+      throw new GitError(`${root} is not inside a git repository`, 'run from a clone of the repository, or drop --changed-since');
+    }
+    return { git, prefix: '', commit: await resolveRef(git, ref) }; // says why, as ever
+  }
+  const [prefix = '', commit = ''] = out.split('\n').map((l) => l.trim());
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git, prefix, commit: await resolveRef(git, ref) };
+  return { git, prefix, commit };
+}
+
 export async function changedFilesSince(root: string, ref: string): Promise<ChangedFiles> {
-  const { git, prefix } = await openRepo(root);
-  const commit = await resolveRef(git, ref);
+  const { git, prefix, commit } = await openAt(root, ref);
   let diff: string;
   let untracked: string;
   try {
@@ -90,14 +118,15 @@ export async function changedFilesSince(root: string, ref: string): Promise<Chan
     if (status.startsWith('D') && YAML_EXT.test(file)) deletedFiles.push(file);
   }
 
-  const deleted: ChangedFiles['deleted'] = [];
-  for (const file of deletedFiles.sort()) {
-    try {
-      deleted.push({ file, text: await git.show([`${commit}:${prefix}${file}`]) });
-    } catch (err) {
-      throw new GitError(`cannot read ${file} at "${ref}": ${reason(err)}`, 'check that the repository is complete (not a partial clone)');
-    }
-  }
+  const deleted: ChangedFiles['deleted'] = await Promise.all(
+    deletedFiles.sort().map(async (file) => {
+      try {
+        return { file, text: await git.show([`${commit}:${prefix}${file}`]) };
+      } catch (err) {
+        throw new GitError(`cannot read ${file} at "${ref}": ${reason(err)}`, 'check that the repository is complete (not a partial clone)');
+      }
+    }),
+  );
   return { changed: [...changed].sort(), deleted };
 }
 

@@ -66,13 +66,27 @@ function escapeFinding(file: string, target: string): Finding {
   };
 }
 
+/** A folder's entries as discovery needs them: name and type (folder, file, symlink, other). */
+export type Listing = [name: string, type: 'd' | 'f' | 'l' | 'o'][];
+
+/** Folder listings of an earlier walk, good while the folder's own stat is unchanged. */
+export interface ListingCache {
+  get(dir: string, st: Stats): Listing | undefined;
+  set(dir: string, st: Stats, listing: Listing): void;
+}
+
+function listingOf(entries: Dirent[]): Listing {
+  return entries.map((e) => [e.name, e.isDirectory() ? 'd' : e.isFile() ? 'f' : e.isSymbolicLink() ? 'l' : 'o']);
+}
+
 /**
  * Every *.yaml / *.yml under the manifest folders (or under the given paths). Symlinks are
  * followed only when their target stays inside the root; others become findings.
  * Synchronous on purpose: one readdir with file types per folder is ~15x faster than an
- * awaited lstat per entry (10k files: ~0.12 s against ~2 s).
+ * awaited lstat per entry (10k files: ~0.12 s against ~2 s). With `listings`, a folder whose
+ * stat is unchanged is not read again (adding, removing or renaming an entry changes it).
  */
-export async function discoverManifestFiles(root: string, paths?: string[]): Promise<DiscoveredFiles> {
+export async function discoverManifestFiles(root: string, paths?: string[], listings?: ListingCache): Promise<DiscoveredFiles> {
   const files = new Set<string>();
   const linked = new Set<string>();
   const findings: Finding[] = [];
@@ -103,27 +117,38 @@ export async function discoverManifestFiles(root: string, paths?: string[]): Pro
     return statSync(target);
   }
 
-  function visitDir(abs: string, depth: number, viaLink: boolean): void {
-    if (depth > 32) return;
-    let entries: Dirent[];
+  function read(abs: string, rel: string): Listing | undefined {
     try {
-      entries = readdirSync(abs, { withFileTypes: true });
+      const st = listings ? statSync(abs) : undefined;
+      const known = st && listings!.get(rel, st);
+      if (known) return known;
+      const entries = readdirSync(abs, { withFileTypes: true });
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const listing = listingOf(entries);
+      if (st) listings!.set(rel, st, listing);
+      return listing;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      throw new RepoError(`cannot read ${relativeInside(root, abs) || '.'}: ${code ?? 'error'}`, 'check the folder exists and is readable');
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new RepoError(`cannot read ${rel || '.'}: ${code ?? 'error'}`, 'check the folder exists and is readable');
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const child = path.join(abs, e.name);
-      if (e.isDirectory()) visitDir(child, depth + 1, viaLink);
-      else if (e.isFile()) {
-        if (YAML_EXT.test(e.name)) add(relativeInside(root, child)!, viaLink);
-      } else if (e.isSymbolicLink()) {
+  }
+
+  function visitDir(abs: string, rel: string, depth: number, viaLink: boolean): void {
+    if (depth > 32) return;
+    const listing = read(abs, rel);
+    if (!listing) return;
+    for (const [name, type] of listing) {
+      if (name.startsWith('.') || name === 'node_modules') continue;
+      const child = `${abs}${path.sep}${name}`;
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (type === 'd') visitDir(child, childRel, depth + 1, viaLink);
+      else if (type === 'f') {
+        if (YAML_EXT.test(name)) add(childRel, viaLink);
+      } else if (type === 'l') {
         const st = followLink(child);
-        if (st?.isDirectory()) visitDir(child, depth + 1, true);
-        else if (st?.isFile() && YAML_EXT.test(e.name)) add(relativeInside(root, child)!, true);
+        if (st?.isDirectory()) visitDir(child, childRel, depth + 1, true);
+        else if (st?.isFile() && YAML_EXT.test(name)) add(childRel, true);
       }
     }
   }
@@ -142,7 +167,7 @@ export async function discoverManifestFiles(root: string, paths?: string[]): Pro
       if (!target) continue;
       st = target;
     }
-    if (st.isDirectory()) visitDir(start, 0, isLink);
+    if (st.isDirectory()) visitDir(start, rel, 0, isLink);
     else if (st.isFile() && YAML_EXT.test(start)) add(rel, isLink);
   }
   return { files: [...files].sort(), linked: [...linked].sort(), findings };

@@ -10,6 +10,7 @@ import type { SecretRef } from '../manifest/kinds.js';
 import { provenanceOf, resolvePlatform } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
+import { isRecordAffected, type Impact } from '../registry/impact.js';
 import { badSecretFolder, forbiddenReference, forbiddenSwarmSecret, forbiddenVariable, realSecretFile, refuseReference, type Refusal, type SourceContext } from './sources.js';
 
 type Located = Pick<Finding, 'file' | 'line' | 'column'>;
@@ -24,14 +25,47 @@ function isRef(v: unknown): v is SecretRef {
   return typeof r.name === 'string' && typeof r.key === 'string' && (r.from === 'env' || r.from === 'file' || r.from === 'swarm');
 }
 
-export function checkSecretReferences(eco: Ecosystem): Finding[] {
+export interface SecretCheck {
+  findings: Finding[];
+  /**
+   * Environments whose verdict read the file system (a secret `from: file`): it can change
+   * with no manifest changing, so an incremental run checks them again.
+   */
+  fileBacked: string[];
+}
+
+export interface SecretCheckScope {
+  /** Check only what this impact reaches; what it returns about the rest is incomplete. */
+  impact: Impact;
+  /** And these environments whole (their findings, all of them, are complete). */
+  environments?: ReadonlySet<string>;
+}
+
+/** Every secret reference no environment may hold, or the environment it runs in does not allow. */
+export function checkSecretReferences(eco: Ecosystem, only?: SecretCheckScope): SecretCheck {
   const out: Finding[] = [];
+  const whole = only?.environments ?? new Set<string>();
   for (const rec of eco.records) {
+    if (only && !isRecordAffected(rec, only.impact) && !(rec.kind === 'Environment' && whole.has(rec.name))) continue;
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') out.push(...forbiddenIn(rec));
     if (rec.kind === 'Environment') out.push(...allowListOf(rec as ManifestRecord<'Environment'>));
   }
-  for (const env of eco.environments.values()) out.push(...unlistedIn(eco, env));
-  return out;
+  const fileBacked: string[] = [];
+  for (const env of eco.environments.values()) {
+    if (only && !whole.has(env.name) && !environmentAffected(eco, env, only.impact)) continue;
+    const judged = unlistedIn(eco, env);
+    out.push(...judged.findings);
+    if (judged.readFiles) fileBacked.push(env.name);
+  }
+  return { findings: out, fileBacked };
+}
+
+/** Whether an environment's allow-list findings can be affected: it, its instance or a platform it runs is. */
+function environmentAffected(eco: Ecosystem, env: ManifestRecord<'Environment'>, only: Impact): boolean {
+  if (isRecordAffected(env, only)) return true;
+  const instance = eco.instances.get(env.name);
+  if (instance && isRecordAffected(instance, only)) return true;
+  return (instance?.manifest.spec.platforms ?? []).some((p) => only.platforms.has(p.name) || only.manifests.has(`Platform/${p.name}`));
 }
 
 /** References no environment may allow, where they are written. */
@@ -83,14 +117,16 @@ function allowListOf(rec: ManifestRecord<'Environment'>): Finding[] {
  * environment's own spec.secrets), against its allow-list; an environment's own references
  * are judged even when nothing is placed there yet. One finding per written reference.
  */
-function unlistedIn(eco: Ecosystem, env: ManifestRecord<'Environment'>): Finding[] {
+function unlistedIn(eco: Ecosystem, env: ManifestRecord<'Environment'>): { findings: Finding[]; readFiles: boolean } {
   const ctx: SourceContext = { environment: env.name, file: env.file, sources: env.manifest.spec.secretSources };
   const out = new Map<string, Finding>();
+  let readFiles = false;
   const judge = (ref: SecretRef, at: Located, about: { kind: string; name: string; path: string }) => {
     // Reported once where it is written (forbidden) or by the reference check (escapes).
     if (forbiddenReference(ref) || (ref.from === 'file' && referenceEscapes(ref.key))) return;
     let refusal = refuseReference(ref, ctx);
     if (!refusal && ref.from === 'file') {
+      readFiles = true;
       const real = realSecretFile(eco.root, ref, ctx);
       if (!real.ok) refusal = real.refusal;
     }
@@ -111,5 +147,5 @@ function unlistedIn(eco: Ecosystem, env: ManifestRecord<'Environment'>): Finding
     const path = `/spec/secrets/${i}/key`;
     judge(ref, locateIn(env, path), { kind: 'Environment', name: env.name, path });
   });
-  return [...out.values()];
+  return { findings: [...out.values()], readFiles };
 }

@@ -2,18 +2,34 @@
 // snapshot for a run without a change under review (what it judged still stands outside
 // the slice the files changed since reach).
 import type { Ecosystem } from '../manifest/ecosystem.js';
-import type { PolicyEngine, PolicyRun, Slice } from '../policy/index.js';
-import { commitTree } from '../repo/git-tree.js';
-import { impactOfChanges, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
+import type { PolicyEngine, Slice, WaivedFinding } from '../policy/index.js';
+import type { Finding } from '../report/finding.js';
+import { commitTree, type CommitTree } from '../repo/git-tree.js';
+import { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
 import type { LoadedEcosystem } from './load-ecosystem.js';
 import { widenChange } from './scope.js';
-import { changedSince, governanceHash, outsideSlice, SnapshotStore } from './snapshot.js';
+import type { SecretCheck } from '../secrets/check.js';
+import { changedSince, governanceHash, outsideSlice, SnapshotStore, type Snapshot } from './snapshot.js';
+
+/** What a run judges again, and merges with the snapshot's findings where they still stand. */
+export interface Judged {
+  findings: Finding[];
+  waived: WaivedFinding[];
+  /** The reference check's findings. */
+  references: Finding[];
+  /** The secret reference check's. */
+  secrets: SecretCheck;
+}
 
 export interface OpenSnapshot {
   /** What to judge again; undefined: everything (no usable snapshot, or a change of everything). */
   only?: Slice;
+  /** What the files changed since the snapshot affect, when `only` is set: the reference checks need only see that. */
+  impact?: Impact;
+  /** Environments the secret check must see whole all the same (their verdict read files). */
+  fileBacked?: ReadonlySet<string>;
   /** The findings of the whole ecosystem, the snapshot's where they still stand; and saves them as the next snapshot. */
-  merge(run: Pick<PolicyRun, 'findings' | 'waived'>): Promise<Pick<PolicyRun, 'findings' | 'waived'>>;
+  merge(run: Judged): Promise<Judged>;
 }
 
 /** The snapshot of the last run, when the cache has a usable one for these rules; undefined without a cache. */
@@ -25,28 +41,57 @@ export async function openSnapshot(loaded: LoadedEcosystem, engine: PolicyEngine
   const key = { bundle, governance: governanceHash(judged), today: now.toISOString().slice(0, 10) };
   const snap = await store.read(key);
   let only: Slice | undefined;
+  let impact: Impact | undefined;
   let changed: string[] | undefined;
   if (snap) {
     changed = changedSince(snap, loaded.blobs);
     const scope = widenChange(eco, changed, loaded.linked);
-    if (!scope.everything) {
-      const keys = keysByName(scope.files, (f) => snap.keys[f] ?? [], loaded);
-      only = judgedSlice(eco, impactOfChanges(eco, scope.files, keys));
+    // The keys a changed file held come from the cached parse of its old bytes; without it
+    // the change cannot be traced, and everything is judged again.
+    const before = new Map<string, string[]>();
+    for (const f of scope.files) {
+      const old = snap.files[f];
+      const values = old === undefined ? [] : loaded.cache!.keyValuesOf(old);
+      if (values === undefined) break;
+      before.set(f, manifestKeysOf(values));
+    }
+    if (!scope.everything && before.size === scope.files.length) {
+      impact = impactOfChanges(eco, scope.files, keysByName(scope.files, (f) => before.get(f)!, loaded));
+      only = judgedSlice(eco, impact);
     }
   }
   return {
     ...(only ? { only } : {}),
+    ...(impact && snap ? { impact, fileBacked: new Set(snap.fileBacked) } : {}),
     async merge(run) {
-      const kept = only && snap ? { findings: snap.findings.filter((f) => outsideSlice(f, only)), waived: snap.waived.filter((f) => outsideSlice(f, only)) } : { findings: [], waived: [] };
-      const merged = { findings: [...kept.findings, ...run.findings], waived: [...kept.waived, ...run.waived] };
+      const affected = impact;
+      const merged: Judged =
+        only && affected && snap
+          ? {
+              findings: [...snap.findings.filter((f) => outsideSlice(f, only)), ...run.findings],
+              waived: [...snap.waived.filter((f) => outsideSlice(f, only)), ...run.waived],
+              // The check saw only what the change affects: the rest stands as it was.
+              references: [...snap.references.filter((f) => !isFindingAffected(f, affected)), ...run.references.filter((f) => isFindingAffected(f, affected))],
+              secrets: mergeSecrets(snap, run.secrets, affected),
+            }
+          : run;
       if (!changed || changed.length > 0) {
-        const keys: Record<string, string[]> = {};
-        for (const p of loaded.parsed) keys[p.file] = manifestKeysOf(p.content.documents.map((d) => d.value));
-        await store.write({ key, files: Object.fromEntries(loaded.blobs), keys, ...merged });
+        const { secrets, ...rest } = merged;
+        await store.write({ key, files: Object.fromEntries(loaded.blobs), ...rest, secrets: secrets.findings, fileBacked: secrets.fileBacked });
       }
       return merged;
     },
   };
+}
+
+/**
+ * The secret check's findings: the snapshot's where the change does not reach and the
+ * environment read no files, this run's elsewhere.
+ */
+function mergeSecrets(snap: Snapshot, fresh: SecretCheck, impact: Impact): SecretCheck {
+  const rechecked = new Set(snap.fileBacked);
+  const fromThisRun = (f: Finding) => isFindingAffected(f, impact) || (f.environment !== undefined && rechecked.has(f.environment));
+  return { findings: [...snap.secrets.filter((f) => !fromThisRun(f)), ...fresh.findings.filter(fromThisRun)], fileBacked: fresh.fileBacked };
 }
 
 /**
@@ -89,15 +134,22 @@ const MAX_TRACED = 300;
  * undefined when there are too many files to read one by one (the caller then judges
  * everything).
  */
-export async function keysAtBase(root: string, ref: string, files: string[], deleted: { file: string; text: string }[]): Promise<Map<string, string[]> | undefined> {
+export async function keysAtBase(
+  root: string,
+  ref: string,
+  files: string[],
+  deleted: { file: string; text: string }[],
+  at?: Promise<CommitTree>,
+): Promise<Map<string, string[]> | undefined> {
   const out = new Map(deleted.map((d) => [d.file, manifestKeysOfText(d.text)]));
   const manifests = files.filter((f) => /\.ya?ml$/i.test(f) && !out.has(f));
   if (manifests.length > MAX_TRACED) return undefined;
   if (manifests.length === 0) return out;
-  const tree = await commitTree(root, ref);
-  for (const file of manifests) {
-    const text = await tree.read(file);
+  const tree = await (at ?? commitTree(root, ref));
+  const texts = await Promise.all(manifests.map((file) => tree.read(file)));
+  manifests.forEach((file, i) => {
+    const text = texts[i];
     if (text) out.set(file, manifestKeysOfText(text.toString('utf8')));
-  }
+  });
   return out;
 }

@@ -17,16 +17,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { TOOL_VERSION } from '../version.js';
 import { KIND_SCHEMAS } from '../manifest/kinds.js';
-import { DEFAULT_LIMITS, type LoadLimits, type ParsedContent } from '../manifest/load.js';
+import { summarize } from '../manifest/ecosystem.js';
+import { DEFAULT_LIMITS, type DocumentSummary, type LoadLimits, type ParsedContent } from '../manifest/load.js';
 
 /** Bumped whenever the parsed shape or the file format changes. */
-const FORMAT = 5;
+const FORMAT = 8;
 /** Cached schema verdicts are only valid for the schemas that gave them. */
 const SCHEMA_HASH = createHash('sha1').update(JSON.stringify(KIND_SCHEMAS)).digest('hex');
 const KEY_FILE = 'key';
 const MAC_HEX = 64;
 const ID_HEX = 40;
-const LINE = /^[0-9a-f]{64} [0-9a-f]{40} \{/;
+const JOURNAL_LINE = /^[0-9a-f]{64} [0-9a-f]{40} \{/;
 
 export function blobId(bytes: Uint8Array): string {
   return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
@@ -79,27 +80,38 @@ export async function cacheKey(dir: string): Promise<Buffer | undefined> {
   return undefined;
 }
 
+/** An entry as used: what its documents are, and each one's value as JSON text (or bytes of it). */
+interface Entry {
+  /** `{ documents, findings }`, its shape checked when the entry is used. */
+  meta: unknown;
+  values: (string | Uint8Array)[];
+}
+
+/** A journal line not yet used: its seal is checked on first use. */
 interface Sealed {
   mac: string;
   json: string;
 }
 
 /**
- * Files hold one entry a line: `<hmac> <blob id> <json>`. The base is rewritten whole (temp
- * file and rename); the journal is appended to, and a torn last line simply fails its seal.
- * The journal is folded into the base when it grows past a quarter of it (or stale entries
- * pile up).
+ * The base is rewritten whole (temp file and rename): `<seal>\n<n>\n<index><values>`, the
+ * seal being of everything after its line, the index n bytes of JSON (blob id → documents,
+ * findings and where each document's value lies in the values), the values the JSON texts
+ * of the documents one after another — so one seal is checked and one JSON parsed on
+ * opening, and a value is decoded only when something reads it. The journal is appended to,
+ * one entry a line `<hmac> <blob id> <json>`, and a torn last line simply fails its seal. The
+ * journal is folded into the base when it grows past a quarter of it (or stale entries pile up).
  */
 export class ParseCache {
-  private used = new Map<string, Sealed>();
-  private fresh = new Map<string, Sealed>();
+  private used = new Map<string, Entry>();
+  private fresh = new Map<string, Entry>();
 
   private constructor(
     private readonly file: string | undefined,
     private readonly key: Buffer | undefined,
     /** What every entry is bound to: format, tool version, schemas, limits, repository. */
     readonly context: string,
-    private readonly entries: Map<string, Sealed>,
+    private readonly entries: Map<string, Entry | Sealed>,
     private readonly journalLines: number,
     /** The journal ends in a torn line: the next append starts on a line of its own. */
     private readonly tornJournal: boolean,
@@ -129,63 +141,93 @@ export class ParseCache {
     const context = JSON.stringify(['mnops-parse-cache', FORMAT, options.toolVersion ?? TOOL_VERSION, SCHEMA_HASH, parseLimits(limits), repo]);
     const salt = createHash('sha256').update(context).digest('hex').slice(0, 16);
     const file = path.join(dir, `parse-${salt}.cache`);
-    const entries = new Map<string, Sealed>();
-    const load = async (f: string): Promise<{ lines: number; torn: boolean }> => {
-      let text: string;
+    const entries = new Map<string, Entry | Sealed>();
+    const read = async (f: string): Promise<Buffer> => {
       try {
-        text = await readFile(f, 'utf8');
+        return await readFile(f);
       } catch {
-        return { lines: 0, torn: false }; // not there yet
+        return Buffer.alloc(0); // not there yet
       }
-      let lines = 0;
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        lines++;
-        // Only the shape is checked here; the seal is checked when an entry is used.
-        if (line.length < MAC_HEX + ID_HEX + 3 || !LINE.test(line)) continue;
-        entries.set(line.slice(MAC_HEX + 1, MAC_HEX + 1 + ID_HEX), { mac: line.slice(0, MAC_HEX), json: line.slice(MAC_HEX + ID_HEX + 2) });
-      }
-      return { lines, torn: text.length > 0 && !text.endsWith('\n') };
     };
-    await load(file);
-    const journal = await load(ParseCache.journalOf(file));
-    return new ParseCache(file, key, context, entries, journal.lines, journal.torn, dir);
+    readBase(await read(file), key, context, entries);
+    const journal = (await read(ParseCache.journalOf(file))).toString('utf8');
+    let journalLines = 0;
+    for (const line of journal.split('\n')) {
+      if (!line) continue;
+      journalLines++;
+      // Only the shape is checked here; the seal is checked when an entry is used.
+      if (line.length < MAC_HEX + ID_HEX + 3 || !JOURNAL_LINE.test(line)) continue;
+      entries.set(line.slice(MAC_HEX + 1, MAC_HEX + 1 + ID_HEX), { mac: line.slice(0, MAC_HEX), json: line.slice(MAC_HEX + ID_HEX + 2) });
+    }
+    return new ParseCache(file, key, context, entries, journalLines, journal.length > 0 && !journal.endsWith('\n'), dir);
   }
 
   private seal(id: string, json: string): string {
     return createHmac('sha256', this.key!).update(this.context).update('\n').update(id).update('\n').update(json).digest('hex');
   }
 
-  /** The cached parse of this blob, if its entry's seal verifies and its shape is right. */
-  get(id: string): ParsedContent | undefined {
-    const hit = this.entries.get(id);
-    if (hit === undefined || !this.key) return undefined;
-    const expected = Buffer.from(this.seal(id, hit.json), 'hex');
-    if (!timingSafeEqual(expected, Buffer.from(hit.mac, 'hex'))) return undefined;
-    let content: unknown;
+  /** The entry of a blob, its journal seal checked; undefined when missing or its seal fails. */
+  private entry(id: string): Entry | undefined {
+    const e = this.entries.get(id);
+    if (e === undefined || !this.key) return undefined;
+    if (!('mac' in e)) return e;
+    if (!timingSafeEqual(Buffer.from(this.seal(id, e.json), 'hex'), Buffer.from(e.mac, 'hex'))) return undefined;
+    let parsed: { documents?: unknown; findings?: unknown; values?: unknown };
     try {
-      content = JSON.parse(hit.json);
+      parsed = JSON.parse(e.json) as typeof parsed;
     } catch {
       return undefined;
     }
-    if (!isParsedContent(content)) return undefined;
-    this.used.set(id, hit);
-    return content;
+    if (!Array.isArray(parsed.values) || !parsed.values.every((v) => typeof v === 'string')) return undefined;
+    const entry: Entry = { meta: { documents: parsed.documents, findings: parsed.findings }, values: parsed.values as string[] };
+    this.entries.set(id, entry);
+    return entry;
+  }
+
+  /**
+   * The cached parse of this blob, if its entry's seal verifies and its shape is right. Each
+   * document's value comes as JSON text, parsed only if something reads it; a valid
+   * platform's comes with the summary indexing reads instead.
+   */
+  get(id: string): CachedContent | undefined {
+    const e = this.entry(id);
+    if (!e || !isCachedMeta(e.meta, e.values.length)) return undefined;
+    this.used.set(id, e);
+    return {
+      documents: e.meta.documents.map((d) => {
+        return { index: d.index, json: e.values[d.v]!, ...(d.schemaOk ? { schemaOk: true } : {}), ...(d.summary ? { summary: d.summary } : {}) };
+      }),
+      findings: e.meta.findings,
+    };
+  }
+
+  /**
+   * The values of a cached blob as far as its keys go (kind, name, what it provides and
+   * consumes), without parsing a platform whole; undefined when the blob is not cached.
+   */
+  keyValuesOf(id: string): unknown[] | undefined {
+    const content = this.get(id);
+    if (!content) return undefined;
+    return content.documents.map((d) => (d.summary ? { kind: d.summary.kind, metadata: { name: d.summary.name }, spec: d.summary.links } : parseJsonText(d.json!)));
   }
 
   /**
    * Stores a parse without its position maps (they are most of its size and are rebuilt
-   * from the file when a finding needs one), but with each document's schema verdict.
+   * from the file when a finding needs one), but with each document's schema verdict, and
+   * a valid platform's summary.
    */
   set(id: string, content: ParsedContent): void {
-    if (!this.key) return;
-    const json = JSON.stringify({
-      documents: content.documents.map((d) => ({ index: d.index, value: d.value, ...(d.schemaOk ? { schemaOk: true } : {}) })),
-      findings: content.findings,
+    // A document with no value at all has no JSON text: such a file is parsed every time.
+    if (!this.key || content.documents.some((d) => d.value === undefined)) return;
+    const values: string[] = [];
+    const documents = content.documents.map((d) => {
+      values.push(JSON.stringify(d.value));
+      const platform = d.schemaOk && (d.value as { kind?: unknown } | null)?.kind === 'Platform';
+      return { index: d.index, v: values.length - 1, ...(d.schemaOk ? { schemaOk: true } : {}), ...(platform ? { summary: summarize(d.value) } : {}) };
     });
-    const sealed = { mac: this.seal(id, json), json };
-    this.used.set(id, sealed);
-    this.fresh.set(id, sealed);
+    const entry: Entry = { meta: { documents, findings: content.findings }, values };
+    this.used.set(id, entry);
+    this.fresh.set(id, entry);
   }
 
   async save(): Promise<void> {
@@ -194,24 +236,24 @@ export class ParseCache {
     const stale = this.entries.size - (this.used.size - this.fresh.size);
     const compact =
       this.journalLines + this.fresh.size > Math.max(200, this.entries.size / 4) || stale > Math.max(200, this.entries.size / 4);
-    const lines = (entries: Map<string, Sealed>) => {
-      let text = '';
-      for (const [id, { mac, json }] of entries) text += `${mac} ${id} ${json}\n`;
-      return text;
-    };
     try {
       await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       if (compact) {
         const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
         try {
-          await writeFile(tmp, lines(this.used), { mode: 0o600, flag: 'wx' });
+          await writeFile(tmp, writeBase(this.used, this.key, this.context), { mode: 0o600, flag: 'wx' });
           await rename(tmp, this.file);
         } finally {
           await rm(tmp, { force: true });
         }
         await rm(journal, { force: true });
       } else if (this.fresh.size > 0) {
-        await appendFile(journal, `${this.tornJournal ? '\n' : ''}${lines(this.fresh)}`, { mode: 0o600 });
+        let text = this.tornJournal ? '\n' : '';
+        for (const [id, e] of this.fresh) {
+          const json = JSON.stringify({ ...(e.meta as object), values: e.values });
+          text += `${this.seal(id, json)} ${id} ${json}\n`;
+        }
+        await appendFile(journal, text, { mode: 0o600 });
       }
     } catch {
       // A cache that cannot be written only costs speed next time.
@@ -219,15 +261,98 @@ export class ParseCache {
   }
 }
 
-/** The shape `set` writes: documents with an index and a value, findings with a rule and a place. */
-function isParsedContent(v: unknown): v is ParsedContent {
+/** The seal of a base file: of all its bytes after the seal's line. */
+function sealBase(key: Buffer, context: string, body: Uint8Array): Buffer {
+  return createHmac('sha256', key).update('base\n').update(context).update('\n').update(body).digest();
+}
+
+/** Reads a base into `entries`; a base whose seal does not verify, or that is malformed, is dropped whole. */
+function readBase(base: Buffer, key: Buffer, context: string, entries: Map<string, Entry | Sealed>): void {
+  const nl = base.indexOf(0x0a);
+  if (nl !== MAC_HEX) return;
+  const mac = base.subarray(0, nl).toString('latin1');
+  const body = base.subarray(nl + 1);
+  if (!/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), sealBase(key, context, body))) return;
+  const nl2 = body.indexOf(0x0a);
+  const length = Number(body.subarray(0, Math.max(0, nl2)).toString('latin1'));
+  if (nl2 < 0 || !Number.isSafeInteger(length) || length < 0 || nl2 + 1 + length > body.length) return;
+  const values = body.subarray(nl2 + 1 + length);
+  let index: unknown;
+  try {
+    index = JSON.parse(body.subarray(nl2 + 1, nl2 + 1 + length).toString('utf8'));
+  } catch {
+    return;
+  }
+  if (index === null || typeof index !== 'object' || Array.isArray(index)) return;
+  for (const [id, e] of Object.entries(index as Record<string, unknown>)) {
+    const { meta, at } = (e ?? {}) as { meta?: unknown; at?: unknown };
+    if (!/^[0-9a-f]{40}$/.test(id) || !Array.isArray(at)) continue;
+    const ranges: Uint8Array[] = [];
+    for (const r of at as unknown[]) {
+      const [from, to] = Array.isArray(r) ? (r as unknown[]) : [];
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || (from as number) < 0 || (to as number) < (from as number) || (to as number) > values.length) break;
+      ranges.push(values.subarray(from as number, to as number));
+    }
+    if (ranges.length === at.length) entries.set(id, { meta, values: ranges });
+  }
+}
+
+/** A base of these entries (see ParseCache), sealed. */
+function writeBase(entries: Map<string, Entry>, key: Buffer, context: string): Buffer {
+  const index: Record<string, { meta: unknown; at: [number, number][] }> = {};
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const [id, e] of entries) {
+    const at: [number, number][] = [];
+    for (const v of e.values) {
+      const bytes = typeof v === 'string' ? Buffer.from(v) : v;
+      at.push([offset, offset + bytes.byteLength]);
+      offset += bytes.byteLength;
+      parts.push(bytes);
+    }
+    index[id] = { meta: e.meta, at };
+  }
+  const json = Buffer.from(JSON.stringify(index));
+  const body = Buffer.concat([Buffer.from(`${json.byteLength}\n`), json, ...parts]);
+  return Buffer.concat([Buffer.from(`${sealBase(key, context, body).toString('hex')}\n`), body]);
+}
+
+/** JSON text, given as a string or as its UTF-8 bytes. */
+export function parseJsonText(json: string | Uint8Array): unknown {
+  return JSON.parse(typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
+}
+
+/** A cached document: its value as JSON text (or, parsed fresh, the value), and a valid platform's summary. */
+export interface CachedDocument {
+  index: number;
+  value?: unknown;
+  /** The value's JSON text, or its UTF-8 bytes (decoded only when read). */
+  json?: string | Uint8Array;
+  summary?: DocumentSummary;
+  schemaOk?: boolean;
+}
+
+export interface CachedContent {
+  documents: CachedDocument[];
+  findings: ParsedContent['findings'];
+}
+
+interface CachedMeta {
+  documents: { index: number; v: number; schemaOk?: true; summary?: DocumentSummary }[];
+  findings: ParsedContent['findings'];
+}
+
+/** The shape `set` writes: documents with an index and their value's place (and a summary only if valid), findings with a rule and a place. */
+function isCachedMeta(v: unknown, values: number): v is CachedMeta {
   if (v === null || typeof v !== 'object') return false;
   const { documents, findings } = v as { documents?: unknown; findings?: unknown };
   if (!Array.isArray(documents) || !Array.isArray(findings)) return false;
   for (const d of documents) {
-    if (d === null || typeof d !== 'object' || !Number.isInteger((d as { index?: unknown }).index) || !('value' in d)) return false;
-    const ok = (d as { schemaOk?: unknown }).schemaOk;
-    if (ok !== undefined && ok !== true) return false;
+    if (d === null || typeof d !== 'object') return false;
+    const { index, v: at, schemaOk, summary } = d as { index?: unknown; v?: unknown; schemaOk?: unknown; summary?: unknown };
+    if (!Number.isInteger(index) || !Number.isInteger(at) || (at as number) < 0 || (at as number) >= values) return false;
+    if (schemaOk !== undefined && schemaOk !== true) return false;
+    if (summary !== undefined && (schemaOk !== true || !isSummary(summary))) return false;
   }
   for (const f of findings) {
     if (f === null || typeof f !== 'object') return false;
@@ -235,4 +360,10 @@ function isParsedContent(v: unknown): v is ParsedContent {
     if (typeof ruleId !== 'string' || typeof severity !== 'string' || typeof message !== 'string' || !Number.isInteger(line) || !Number.isInteger(column)) return false;
   }
   return true;
+}
+
+function isSummary(v: unknown): v is DocumentSummary {
+  if (v === null || typeof v !== 'object') return false;
+  const { kind, name, links } = v as { kind?: unknown; name?: unknown; links?: unknown };
+  return kind === 'Platform' && typeof name === 'string' && links !== null && typeof links === 'object';
 }

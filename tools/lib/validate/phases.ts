@@ -1,5 +1,5 @@
 // Where a validate run spends its time, phase by phase (the bench prints it; --verbose too).
-export const PHASES = ['discover', 'read', 'parse', 'index', 'references', 'resolve', 'input', 'evaluate', 'report', 'cache'] as const;
+export const PHASES = ['discover', 'read', 'parse', 'index', 'references', 'resolve', 'input', 'evaluate', 'report', 'cache', 'snapshot'] as const;
 export type Phase = (typeof PHASES)[number];
 export type PhaseTimes = Partial<Record<Phase, number>>;
 

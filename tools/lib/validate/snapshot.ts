@@ -12,7 +12,7 @@ import type { WaivedFinding } from '../policy/index.js';
 import type { Finding } from '../report/finding.js';
 import { cacheKey } from './parse-cache.js';
 
-const FORMAT = 1;
+const FORMAT = 4;
 
 export interface SnapshotKey {
   /** sha256 of the policy bundle that judged. */
@@ -27,11 +27,15 @@ export interface Snapshot {
   key: SnapshotKey;
   /** Manifest file → blob id. */
   files: Record<string, string>;
-  /** Manifest file → the manifest keys it held (for impact when it changes or goes). */
-  keys: Record<string, string[]>;
   /** The policy findings and the waived ones, of the whole ecosystem. */
   findings: Finding[];
   waived: WaivedFinding[];
+  /** The reference check's findings, of the whole ecosystem. */
+  references: Finding[];
+  /** The secret reference check's findings, of the whole ecosystem. */
+  secrets: Finding[];
+  /** Environments whose secret check read files (checked again every run). */
+  fileBacked: string[];
 }
 
 /** The governance the policies judged by, as one hash. */
@@ -64,39 +68,39 @@ export class SnapshotStore {
     return new SnapshotStore(path.join(dir, `findings-${salt}.snapshot`), key, context);
   }
 
-  private seal(json: string): string {
-    return createHmac('sha256', this.key).update(`mnops-findings-snapshot ${FORMAT}\n`).update(this.context).update('\n').update(json).digest('hex');
+  private seal(body: Uint8Array): Buffer {
+    return createHmac('sha256', this.key).update(`mnops-findings-snapshot ${FORMAT}\n`).update(this.context).update('\n').update(body).digest();
   }
 
   /** The snapshot, if its seal verifies and it was made under `key`. */
   async read(key: SnapshotKey): Promise<Snapshot | undefined> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.file, 'utf8');
+      bytes = await readFile(this.file);
     } catch {
       return undefined;
     }
-    const nl = text.indexOf('\n');
+    const nl = bytes.indexOf(0x0a);
     if (nl !== 64) return undefined;
-    const mac = text.slice(0, 64);
-    const json = text.slice(65);
-    if (!/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), Buffer.from(this.seal(json), 'hex'))) return undefined;
+    const mac = bytes.subarray(0, 64).toString('latin1');
+    const body = bytes.subarray(65);
+    if (!/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), this.seal(body))) return undefined;
     let snap: Snapshot;
     try {
-      snap = JSON.parse(json) as Snapshot;
+      snap = JSON.parse(body.toString('utf8')) as Snapshot;
     } catch {
       return undefined;
     }
     if (!snap || typeof snap !== 'object' || !snap.key || !sameKey(snap.key, key)) return undefined;
-    if (!Array.isArray(snap.findings) || !Array.isArray(snap.waived) || typeof snap.files !== 'object' || typeof snap.keys !== 'object') return undefined;
+    if (!Array.isArray(snap.findings) || !Array.isArray(snap.waived) || !Array.isArray(snap.references) || !Array.isArray(snap.secrets) || !Array.isArray(snap.fileBacked) || snap.files === null || typeof snap.files !== 'object') return undefined;
     return snap;
   }
 
   async write(snap: Snapshot): Promise<void> {
-    const json = JSON.stringify(snap);
+    const body = Buffer.from(JSON.stringify(snap));
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, `${this.seal(json)}\n${json}`, { mode: 0o600, flag: 'wx' });
+      await writeFile(tmp, Buffer.concat([Buffer.from(`${this.seal(body).toString('hex')}\n`), body]), { mode: 0o600, flag: 'wx' });
       await rename(tmp, this.file);
     } catch {
       // A snapshot that cannot be written only costs the next run its head start.

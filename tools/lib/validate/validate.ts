@@ -18,6 +18,7 @@ import {
 } from '../policy/index.js';
 import { checkReferences, impactOfChanges, isFindingAffected, type Impact } from '../registry/index.js';
 import { changedFilesSince, type ChangedFiles } from '../repo/git.js';
+import { commitTree } from '../repo/git-tree.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
 import { checkSecretReferences } from '../secrets/check.js';
@@ -69,7 +70,7 @@ export interface ValidateOutcome {
   judgedBy?: string;
   /** Set when the change touches policies, settings or exceptions. */
   proposed?: ProposedPolicyChange;
-  stats: { files: number; parsed: number; cached: number; ms: number; phases: PhaseTimes };
+  stats: { files: number; read: number; parsed: number; cached: number; ms: number; phases: PhaseTimes };
 }
 
 function findingKey(f: Finding): string {
@@ -85,12 +86,21 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     if (rel === null) throw new RepoError(`${p} is outside the repository root ${root}`, 'pass paths inside the repository, or a different --root');
     return rel;
   });
-  const change: ChangedFiles | undefined = options.changedSince ? await changedFilesSince(root, options.changedSince) : undefined;
+  // git and the bundle are read in the background while the files load; their errors are
+  // raised in the same order as ever, once the load is done.
+  const changing = options.changedSince ? changedFilesSince(root, options.changedSince) : undefined;
   const trustedRef = options.trustWorkingTree ? undefined : (options.policyRef ?? options.changedSince);
-  const trusted: PolicyInputs | undefined = trustedRef && options.policies !== false ? await policyInputsAt(root, trustedRef) : undefined;
+  // The base's tree, read once for its rules and for what the changed files held there.
+  const baseTree = options.changedSince ? commitTree(root, options.changedSince) : undefined;
+  baseTree?.catch(() => undefined); // awaited by its users
+  const trusting = trustedRef && options.policies !== false ? policyInputsAt(root, trustedRef, trustedRef === options.changedSince ? baseTree : undefined) : undefined;
+  const ownEngine = !trusting && options.policies !== false ? PolicyEngine.load(root) : undefined;
+  for (const p of [changing, trusting, ownEngine]) p?.catch(() => undefined); // awaited below
   // Always load the whole ecosystem: references cross folders. Paths only scope the report.
   const clock = new PhaseClock();
   const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads, clock });
+  const change: ChangedFiles | undefined = await changing;
+  const trusted: PolicyInputs | undefined = await trusting;
   const eco = loaded.ecosystem;
   // With a change under review: what it affects, known before the policies run, so they
   // judge only that (a rule over the whole ecosystem would find nothing more to report).
@@ -101,7 +111,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     scope = widenChange(eco, change.changed, loaded.linked);
     // Names the change removed (a file deleted, a manifest renamed in place or broken)
     // propagate too, or what still refers to them would go unreported.
-    const before = await keysAtBase(root, options.changedSince!, scope.files, change.deleted);
+    const before = await keysAtBase(root, options.changedSince!, scope.files, change.deleted, baseTree);
     if (before === undefined) scope = { ...scope, everything: true, reason: 'the change rewrites too many manifests to trace by name' };
     impact = impactOfChanges(eco, scope.files, keysByName(scope.files, (f) => before?.get(f) ?? [], loaded));
   }
@@ -121,25 +131,32 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const lifetimes = exceptionLifetimes(eco, governance.settings, now);
     const exceptions = new Map([...counted.exceptions].filter(([name]) => !lifetimes.tooLong.has(name)));
     const judged = judgedBy(eco, { settings: governance.settings, exceptions });
-    const engine = trusted?.engine ?? (await PolicyEngine.load(root));
+    const engine = trusted?.engine ?? (await ownEngine!);
     // Without a change under review, the last run's snapshot says what is already judged.
-    const snapshot = change ? undefined : await clock.timeAsync('cache', () => openSnapshot(loaded, engine, judged, now));
+    const snapshot = change ? undefined : await clock.timeAsync('snapshot', () => openSnapshot(loaded, engine, judged, now));
     const only = impact && !scope!.everything ? judgedSlice(eco, impact) : snapshot?.only;
     // The policies evaluate in worker threads: the references are checked meanwhile.
     const running = runPolicies(root, judged, now, engine, { ...(only ? { only } : {}), ...(options.threads ? { threads: options.threads } : {}) });
     running.catch(() => undefined); // awaited below; this only keeps it from being "unhandled" meanwhile
-    findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)]));
+    // Only what the change (or the change since the snapshot) affects need be checked again.
+    const prScope = impact && !scope!.everything ? impact : undefined;
+    const references = clock.time('references', () => checkReferences(eco, prScope ?? snapshot?.impact));
+    // Secret files are not manifests: environments whose verdict read them are checked whole.
+    const secretScope = prScope ? { impact: prScope } : snapshot?.impact ? { impact: snapshot.impact, environments: snapshot.fileBacked ?? new Set<string>() } : undefined;
+    const secrets = clock.time('references', () => checkSecretReferences(eco, secretScope));
     const run = await running;
     clock.add('resolve', run.ms.resolve);
     clock.add('input', run.ms.input);
     clock.add('evaluate', run.ms.evaluate);
-    const judgedNow = snapshot ? await clock.timeAsync('cache', () => snapshot.merge(run)) : run;
+    const fresh = { findings: run.findings, waived: run.waived, references, secrets };
+    const judgedNow = snapshot ? await clock.timeAsync('snapshot', () => snapshot.merge(fresh)) : fresh;
+    findings.push(...judgedNow.references, ...judgedNow.secrets.findings);
     findings.push(...counted.findings, ...lifetimes.findings, ...judgedNow.findings, ...(await bundleStaleness(root)));
     waived = judgedNow.waived;
     if (trusted && change?.changed.some(isPolicyInput)) proposed = await proposedChange(root, eco, now, run.findings);
     if (change?.changed.some((f) => f.startsWith('policies/'))) findings.push(...(await bundleRebuildCheck(root)));
   } else {
-    findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco)]));
+    findings.push(...clock.time('references', () => [...checkReferences(eco), ...checkSecretReferences(eco).findings]));
   }
 
   const tReport = performance.now();
