@@ -3,6 +3,7 @@
 // which manifests vanished.
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from './errors.js';
+import { commitTree, type CommitTree } from './git-tree.js';
 
 export interface ChangedFiles {
   /**
@@ -41,60 +42,27 @@ async function openRepo(root: string): Promise<{ git: SimpleGit; prefix: string 
   }
 }
 
-/** The commit `ref` names; a GitError with what to do when it names none. */
-async function resolveRef(git: SimpleGit, ref: string): Promise<string> {
-  const unknown = new GitError(
-    `unknown git ref "${ref}" — fetch it or pass a commit that exists (in GitHub Actions use fetch-depth: 0)`,
-  );
-  // A ref starting with "-" would be read as an option.
-  if (ref === '' || ref.startsWith('-')) throw unknown;
-  let commit: string;
-  try {
-    commit = (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-  } catch {
-    throw unknown;
-  }
-  // With --quiet and nothing on stderr, a failed lookup may come back as empty output.
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw unknown;
-  return commit;
-}
-
 /** `-z` output: NUL-separated fields. */
 function fields(out: string): string[] {
   return out.split('\0').filter((f) => f !== '');
 }
 
-/**
- * The repository of `root`, the root's prefix in it and the commit `ref` names, from one
- * `git rev-parse` (a process costs milliseconds); the same errors as openRepo and resolveRef.
- */
-async function openAt(root: string, ref: string): Promise<{ git: SimpleGit; prefix: string; commit: string }> {
-  if (ref === '' || ref.startsWith('-')) {
-    const { git } = await openRepo(root);
-    return { git, prefix: '', commit: await resolveRef(git, ref) };
+/** `at`: the tree of `ref`, when the caller reads it anyway (one `git rev-parse` for both). */
+export async function changedFilesSince(root: string, ref: string, at?: Promise<CommitTree>): Promise<ChangedFiles> {
+  let tree: CommitTree;
+  try {
+    tree = await (at ?? commitTree(root, ref));
+  } catch (err) {
+    if (err instanceof GitError && /not inside a git repository/.test(err.message)) throw new GitError(err.message, 'run from a clone of the repository, or drop --changed-since');
+    throw err;
   }
+  const { commit } = tree;
   let git: SimpleGit;
   try {
     git = simpleGit({ baseDir: root });
   } catch (err) {
     throw new GitError(`cannot run git in ${root}: ${reason(err)}`, 'check that git is installed and the folder exists');
   }
-  let out: string;
-  try {
-    out = await git.raw(['rev-parse', '--show-prefix', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch (err) {
-    if (/not a git repository/i.test(reason(err))) {
-      throw new GitError(`${root} is not inside a git repository`, 'run from a clone of the repository, or drop --changed-since');
-    }
-    return { git, prefix: '', commit: await resolveRef(git, ref) }; // says why, as ever
-  }
-  const [prefix = '', commit = ''] = out.split('\n').map((l) => l.trim());
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git, prefix, commit: await resolveRef(git, ref) };
-  return { git, prefix, commit };
-}
-
-export async function changedFilesSince(root: string, ref: string): Promise<ChangedFiles> {
-  const { git, prefix, commit } = await openAt(root, ref);
   let diff: string;
   let untracked: string;
   try {
@@ -120,11 +88,9 @@ export async function changedFilesSince(root: string, ref: string): Promise<Chan
 
   const deleted: ChangedFiles['deleted'] = await Promise.all(
     deletedFiles.sort().map(async (file) => {
-      try {
-        return { file, text: await git.show([`${commit}:${prefix}${file}`]) };
-      } catch (err) {
-        throw new GitError(`cannot read ${file} at "${ref}": ${reason(err)}`, 'check that the repository is complete (not a partial clone)');
-      }
+      const bytes = await tree.read(file);
+      if (!bytes) throw new GitError(`cannot read ${file} at "${ref}"`, 'check that the repository is complete (not a partial clone)');
+      return { file, text: bytes.toString('utf8') };
     }),
   );
   return { changed: [...changed].sort(), deleted };

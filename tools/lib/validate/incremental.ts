@@ -8,7 +8,7 @@ import { commitTree, type CommitTree } from '../repo/git-tree.js';
 import { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
 import type { LoadedEcosystem } from './load-ecosystem.js';
 import { widenChange } from './scope.js';
-import type { SecretCheck } from '../secrets/check.js';
+import type { SecretCheck, SecretCheckScope } from '../secrets/check.js';
 import { changedSince, governanceHash, outsideSlice, SnapshotStore, type Snapshot } from './snapshot.js';
 
 /** What a run judges again, and merges with the snapshot's findings where they still stand. */
@@ -26,8 +26,8 @@ export interface OpenSnapshot {
   only?: Slice;
   /** What the files changed since the snapshot affect, when `only` is set: the reference checks need only see that. */
   impact?: Impact;
-  /** Environments the secret check must see whole all the same (their verdict read files). */
-  fileBacked?: ReadonlySet<string>;
+  /** What the secret check must see: the impact, and whole the environments whose verdict read files. */
+  secretScope?: SecretCheckScope;
   /** The findings of the whole ecosystem, the snapshot's where they still stand; and saves them as the next snapshot. */
   merge(run: Judged): Promise<Judged>;
 }
@@ -62,7 +62,7 @@ export async function openSnapshot(loaded: LoadedEcosystem, engine: PolicyEngine
   }
   return {
     ...(only ? { only } : {}),
-    ...(impact && snap ? { impact, fileBacked: new Set(snap.fileBacked) } : {}),
+    ...(impact && snap ? { impact, secretScope: { impact, environments: new Set(snap.fileBacked) } } : {}),
     async merge(run) {
       const affected = impact;
       const merged: Judged =

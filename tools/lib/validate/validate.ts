@@ -88,11 +88,11 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   });
   // git and the bundle are read in the background while the files load; their errors are
   // raised in the same order as ever, once the load is done.
-  const changing = options.changedSince ? changedFilesSince(root, options.changedSince) : undefined;
-  const trustedRef = options.trustWorkingTree ? undefined : (options.policyRef ?? options.changedSince);
-  // The base's tree, read once for its rules and for what the changed files held there.
+  // The base's tree, read once for the change, its rules and what the changed files held there.
   const baseTree = options.changedSince ? commitTree(root, options.changedSince) : undefined;
   baseTree?.catch(() => undefined); // awaited by its users
+  const changing = options.changedSince ? changedFilesSince(root, options.changedSince, baseTree) : undefined;
+  const trustedRef = options.trustWorkingTree ? undefined : (options.policyRef ?? options.changedSince);
   const trusting = trustedRef && options.policies !== false ? policyInputsAt(root, trustedRef, trustedRef === options.changedSince ? baseTree : undefined) : undefined;
   const ownEngine = !trusting && options.policies !== false ? PolicyEngine.load(root) : undefined;
   for (const p of [changing, trusting, ownEngine]) p?.catch(() => undefined); // awaited below
@@ -142,8 +142,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const prScope = impact && !scope!.everything ? impact : undefined;
     const references = clock.time('references', () => checkReferences(eco, prScope ?? snapshot?.impact));
     // Secret files are not manifests: environments whose verdict read them are checked whole.
-    const secretScope = prScope ? { impact: prScope } : snapshot?.impact ? { impact: snapshot.impact, environments: snapshot.fileBacked ?? new Set<string>() } : undefined;
-    const secrets = clock.time('references', () => checkSecretReferences(eco, secretScope));
+    const secrets = clock.time('references', () => checkSecretReferences(eco, prScope ? { impact: prScope } : snapshot?.secretScope));
     const run = await running;
     clock.add('resolve', run.ms.resolve);
     clock.add('input', run.ms.input);
