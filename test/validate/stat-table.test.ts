@@ -3,7 +3,8 @@
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SETTLE_MS } from '../../tools/lib/validate/stat-table.js';
+import { cacheContext } from '../../tools/lib/validate/parse-cache.js';
+import { SETTLE_MS, StatTable } from '../../tools/lib/validate/stat-table.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, FIXED_NOW, removeDir, tempDir } from '../helpers/repo.js';
 
@@ -102,13 +103,53 @@ describe('files known by their stat', () => {
     const file = path.join(dir, name!);
     const text = readFileSync(file, 'utf8');
     // Point the platform at another file's blob: a forged "unchanged".
-    const table = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { files: Record<string, [number, number, number, number, string]> };
-    const other = Object.keys(table.files).find((f) => f !== PLATFORM && f.startsWith('platforms/'))!;
-    table.files[PLATFORM]![4] = table.files[other]![4];
-    writeFileSync(file, `${text.slice(0, 64)}\n${JSON.stringify(table)}`);
+    const body = text.slice(65);
+    const nl = body.indexOf('\n');
+    const [nFiles, , length] = body.slice(0, nl).split(' ').map(Number) as [number, number, number];
+    const names = body.slice(nl + 1, nl + 1 + length).split('\0');
+    const [files, dirEntries] = JSON.parse(body.slice(nl + 1 + length)) as [[number, number, number, number, string][], unknown[]];
+    const other = names.findIndex((f, i) => i < nFiles && f !== PLATFORM && f.startsWith('platforms/'));
+    files[names.indexOf(PLATFORM)]![4] = files[other]![4];
+    writeFileSync(file, `${text.slice(0, 65)}${body.slice(0, nl + 1 + length)}${JSON.stringify([files, dirEntries])}`);
     const r = await run(dir);
     expect(r.stats.read).toBe(r.stats.files);
     expect(r.report.findings.filter((f) => f.file === PLATFORM && f.ruleId.startsWith('ref.'))).toEqual([]);
     expect(r.ecosystem.platforms.has('governance-platform')).toBe(true);
+  });
+
+  describe('stats taken by a worker while the cache opens', () => {
+    const abs = () => path.join(root, PLATFORM);
+    const other = 'platforms/data-platform/platform.yaml';
+
+    it('are taken now, of the paths the table holds: a file written since is not known', async () => {
+      const dir = cache();
+      const before = readFileSync(abs(), 'utf8');
+      try {
+        writeFileSync(abs(), `${before}\n# longer\n`);
+        const context = await cacheContext(root);
+        const prefetch = StatTable.prefetch(dir, context, root, { max: 100_000, minBytes: 0 });
+        expect(await prefetch, 'the worker stat the paths').toBeDefined();
+        const table = await StatTable.open(dir, context, prefetch);
+        const st = table.statFile(PLATFORM, abs());
+        expect(st.size).toBe(statSync(abs()).size);
+        expect(table.lookup(PLATFORM, st)).toBeUndefined();
+        const otherAbs = path.join(root, other);
+        expect(table.lookup(other, table.statFile(other, otherAbs))).toMatch(/^[0-9a-f]{40}$/);
+        expect(table.statDir('platforms', path.join(root, 'platforms')).ino).toBe(statSync(path.join(root, 'platforms')).ino);
+      } finally {
+        writeFileSync(abs(), before);
+        utimesSync(abs(), 1_700_000_000, 1_700_000_000);
+      }
+    });
+
+    it('of another table are not used', async () => {
+      const dir = cache();
+      const context = await cacheContext(root);
+      const real = await StatTable.prefetch(dir, context, root, { max: 100_000, minBytes: 0 });
+      // The same paths, but not stats of the table that verifies: sizes that lie.
+      const forged = { seal: '0'.repeat(64), stats: real!.stats.map((v, i) => (i % 4 === 0 ? 7 : v)) };
+      const table = await StatTable.open(dir, context, Promise.resolve(forged));
+      expect(table.statFile(PLATFORM, abs()).size).toBe(statSync(abs()).size);
+    });
   });
 });

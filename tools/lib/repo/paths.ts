@@ -69,10 +69,20 @@ function escapeFinding(file: string, target: string): Finding {
 /** A folder's entries as discovery needs them: name and type (folder, file, symlink, other). */
 export type Listing = [name: string, type: 'd' | 'f' | 'l' | 'o'][];
 
+/** What a stat says about whether a file or folder changed. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
 /** Folder listings of an earlier walk, good while the folder's own stat is unchanged. */
 export interface ListingCache {
-  get(dir: string, st: Stats): Listing | undefined;
-  set(dir: string, st: Stats, listing: Listing): void;
+  /** The folder's stat (`dir` relative, `abs` its path), taken before it is listed. */
+  statDir(dir: string, abs: string): FileStat;
+  get(dir: string, st: FileStat): Listing | undefined;
+  set(dir: string, st: FileStat, listing: Listing): void;
 }
 
 function listingOf(entries: Dirent[]): Listing {
@@ -119,7 +129,7 @@ export async function discoverManifestFiles(root: string, paths?: string[], list
 
   function read(abs: string, rel: string): Listing | undefined {
     try {
-      const st = listings ? statSync(abs) : undefined;
+      const st = listings?.statDir(rel, abs);
       const known = st && listings!.get(rel, st);
       if (known) return known;
       const entries = readdirSync(abs, { withFileTypes: true });

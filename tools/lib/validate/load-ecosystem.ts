@@ -1,12 +1,12 @@
 // Files → parsed documents (cache first, then worker threads) → the indexed Ecosystem.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildEcosystem, type Ecosystem, type ParsedFile } from '../manifest/ecosystem.js';
 import { formatBytes, oversizeContent, parseManifestBytes, resolveLimits, type DocumentSummary, type LoadLimits, type ParsedContent, type ParsedDocument, type PositionMap } from '../manifest/load.js';
 import { MnopsError } from '../repo/errors.js';
 import { discoverManifestFiles } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
-import { blobId, defaultCacheDir, ParseCache, parseJsonText, type CachedContent, type CachedDocument } from './parse-cache.js';
+import { blobId, cacheContext, defaultCacheDir, ParseCache, parseJsonText, type CachedContent, type CachedDocument } from './parse-cache.js';
 import { parseAll, type ParseItem } from './parse-pool.js';
 import { PhaseClock } from './phases.js';
 import { StatTable } from './stat-table.js';
@@ -55,8 +55,10 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   const limits = resolveLimits(options.limits);
   const clock = options.clock ?? new PhaseClock();
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? (process.env.MNOPS_NO_CACHE ? undefined : defaultCacheDir()));
+  // The stat table's paths are stat'ed by a worker while the parse cache opens.
+  const prefetch = cacheDir ? cacheContext(root, limits).then((context) => StatTable.prefetch(cacheDir, context, root, { max: limits.maxFiles * 2 })) : undefined;
   const cache = await clock.timeAsync('cache', () => ParseCache.open(root, cacheDir, limits));
-  const stats = cache.dir ? await clock.timeAsync('cache', () => StatTable.open(cache.dir, cache.context)) : StatTable.none();
+  const stats = cache.dir ? await clock.timeAsync('cache', () => StatTable.open(cache.dir, cache.context, prefetch)) : StatTable.none();
   const discovered = await clock.timeAsync('discover', () => discoverManifestFiles(root, options.paths, cache.dir ? stats : undefined));
   if (discovered.files.length > limits.maxFiles) {
     throw new LoadLimitError(
@@ -222,7 +224,7 @@ interface ReadResult {
 function readAll(root: string, files: string[], limits: LoadLimits, table: StatTable): ReadResult[] {
   // Paths joined by hand: files are clean repo-relative paths, and path.join costs per call.
   const base = `${path.resolve(root)}${path.sep}`;
-  const stats = files.map((file) => statSync(base + file));
+  const stats = files.map((file) => table.statFile(file, base + file));
   // Files over the size limit are refused from their size alone and never read: they do not count.
   const total = stats.reduce((sum, { size }) => (size > limits.maxFileBytes ? sum : sum + size), 0);
   if (total > limits.maxTotalBytes) {

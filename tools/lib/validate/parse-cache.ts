@@ -50,6 +50,17 @@ function parseLimits(limits: LoadLimits): string {
   return JSON.stringify({ maxFileBytes, maxDepth, maxNodes, maxAliases, maxDocuments });
 }
 
+/** What every entry of a repository's cache is bound to: format, tool version, schemas, limits, repository. */
+export async function cacheContext(root: string, limits: LoadLimits = DEFAULT_LIMITS, toolVersion = TOOL_VERSION): Promise<string> {
+  let repo: string;
+  try {
+    repo = await realpath(root);
+  } catch {
+    repo = path.resolve(root);
+  }
+  return JSON.stringify(['mnops-parse-cache', FORMAT, toolVersion, SCHEMA_HASH, parseLimits(limits), repo]);
+}
+
 /**
  * This cache's key: 32 random bytes in `dir/key`, created with mode 0600 on first use. A key
  * file that is not a plain file of ours, private to us, is not trusted: no key, no cache.
@@ -132,13 +143,7 @@ export class ParseCache {
     if (!dir) return none;
     const key = await cacheKey(dir);
     if (!key) return none;
-    let repo: string;
-    try {
-      repo = await realpath(root);
-    } catch {
-      repo = path.resolve(root);
-    }
-    const context = JSON.stringify(['mnops-parse-cache', FORMAT, options.toolVersion ?? TOOL_VERSION, SCHEMA_HASH, parseLimits(limits), repo]);
+    const context = await cacheContext(root, limits, options.toolVersion);
     const salt = createHash('sha256').update(context).digest('hex').slice(0, 16);
     const file = path.join(dir, `parse-${salt}.cache`);
     const entries = new Map<string, Entry | Sealed>();
