@@ -216,7 +216,7 @@ describe('docker actual state from one list', () => {
     expect(healthFromList('running', 'Restarting')).toBeUndefined();
   });
 
-  it('groups replicas by platform and spec hash', () => {
+  it('gives one workload per platform, its replicas grouped into generations by spec hash', () => {
     const d = workload({ replicas: 2 });
     const info = (id: string, replica: number, over: Partial<DesiredWorkload> = {}) =>
       ({ Id: id, Labels: createBody({ ...d, ...over }, replica).Labels, Created: 1_700_000_000 + replica, State: 'running', Status: 'Up' }) as unknown as Docker.ContainerInfo;
@@ -229,11 +229,38 @@ describe('docker actual state from one list', () => {
         ['c', 'none'],
       ] as const),
     );
+    // One up replica each: the newer generation (b started last) serves.
     expect(out).toEqual([
-      expect.objectContaining({ id: 'mnops-dev-web-abcdef012345', version: '1.2.0', running: 2, replicas: 2, healthy: false, instances: ['a', 'b'] }),
-      expect.objectContaining({ id: 'mnops-dev-web-ffff', version: '1.3.0', running: 1, replicas: 2, healthy: false, instances: ['c'] }),
+      expect.objectContaining({
+        id: 'mnops-dev-web',
+        version: '1.2.0',
+        running: 2,
+        replicas: 2,
+        healthy: false,
+        generations: [
+          expect.objectContaining({ version: '1.2.0', specHash: d.specHash, running: 2, healthy: false, instances: ['a', 'b'] }),
+          expect.objectContaining({ version: '1.3.0', specHash: 'ffff', running: 1, healthy: false, instances: ['c'] }),
+        ],
+      }),
     ]);
     expect(out[0]?.since).toBe(new Date(1_700_000_000_000).toISOString());
     expect(out[0]?.spec).toMatchObject({ platform: 'web', version: '1.2.0' });
+  });
+
+  it('serves the generation with more replicas up: an unfinished rollout does not hide the old one', () => {
+    const d = workload({ replicas: 2 });
+    const info = (id: string, replica: number, created: number, over: Partial<DesiredWorkload> = {}) =>
+      ({ Id: id, Labels: createBody({ ...d, ...over }, replica).Labels, Created: created, State: 'running', Status: 'Up' }) as unknown as Docker.ContainerInfo;
+    const [w] = groupContainers(
+      'dev',
+      [info('old0', 0, 100), info('old1', 1, 100), info('new0', 0, 200, { version: '2.0.0', specHash: 'eeee' })],
+      new Map([
+        ['old0', 'healthy'],
+        ['old1', 'healthy'],
+        ['new0', 'starting'],
+      ] as const),
+    );
+    expect(w).toMatchObject({ version: '1.2.0', running: 2, healthy: true });
+    expect(w!.generations.map((g) => g.version)).toEqual(['1.2.0', '2.0.0']);
   });
 });

@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDockerProvider } from '../../tools/lib/provider/docker/index.js';
 import { EngineUnreachableError, ProviderError } from '../../tools/lib/provider/errors.js';
-import { LABELS, type ActualWorkload, type DesiredWorkload } from '../../tools/lib/provider/types.js';
+import { LABELS, instancesOf, type ActualWorkload, type DesiredWorkload } from '../../tools/lib/provider/types.js';
 
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const ENV = `t${RUN}`;
@@ -239,7 +239,7 @@ describe('docker provider on the real engine', () => {
         ['web', '1.0.0', 1, 1, true],
       ]);
       const f = actual.find((a) => a.platform === 'full');
-      expect(f?.instances).toHaveLength(2);
+      expect(f?.generations.flatMap((g) => g.instances)).toHaveLength(2);
       expect(f?.spec).toMatchObject({ platform: 'full', resources: { memoryMb: 64 } });
       expect(JSON.stringify(actual)).not.toContain(SECRET);
     } finally {
@@ -290,8 +290,8 @@ describe('docker provider on the real engine', () => {
 
     // The same spec replaced in place (e.g. to heal drift) gets a fresh name beside the old.
     const again = await provider.replace(good, next, 20_000);
-    expect(again.instances).not.toEqual(next.instances);
-    expect((await containersOf('svc')).map((c) => c.Id)).toEqual(again.instances);
+    expect(instancesOf(again)).not.toEqual(instancesOf(next));
+    expect((await containersOf('svc')).map((c) => c.Id)).toEqual(instancesOf(again));
   });
 
   it('replaces a workload that publishes a host port by stepping the old one aside', async () => {
@@ -338,7 +338,7 @@ describe('docker provider on the real engine', () => {
   it('remove() stops and removes every container of a workload', async () => {
     const actual = (await provider.list(ENV)).find((a) => a.platform === 'full');
     expect(actual).toBeDefined();
-    await provider.remove({ ...actual!, instances: undefined }); // by labels, as another process would
+    await provider.remove({ ...actual!, generations: [] }); // by labels, as another process would
     expect(await containersOf('full')).toEqual([]);
     expect(await secretVolumesOf('full')).toEqual([]);
     expect((await provider.list(ENV)).map((a) => a.platform)).not.toContain('full');

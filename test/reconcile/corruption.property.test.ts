@@ -112,6 +112,7 @@ function appliedState(d: DesiredWorkload): ActualWorkload {
     replicas: d.replicas,
     healthy: true,
     spec: recordedSpec(d),
+    generations: [{ version: d.version, specHash: d.specHash, instances: [], running: d.replicas, healthy: true }],
   };
 }
 

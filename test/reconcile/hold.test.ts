@@ -16,7 +16,7 @@ function desired(platform: string, version = '1.0.0', env: Record<string, string
 }
 const KEY = Buffer.alloc(32, 7);
 function actual(d: DesiredWorkload): ActualWorkload {
-  return { id: d.platform, platform: d.platform, environment: 'e', version: d.version, specHash: d.specHash, running: 1, replicas: 1, healthy: true };
+  return { id: d.platform, platform: d.platform, environment: 'e', version: d.version, specHash: d.specHash, running: 1, replicas: 1, healthy: true, generations: [{ version: d.version, specHash: d.specHash, instances: [], running: 1, healthy: true }] };
 }
 const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
 const fleet = (n: number) => names.slice(0, n).map((p) => desired(p));

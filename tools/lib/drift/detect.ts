@@ -9,7 +9,7 @@ import { MnopsError } from '../repo/errors.js';
 import { EngineUnreachableError } from '../provider/errors.js';
 import { toOneLine } from '../report/control-chars.js';
 import { providerFor as defaultProviderFor, PROVIDERS } from '../provider/registry.js';
-import type { ActualWorkload, DesiredWorkload, Provider } from '../provider/types.js';
+import { byPlatform, type ActualWorkload, type DesiredWorkload, type Provider } from '../provider/types.js';
 import { applyPlan, type ApplyResult } from '../reconcile/apply.js';
 import { desiredState } from '../reconcile/desired.js';
 import { environmentDeclaration, readDeclarations, type Declarations, type EnvironmentDeclaration } from '../reconcile/declaration.js';
@@ -126,13 +126,15 @@ async function check(
 /** The platforms to reconcile and how: create the missing, replace the drifted, remove the undeclared. */
 function healPlan(environment: string, checked: Checked, actual: ActualWorkload[]): Plan {
   const drifted = new Set(checked.items.map((i) => i.platform));
+  const running = byPlatform(actual);
   const actions: PlanAction[] = [];
   for (const platform of drifted) {
     const d = checked.desired.find((x) => x.platform === platform);
-    const mine = actual.filter((a) => a.platform === platform);
+    const a = running.get(platform);
     const changes = checked.items.filter((i) => i.platform === platform).map((i) => ({ field: i.field, from: i.actual, to: i.desired }));
-    if (!d) for (const a of mine) actions.push({ kind: 'delete', platform, actual: a, changes });
-    else if (mine[0]) actions.push({ kind: 'update', platform, desired: d, actual: { ...mine[0], instances: mine.flatMap((a) => a.instances ?? []) }, changes });
+    if (!d) {
+      if (a) actions.push({ kind: 'delete', platform, actual: a, changes });
+    } else if (a) actions.push({ kind: 'update', platform, desired: d, actual: a, changes });
     else actions.push({ kind: 'create', platform, desired: d, changes });
   }
   return { environment, actions };

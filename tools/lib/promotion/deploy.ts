@@ -9,7 +9,7 @@ import { AuditTrail, acquireLease, releaseLease, trustedRecords, type AuditEntry
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { evaluatePromotion, PolicyEngine, type GateDecision } from '../policy/index.js';
 import { providerFor } from '../provider/registry.js';
-import type { ActualWorkload } from '../provider/types.js';
+import { byPlatform, runsExactly } from '../provider/types.js';
 import { desiredWorkload, secretValues } from '../reconcile/desired.js';
 import { digestKeyFor } from '../secrets/digest.js';
 
@@ -154,8 +154,8 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   if (source) {
     const sourceProvider = providerFor(eco, source);
     await sourceProvider.ping();
-    const running = (await sourceProvider.list(source)).find((a: ActualWorkload) => a.platform === req.platform);
-    const targetRunning = (await providerFor(eco, req.to).list(req.to)).find((a) => a.platform === req.platform);
+    const running = byPlatform(await sourceProvider.list(source)).get(req.platform);
+    const targetRunning = byPlatform(await providerFor(eco, req.to).list(req.to)).get(req.platform);
     decision = evaluatePromotion(
       await PolicyEngine.load(req.root),
       eco,
@@ -259,13 +259,13 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
     const provider = providerFor(after.ecosystem, req.to);
     const source = { env: req.env ?? process.env, root: req.root, digestKey: digestKeyFor(provider, req.to, true) };
     const desired = await desiredWorkload(after.ecosystem, req.platform, req.to, source);
-    const actual = (await provider.list(req.to)).find((a) => a.platform === req.platform);
+    const actual = byPlatform(await provider.list(req.to)).get(req.platform);
     // The exceptions that let this version run here, recorded beside the record of the deploy.
     const recordExceptions = async (extra: Partial<AuditEntry>) => {
       const uses = exceptionsInForce(after.ecosystem, after.waived, req.platform, req.to);
       for (const e of exceptionUsedEntries(uses, { actor: req.actor, environment: req.to, platform: req.platform, toVersion, ...extra })) await trail.append(e);
     };
-    if (actual && actual.specHash === desired.specHash && actual.healthy && actual.running >= desired.replicas && !commit) {
+    if (actual && runsExactly(actual, desired) && !commit) {
       // Already running, but perhaps never through the gate (typed into the instance and
       // applied): the gate has just allowed it, so record the admission apply relies on.
       const admitted = environmentHistory(await trail.records(), req.to).admitted.get(req.platform);
@@ -285,7 +285,7 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
       await record('failure', { reason: `${error}; restoring ${actual ? `${req.platform} ${fromVersion}` : 'the environment without it'}` });
       let failed: string | undefined;
       try {
-        const running = (await provider.list(req.to)).find((a) => a.platform === req.platform);
+        const running = byPlatform(await provider.list(req.to)).get(req.platform);
         if (actual) {
           const before = (await loadEnvironment(req.root, req.to, { now: now() })).ecosystem;
           await provider.replace(await desiredWorkload(before, req.platform, req.to, source), running, timeout);

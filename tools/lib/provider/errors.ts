@@ -32,3 +32,13 @@ export function engineMessage(err: unknown): string {
   const e = err as HttpError;
   return e?.json?.message ?? (err instanceof Error ? err.message : String(err));
 }
+
+/** A teardown that could not remove everything: it tried all, and names what is left. */
+export class TeardownError extends ProviderError {
+  constructor(
+    readonly environment: string,
+    readonly left: readonly string[],
+  ) {
+    super(`teardown of ${environment} could not remove ${left.length} object(s): ${left.join('; ')}`, 'remove them by hand (docker rm / docker network rm / docker service rm), or run teardown again');
+  }
+}

@@ -56,26 +56,66 @@ export interface DesiredWorkload {
   dependsOn: string[];
 }
 
+/** One spec of a platform the engine runs: the whole workload, or one of several mid-rollout. */
+export interface WorkloadGeneration {
+  version: string;
+  specHash: string;
+  /** The replicas' engine ids (docker: container ids; swarm: task ids). */
+  instances: string[];
+  /** Replicas of this spec that run. */
+  running: number;
+  /** True when every running replica of it passes its health check (or none is declared). */
+  healthy: boolean;
+  /** When its oldest running replica started (RFC 3339), if the engine says. */
+  since?: string;
+}
+
+/**
+ * A platform as an engine runs it in one environment: exactly one per platform. The fields
+ * describe the generation that serves (`generations[0]`); the others are left over from a
+ * rollout that did not finish, and go when the platform is next replaced or removed.
+ */
 export interface ActualWorkload {
-  /** Provider-specific id (container id, service id). */
+  /**
+   * Opaque: what the provider that listed it needs to find it again. Not for display or
+   * comparison; it may change when the workload is replaced.
+   */
   id: string;
   platform: string;
   environment: string;
   version: string;
   specHash: string;
-  /** Running replicas / desired replicas as the engine reports them. */
+  /** Running replicas of the serving generation / desired replicas. */
   running: number;
   replicas: number;
-  /** True when every running replica passes its health check (or none is declared). */
+  /** True when the serving generation runs all its replicas, each passing its health check. */
   healthy: boolean;
-  /** When the oldest running replica started (RFC 3339), if the engine says. */
+  /** When the oldest running replica of the serving generation started (RFC 3339), if the engine says. */
   since?: string;
   /** The spec it was created from (the mnops.spec label), for field-level plans. */
-  spec?: Record<string, unknown>;  /**
-   * Provider-specific ids of the replicas (docker: container ids), so a rollout retires
-   * exactly the old ones even when old and new share a spec hash.
-   */
-  instances?: string[];
+  spec?: Record<string, unknown>;
+  /** Every generation the engine runs for the platform, the serving one first. */
+  generations: WorkloadGeneration[];
+}
+
+/** The engine ids of every replica of a workload, of every generation. */
+export function instancesOf(w: Pick<ActualWorkload, 'generations'>): string[] {
+  return w.generations.flatMap((g) => g.instances);
+}
+
+/** True when the workload runs exactly `d`: its spec, every replica healthy, nothing left of another generation. */
+export function runsExactly(a: ActualWorkload, d: Pick<DesiredWorkload, 'specHash' | 'replicas'>): boolean {
+  return a.specHash === d.specHash && a.healthy && a.running >= d.replicas && a.generations.length === 1;
+}
+
+/** Workloads by platform; a provider that lists a platform twice breaks the contract (never merged or dropped). */
+export function byPlatform(actual: readonly ActualWorkload[]): Map<string, ActualWorkload> {
+  const out = new Map<string, ActualWorkload>();
+  for (const a of actual) {
+    if (out.has(a.platform)) throw new Error(`the provider listed ${a.platform} in ${a.environment} twice: list() gives one workload per platform`);
+    out.set(a.platform, a);
+  }
+  return out;
 }
 
 /** A declared setting the target cannot enforce: reported, never silently dropped. */
@@ -90,7 +130,7 @@ export interface Provider extends DigestKeyProvider {
   /** Fails with a clear error (exit 2) when the engine does not answer. */
   ping(): Promise<void>;
   unenforceable(desired: DesiredWorkload): Unenforceable[];
-  /** Every managed workload of an environment. */
+  /** Every managed workload of an environment: one per platform, sorted by platform. */
   list(environment: string): Promise<ActualWorkload[]>;
   /**
    * Starts the desired workload beside any old one, waits for it to be healthy within

@@ -6,6 +6,8 @@
 // digests recorded when they were delivered, and a value git does not declare as plain (or
 // that looks like a secret) is shown as a placeholder, not even as a digest.
 import { looksSecret, maskedValue } from '../secrets/index.js';
+import { caps } from './workload/compare.js';
+import { MB, NS } from './workload/units.js';
 
 export interface HealthView {
   command: string[];
@@ -94,8 +96,6 @@ export function countReplicas(instances: readonly ObservedInstance[]): Map<strin
   return out;
 }
 
-const NS = 1_000_000_000;
-const MB = 1024 * 1024;
 
 /** True for what a view shows instead of a value (a keyed digest, a placeholder): no value in it. */
 export function isDigest(text: string): boolean {
@@ -105,8 +105,7 @@ export function isDigest(text: string): boolean {
 export const nanoToCores = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / NS) * 1000) / 1000 : null);
 export const bytesToMb = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? Math.round((n / MB) * 100) / 100 : null);
 export const positive = (n: unknown): number | null => (typeof n === 'number' && n > 0 ? n : null);
-export const capName = (c: unknown): string => String(c).toUpperCase().replace(/^CAP_/, '');
-export const sortedCaps = (v: unknown): string[] => (Array.isArray(v) ? [...new Set(v.map(capName))].sort() : []);
+export const sortedCaps = (v: unknown): string[] => [...new Set(caps(v))];
 
 /** The nofile ulimit as `N` (soft = hard) or `soft/hard`. */
 export function nofile(ulimits: unknown): string | null {

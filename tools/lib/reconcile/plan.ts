@@ -2,7 +2,7 @@
 // the fields that differ (read like terraform plan: `field: actual → desired`).
 import { canonicalJson } from '../audit/record.js';
 import { recordedSpec } from '../provider/labels.js';
-import type { ActualWorkload, DesiredWorkload } from '../provider/types.js';
+import { byPlatform, runsExactly, type ActualWorkload, type DesiredWorkload } from '../provider/types.js';
 
 export interface FieldChange {
   /** JSON pointer into the workload spec, e.g. /resources/memoryMb. */
@@ -50,19 +50,22 @@ export function diffValues(from: unknown, to: unknown, at = ''): FieldChange[] {
 }
 
 export function plan(environment: string, desired: DesiredWorkload[], actual: ActualWorkload[]): Plan {
-  const byPlatform = new Map(actual.map((a) => [a.platform, a]));
+  const running = byPlatform(actual);
   const actions: PlanAction[] = [];
   for (const d of desired) {
-    const a = byPlatform.get(d.platform);
-    byPlatform.delete(d.platform);
+    const a = running.get(d.platform);
+    running.delete(d.platform);
     const want = recordedSpec(d);
     if (!a) {
       actions.push({ kind: 'create', platform: d.platform, desired: d, changes: diffValues(undefined, want).length ? diffValues({}, want) : [] });
-    } else if (a.specHash === d.specHash && a.running >= d.replicas && a.healthy) {
+    } else if (runsExactly(a, d)) {
       actions.push({ kind: 'noop', platform: d.platform, desired: d, actual: a, changes: [] });
     } else {
       const changes = diffValues(a.spec ?? {}, want);
-      if (a.specHash === d.specHash && changes.length === 0) {
+      if (a.specHash === d.specHash && changes.length === 0 && a.generations.length > 1 && a.healthy && a.running >= d.replicas) {
+        // Same spec, all healthy, but replicas of an unfinished rollout still run beside it.
+        changes.push({ field: '/generations', from: a.generations.map((g) => `${g.version} (${g.running})`).join(', '), to: `${d.replicas} of ${a.version}` });
+      } else if (a.specHash === d.specHash && changes.length === 0) {
         // Same spec, but not all replicas run healthy: replacing restores it.
         changes.push({ field: '/running', from: `${a.running}/${a.replicas}${a.healthy ? '' : ' unhealthy'}`, to: `${d.replicas}/${d.replicas}` });
       } else if (changes.length === 0) {
@@ -72,7 +75,7 @@ export function plan(environment: string, desired: DesiredWorkload[], actual: Ac
       actions.push({ kind: 'update', platform: d.platform, desired: d, actual: a, changes });
     }
   }
-  for (const a of byPlatform.values()) actions.push({ kind: 'delete', platform: a.platform, actual: a, changes: [] });
+  for (const a of running.values()) actions.push({ kind: 'delete', platform: a.platform, actual: a, changes: [] });
   actions.sort((x, y) => (x.platform < y.platform ? -1 : x.platform > y.platform ? 1 : 0));
   return { environment, actions };
 }

@@ -130,9 +130,16 @@ export const registerTeardown: RegisterCommand = (program: Command, setExit) => 
       const { ecosystem } = await (await declaration()).loadEnvironment(root, flags.env);
       const provider = (await providers()).providerFor(ecosystem, flags.env);
       await provider.ping();
-      await provider.teardown(flags.env);
-      // What mnops owns there now is nothing: drift then treats the environment as not applied.
       const trail = await (await environments()).openTrailIfAny(root, (await desired()).secretValues(ecosystem, { env: process.env }));
+      try {
+        await provider.teardown(flags.env);
+      } catch (err) {
+        // What is left is recorded as what mnops still owns there; the error names it (exit 2).
+        const reason = err instanceof Error ? err.message : String(err);
+        await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'failure', reason, inventory: (await inventory()).inventoryOf(await provider.list(flags.env)) });
+        throw err;
+      }
+      // What mnops owns there now is nothing: drift then treats the environment as not applied.
       await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: (await inventory()).inventoryOf(await provider.list(flags.env)) });
       await writeStdout(`removed everything mnops manages in ${flags.env}\n`);
       setExit(EXIT.OK);

@@ -5,7 +5,14 @@ import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
 import { SECRETS_DIR } from '../secret-files.js';
 import type { DesiredWorkload, ResolvedSecret, Unenforceable } from '../types.js';
-import { maxThreadsReport, pidsLimit } from '../limits.js';
+import { caps, health, list, mismatches, num, ulimits, type Mismatch } from '../workload/compare.js';
+import { healthConfig } from '../workload/health.js';
+import { pidsLimit } from '../workload/limits.js';
+import { hasHostPort, policyOf, type NetworkPolicy } from '../workload/network.js';
+import { inReportOrder, sharedReport } from '../workload/unenforceable.js';
+import { MB, NS } from '../workload/units.js';
+
+export type { Mismatch } from '../workload/compare.js';
 
 /**
  * Docker-only labels beside LABELS: the replica index and the desired replica count; what an
@@ -13,16 +20,8 @@ import { maxThreadsReport, pidsLimit } from '../limits.js';
  */
 export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replicas', role: 'mnops.role', digestKey: 'mnops.digest-key' } as const;
 
-export type NetworkPolicy = 'no-network' | 'egress-only' | 'http-only' | 'allow-all';
-
 /** The restart policy of a replica that passed its rollout (survives an engine restart). */
 export const RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 } as const;
-
-/** Health-check timings when the manifest leaves them out (seconds). */
-export const HEALTH_DEFAULTS = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } as const;
-
-const NS = 1_000_000_000;
-const MB = 1024 * 1024;
 
 /** The per-environment networks: `mnops-<env>` routes out (NAT), `mnops-<env>-internal` does not. */
 export function networkNames(environment: string): { egress: string; internal: string } {
@@ -55,7 +54,7 @@ export interface NetworkPlan {
  * ports published. Both also join the internal network so they can call http-only peers.
  */
 export function planNetwork(d: DesiredWorkload): NetworkPlan {
-  const policy: NetworkPolicy = d.network.policy ?? 'no-network';
+  const policy = policyOf(d);
   const names = networkNames(d.environment);
   const egress = { name: names.egress, internal: false };
   const internal = { name: names.internal, internal: true };
@@ -73,13 +72,14 @@ export function planNetwork(d: DesiredWorkload): NetworkPlan {
   }
 }
 
-function hasHostPort(d: DesiredWorkload): boolean {
-  return d.ports.some((p) => p.hostPort !== undefined);
-}
-
 /** The first 12 alphanumerics of the spec hash (a `sha256:` prefix is skipped). */
 export function shortHash(specHash: string): string {
   return specHash.replace(/^[a-z0-9]+:/i, '').replace(/[^a-z0-9]/gi, '').slice(0, 12).toLowerCase();
+}
+
+/** A docker workload's opaque id: its replicas are found by their labels, not by it. */
+export function workloadId(environment: string, platform: string): string {
+  return `mnops-${environment}-${platform}`;
 }
 
 /** `mnops-<environment>-<platform>-<short spec hash>-<replica>[-<generation>]`. */
@@ -181,16 +181,8 @@ export function createBody(d: DesiredWorkload, replica: number, opts: SpecOption
     );
   }
   if (net.mode !== 'none') body.NetworkingConfig = { EndpointsConfig: { [net.mode]: { Aliases: [d.platform] } } };
-  if (d.healthCheck) {
-    const h = { ...HEALTH_DEFAULTS, ...d.healthCheck };
-    body.Healthcheck = {
-      Test: ['CMD', ...d.healthCheck.command],
-      Interval: h.intervalSeconds * NS,
-      Timeout: h.timeoutSeconds * NS,
-      Retries: h.retries,
-      StartPeriod: h.startPeriodSeconds * NS,
-    };
-  }
+  const check = healthConfig(d);
+  if (check) body.Healthcheck = check;
   return body;
 }
 
@@ -200,70 +192,22 @@ function portKey(p: DesiredWorkload['ports'][number]): string {
 
 /** Every declared setting the docker provider cannot enforce as declared. */
 export function unenforceable(d: DesiredWorkload): Unenforceable[] {
-  const out: Unenforceable[] = [];
-  const add = (field: string, reason: string) => out.push({ platform: d.platform, field, reason });
   const net = planNetwork(d);
-  const r = d.resources;
-
-  if (r.diskMb !== undefined && d.sandbox.readOnlyRootfs !== true) {
-    add(
-      'resources.diskMb',
-      'overlay2 has no per-container disk quota without xfs project quotas; only a read-only root (writes confined to a /tmp tmpfs of diskMb) bounds it',
-    );
-  }
-  const threads = maxThreadsReport(d);
-  if (threads) out.push(threads);
+  const out = sharedReport(d, net, {
+    diskQuota: 'overlay2 has no per-container disk quota without xfs project quotas',
+    publishRoutesOut: 'Docker publishes only from a routed network, which the container then joins',
+  });
+  const add = (field: string, reason: string) => out.push({ platform: d.platform, field, reason });
   for (const p of d.ports) {
-    if (net.policy === 'no-network') add(`ports.${p.name}`, 'no-network gives the container no interface: the port is unreachable');
-    else if (net.policy === 'egress-only') add(`ports.${p.name}`, 'egress-only accepts no ingress: the port is neither exposed nor published');
-    else if (p.hostPort !== undefined && d.replicas > 1) {
-      add(`ports.${p.name}.hostPort`, `host port ${p.hostPort} can be bound once per host: only replica 0 publishes it`);
-    }
+    if (p.hostPort !== undefined && d.replicas > 1 && net.publish) add(`ports.${p.name}.hostPort`, `host port ${p.hostPort} can be bound once per host: only replica 0 publishes it`);
   }
   for (const s of d.secrets) {
     if (s.from === 'swarm') add(`secrets.${s.name}`, `refers to the swarm secret ${s.key}, which only swarm services can mount: not injected`);
   }
-  if (net.policy === 'http-only' && net.publish) {
-    add('network.policy', 'http-only with a host port: Docker publishes nothing from an internal network, so outbound traffic is not blocked');
-  }
-  (d.network.rules ?? []).forEach((rule, i) => {
-    if (!ruleEnforced(rule, d, net)) {
-      add(
-        `network.rules[${i}]`,
-        `${rule.action} ${rule.direction} ${rule.protocol}/${rule.port} ${rule.cidr}: the engine has no per-port or per-CIDR firewall`,
-      );
-    }
-  });
-  return out;
-}
-
-type Rule = NonNullable<DesiredWorkload['network']['rules']>[number];
-
-/** A rule holds only when the network mode already implies it. */
-function ruleEnforced(rule: Rule, d: DesiredWorkload, net: NetworkPlan): boolean {
-  const anywhere = rule.cidr === '0.0.0.0/0' || rule.cidr === '::/0';
-  const noEgress = net.policy === 'no-network' || (net.policy === 'http-only' && !net.publish);
-  if (rule.action === 'deny') {
-    if (rule.direction === 'egress') return noEgress;
-    return net.policy === 'no-network';
-  }
-  if (rule.direction === 'ingress') {
-    return anywhere && net.publish && d.ports.some((p) => p.hostPort !== undefined && p.containerPort === rule.port && (p.protocol ?? 'tcp') === rule.protocol);
-  }
-  return anywhere && net.policy === 'allow-all';
+  return inReportOrder(out);
 }
 
 // ---- what the engine applied -------------------------------------------------------------
-
-export interface Mismatch {
-  field: string;
-  asked: unknown;
-  applied: unknown;
-}
-
-const num = (v: unknown): number => (typeof v === 'number' && v > 0 ? v : 0);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const cap = (c: unknown) => String(c).toUpperCase().replace(/^CAP_/, '');
 
 /**
  * Compares the asked body with `inspect` output, field by field. Env is never compared (nor
@@ -277,30 +221,21 @@ export function verifyApplied(
 ): Mismatch[] {
   const asked = body.HostConfig ?? {};
   const got = info.HostConfig as Docker.HostConfig;
-  const out: Mismatch[] = [];
-  const check = (field: string, a: unknown, g: unknown) => {
-    if (JSON.stringify(a) !== JSON.stringify(g)) out.push({ field, asked: a, applied: g });
-  };
+  const { check, found } = mismatches();
   check('NanoCpus', num(asked.NanoCpus), num(got.NanoCpus));
   check('Memory', num(asked.Memory), num(got.Memory));
   check('MemorySwap', num(asked.MemorySwap), num(got.MemorySwap));
   check('PidsLimit', num(asked.PidsLimit), num(got.PidsLimit));
-  const ulimits = (v: unknown) =>
-    (list(v) as Docker.Ulimit[]).map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard })).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
   check('Ulimits', ulimits(asked.Ulimits), ulimits(got.Ulimits));
   check('ReadonlyRootfs', asked.ReadonlyRootfs === true, got.ReadonlyRootfs === true);
   check('Tmpfs', asked.Tmpfs ?? {}, got.Tmpfs ?? {});
   const mounts = (v: unknown) => (list(v) as Docker.MountSettings[]).map((m) => ({ Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly === true }));
   check('Mounts', mounts(asked.Mounts), mounts(got.Mounts));
   check('SecurityOpt', [...list(asked.SecurityOpt)].sort(), [...list(got.SecurityOpt)].sort());
-  check('CapDrop', list(asked.CapDrop).map(cap).sort(), list(got.CapDrop).map(cap).sort());
+  check('CapDrop', caps(asked.CapDrop), caps(got.CapDrop));
   check('User', body.User ?? '', info.Config.User ?? '');
   check('NetworkMode', asked.NetworkMode ?? 'default', got.NetworkMode);
   if (networks) check('Networks', [...networks].sort(), Object.keys(info.NetworkSettings.Networks ?? {}).sort());
-  const h = body.Healthcheck;
-  const gh = (info.Config as { Healthcheck?: Docker.HealthConfig }).Healthcheck;
-  const health = (x: Docker.HealthConfig | undefined) =>
-    x?.Test?.length ? { Test: x.Test, Interval: num(x.Interval), Timeout: num(x.Timeout), Retries: num(x.Retries), StartPeriod: num(x.StartPeriod) } : null;
-  check('Healthcheck', health(h), health(gh));
-  return out;
+  check('Healthcheck', health(body.Healthcheck), health((info.Config as { Healthcheck?: Docker.HealthConfig }).Healthcheck));
+  return found;
 }

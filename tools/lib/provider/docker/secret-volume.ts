@@ -37,8 +37,8 @@ export interface SecretVolumes {
   sweep(environment: string, platform: string, keep?: string): Promise<void>;
   /** Label sets of the environment's secret volumes, by name (drift reads their digests). */
   labelsOf(environment: string): Promise<Map<string, Record<string, string>>>;
-  /** Teardown: helpers, every secret volume and the key of the environment. */
-  removeAll(environment: string): Promise<void>;
+  /** Teardown: helpers, every secret volume and the key of the environment; returns what is still there. */
+  removeAll(environment: string): Promise<string[]>;
   keyStore: DigestKeyStore;
 }
 
@@ -109,6 +109,9 @@ export function secretVolumes(docker: Docker, engine: Engine, extraLabels: Recor
       await Promise.all(loaders.map((c) => removeContainer(c.Id)));
       for (const v of await listVolumes(filter(environment, ROLE.secrets))) await remove(v.Name);
       await remove(digestKeyName(environment));
+      // remove() leaves a volume a container still mounts: teardown says so.
+      const left = [...(await listVolumes(filter(environment, ROLE.secrets))), ...(await listVolumes(filter(environment, ROLE.key)))];
+      return left.map((v) => `volume ${v.Name} (still mounted by a container)`);
     },
 
     keyStore: {

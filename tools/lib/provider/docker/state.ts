@@ -2,8 +2,8 @@
 // only a running container whose Status the list cannot decide needs an inspect. Pure.
 import type Docker from 'dockerode';
 import { fromLabels } from '../labels.js';
-import { LABELS, type ActualWorkload } from '../types.js';
-import { DOCKER_LABELS, shortHash } from './container-spec.js';
+import { LABELS, type ActualWorkload, type WorkloadGeneration } from '../types.js';
+import { DOCKER_LABELS, workloadId } from './container-spec.js';
 
 /** `none`: running without a health check. `down`: not running (created, exited, dead, paused, …). */
 export type ReplicaHealth = 'healthy' | 'unhealthy' | 'starting' | 'none' | 'down';
@@ -26,39 +26,65 @@ export function healthFromInspect(info: Docker.ContainerInspectInfo): ReplicaHea
   return 'none';
 }
 
-/** One ActualWorkload per (platform, spec hash): old and new replicas of a rollout are apart. */
+/**
+ * One ActualWorkload per platform. Its containers are grouped into generations by spec hash
+ * (old and new replicas of a rollout that did not finish are apart); the generation that
+ * serves — most healthy replicas, then the newest — comes first and gives the fields.
+ */
 export function groupContainers(
   environment: string,
   containers: Docker.ContainerInfo[],
   health: ReadonlyMap<string, ReplicaHealth>,
 ): ActualWorkload[] {
-  const groups = new Map<string, Docker.ContainerInfo[]>();
+  const platforms = new Map<string, Map<string, Docker.ContainerInfo[]>>();
   for (const c of containers) {
     if (!fromLabels(c.Labels)) continue;
-    const key = `${c.Labels[LABELS.platform] ?? ''}\0${c.Labels[LABELS.specHash] ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const platform = c.Labels[LABELS.platform]!;
+    const bySpec = platforms.get(platform) ?? new Map<string, Docker.ContainerInfo[]>();
+    const spec = c.Labels[LABELS.specHash] ?? '';
+    bySpec.set(spec, [...(bySpec.get(spec) ?? []), c]);
+    platforms.set(platform, bySpec);
   }
   const out: ActualWorkload[] = [];
-  for (const members of groups.values()) {
-    members.sort((a, b) => Number(a.Labels[DOCKER_LABELS.replica] ?? 0) - Number(b.Labels[DOCKER_LABELS.replica] ?? 0));
-    const first = members[0];
-    const identity = fromLabels(first?.Labels);
-    if (!first || !identity) continue;
-    const states = members.map((c) => health.get(c.Id) ?? 'down');
-    const running = states.filter((s) => s !== 'down').length;
-    const declared = Math.max(...members.map((c) => Number(c.Labels[DOCKER_LABELS.replicas] ?? members.length)));
-    const replicas = Number.isFinite(declared) ? declared : members.length;
-    const up = members.filter((_, i) => states[i] !== 'down').map((c) => c.Created);
+  for (const [platform, bySpec] of platforms) {
+    const generations = [...bySpec.values()].map((members) => generationOf(members, health));
+    generations.sort((a, b) => b.up - a.up || b.newest - a.newest);
+    const serving = generations[0]!;
     out.push({
-      ...identity,
+      ...serving.identity,
       environment,
-      id: `mnops-${environment}-${identity.platform}-${shortHash(identity.specHash)}`,
-      running,
-      replicas,
-      healthy: running >= replicas && states.every((s) => s === 'healthy' || s === 'none'),
-      ...(up.length ? { since: new Date(Math.min(...up) * 1000).toISOString() } : {}),
-      instances: members.map((c) => c.Id),
+      id: workloadId(environment, platform),
+      running: serving.generation.running,
+      replicas: serving.replicas,
+      healthy: serving.generation.healthy,
+      ...(serving.generation.since ? { since: serving.generation.since } : {}),
+      generations: generations.map((g) => g.generation),
     });
   }
-  return out.sort((a, b) => a.platform.localeCompare(b.platform) || a.version.localeCompare(b.version));
+  return out.sort((a, b) => a.platform.localeCompare(b.platform));
+}
+
+function generationOf(members: Docker.ContainerInfo[], health: ReadonlyMap<string, ReplicaHealth>) {
+  members.sort((a, b) => Number(a.Labels[DOCKER_LABELS.replica] ?? 0) - Number(b.Labels[DOCKER_LABELS.replica] ?? 0));
+  const identity = fromLabels(members[0]!.Labels)!;
+  const states = members.map((c) => health.get(c.Id) ?? 'down');
+  const running = states.filter((s) => s !== 'down').length;
+  const declared = Math.max(...members.map((c) => Number(c.Labels[DOCKER_LABELS.replicas] ?? members.length)));
+  const replicas = Number.isFinite(declared) ? declared : members.length;
+  const up = members.filter((_, i) => states[i] !== 'down').map((c) => c.Created);
+  const generation: WorkloadGeneration = {
+    version: identity.version,
+    specHash: identity.specHash,
+    instances: members.map((c) => c.Id),
+    running,
+    healthy: running >= replicas && states.every((s) => s === 'healthy' || s === 'none'),
+    ...(up.length ? { since: new Date(Math.min(...up) * 1000).toISOString() } : {}),
+  };
+  return {
+    identity,
+    replicas,
+    generation,
+    up: states.filter((s) => s === 'healthy' || s === 'none').length,
+    newest: Math.max(...members.map((c) => c.Created)),
+  };
 }

@@ -5,14 +5,16 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
 import { LABELS, type DesiredWorkload, type ResolvedSecret, type Unenforceable } from '../types.js';
-import { maxThreadsReport, pidsLimit } from '../limits.js';
+import { caps, health, list, mismatches, num, ulimits, type Mismatch } from '../workload/compare.js';
+import { healthConfig } from '../workload/health.js';
+import { pidsLimit } from '../workload/limits.js';
+import { hasHostPort, policyOf, type NetworkPolicy } from '../workload/network.js';
+import { inReportOrder, sharedReport } from '../workload/unenforceable.js';
+import { MB, NS } from '../workload/units.js';
+
+export type { Mismatch } from '../workload/compare.js';
 import { SECRET_FILE_MODE, secretFileOwner } from '../secret-files.js';
 
-/** Health-check timings when the manifest leaves them out (seconds); the docker provider's too. */
-export const HEALTH_DEFAULTS = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } as const;
-
-const NS = 1_000_000_000;
-const MB = 1024 * 1024;
 /** Swarm object names: services are DNS labels (63), secrets at most 64 characters. */
 const SERVICE_NAME_MAX = 63;
 const SECRET_NAME_MAX = 64;
@@ -45,8 +47,6 @@ export function secretName(d: Pick<DesiredWorkload, 'environment' | 'platform'>,
   return `${fit(base, SECRET_NAME_MAX - digest.length - 1)}-${digest}`;
 }
 
-export type NetworkPolicy = 'no-network' | 'egress-only' | 'http-only' | 'allow-all';
-
 /**
  * The overlay networks of an environment: `mnops-<env>` routes out (through docker_gwbridge),
  * `mnops-<env>-internal` does not. `isolated` is a platform's private internal network.
@@ -75,10 +75,6 @@ export interface NetworkPlan {
   publish: boolean;
 }
 
-function hasHostPort(d: DesiredWorkload): boolean {
-  return d.ports.some((p) => p.hostPort !== undefined);
-}
-
 /**
  * no-network → a private internal overlay of the platform alone: swarm cannot attach a
  * service to `none`, and a service with no network lands on the default bridge, which routes
@@ -87,7 +83,7 @@ function hasHostPort(d: DesiredWorkload): boolean {
  * host ports published. Both also join the internal network so they can call http-only peers.
  */
 export function planNetwork(d: DesiredWorkload): NetworkPlan {
-  const policy: NetworkPolicy = d.network.policy ?? 'no-network';
+  const policy = policyOf(d);
   const names = networkNames(d.environment);
   const egress = { name: names.egress, internal: false };
   const internal = { name: names.internal, internal: true };
@@ -163,16 +159,8 @@ export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.
       { Type: 'tmpfs', Target: '/tmp', Source: '', TmpfsOptions: { Mode: 0o1777, SizeBytes: r.diskMb !== undefined ? r.diskMb * MB : 0 } },
     ];
   }
-  if (d.healthCheck) {
-    const h = { ...HEALTH_DEFAULTS, ...d.healthCheck };
-    container.HealthCheck = {
-      Test: ['CMD', ...d.healthCheck.command],
-      Interval: h.intervalSeconds * NS,
-      Timeout: h.timeoutSeconds * NS,
-      Retries: h.retries,
-      StartPeriod: h.startPeriodSeconds * NS,
-    };
-  }
+  const check = healthConfig(d);
+  if (check) container.HealthCheck = check;
 
   const limits: Docker.ResourceLimits = {};
   if (r.cpuCores !== undefined) limits.NanoCPUs = Math.round(r.cpuCores * NS);
@@ -211,19 +199,12 @@ export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.
 
 /** Every declared setting swarm (Engine 20.10, API 1.41) cannot enforce as declared. */
 export function unenforceable(d: DesiredWorkload): Unenforceable[] {
-  const out: Unenforceable[] = [];
-  const add = (field: string, reason: string) => out.push({ platform: d.platform, field, reason });
   const net = planNetwork(d);
-  const r = d.resources;
-
-  if (r.diskMb !== undefined && d.sandbox.readOnlyRootfs !== true) {
-    add(
-      'resources.diskMb',
-      'swarm services have no per-task disk quota (no StorageOpt in ContainerSpec); only a read-only root (writes confined to a /tmp tmpfs of diskMb) bounds it',
-    );
-  }
-  const threads = maxThreadsReport(d);
-  if (threads) out.push(threads);
+  const out = sharedReport(d, net, {
+    diskQuota: 'swarm services have no per-task disk quota (no StorageOpt in ContainerSpec)',
+    publishRoutesOut: 'publishing through the routing mesh attaches docker_gwbridge',
+  });
+  const add = (field: string, reason: string) => out.push({ platform: d.platform, field, reason });
   if (d.sandbox.noNewPrivileges) {
     add(
       'sandbox.noNewPrivileges',
@@ -236,55 +217,10 @@ export function unenforceable(d: DesiredWorkload): Unenforceable[] {
       'swarm cannot attach a service to the none network (and with no network a task lands on the default bridge, which routes out): the tasks get a private internal overlay of their own, with no route out and no other workload on it',
     );
   }
-  if (net.policy === 'http-only' && net.publish) {
-    add(
-      'network.policy',
-      'http-only with a host port: publishing through the routing mesh attaches docker_gwbridge, so outbound traffic is not blocked',
-    );
-  }
-  for (const p of d.ports) {
-    if (p.hostPort === undefined) continue;
-    if (net.policy === 'no-network') add(`ports.${p.name}`, 'no-network: the port is reachable by no other workload and is not published');
-    else if (net.policy === 'egress-only') add(`ports.${p.name}`, 'egress-only accepts no ingress: the port is not published');
-  }
-  (d.network.rules ?? []).forEach((rule, i) => {
-    if (!ruleEnforced(rule, d, net)) {
-      add(
-        `network.rules[${i}]`,
-        `${rule.action} ${rule.direction} ${rule.protocol}/${rule.port} ${rule.cidr}: swarm has no per-port or per-CIDR firewall`,
-      );
-    }
-  });
-  return out;
-}
-
-type Rule = NonNullable<DesiredWorkload['network']['rules']>[number];
-
-/** A rule holds only when the network plan already implies it. */
-function ruleEnforced(rule: Rule, d: DesiredWorkload, net: NetworkPlan): boolean {
-  const anywhere = rule.cidr === '0.0.0.0/0' || rule.cidr === '::/0';
-  const noEgress = net.policy === 'no-network' || (net.policy === 'http-only' && !net.publish);
-  if (rule.action === 'deny') {
-    if (rule.direction === 'egress') return noEgress;
-    return net.policy === 'no-network';
-  }
-  if (rule.direction === 'ingress') {
-    return anywhere && net.publish && d.ports.some((p) => p.hostPort !== undefined && p.containerPort === rule.port && (p.protocol ?? 'tcp') === rule.protocol);
-  }
-  return anywhere && (net.policy === 'allow-all' || net.policy === 'egress-only');
+  return inReportOrder(out);
 }
 
 // ---- what the engine stored ----------------------------------------------------------------
-
-export interface Mismatch {
-  field: string;
-  asked: unknown;
-  applied: unknown;
-}
-
-const num = (v: unknown): number => (typeof v === 'number' && v > 0 ? v : 0);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const cap = (c: unknown) => String(c).toUpperCase().replace(/^CAP_/, '');
 
 /** The secret a reference mounts, with the owner and mode of its file: what drift and verification compare. */
 export function secretFileView(s: Docker.SecretReference): string {
@@ -307,10 +243,7 @@ function containerOf(spec: Docker.ServiceSpec | undefined): Docker.ContainerSpec
  * compared (nor returned), so a mismatch report cannot carry a value.
  */
 export function verifyApplied(asked: Docker.ServiceSpec, stored: Docker.ServiceSpec | undefined): Mismatch[] {
-  const out: Mismatch[] = [];
-  const check = (field: string, a: unknown, g: unknown) => {
-    if (JSON.stringify(a) !== JSON.stringify(g)) out.push({ field, asked: a, applied: g });
-  };
+  const { check, found } = mismatches();
   const a = containerOf(asked);
   const g = containerOf(stored);
   const al = asked.TaskTemplate?.Resources?.Limits ?? {};
@@ -320,11 +253,9 @@ export function verifyApplied(asked: Docker.ServiceSpec, stored: Docker.ServiceS
   check('Limits.NanoCPUs', num(al.NanoCPUs), num(gl.NanoCPUs));
   check('Limits.MemoryBytes', num(al.MemoryBytes), num(gl.MemoryBytes));
   check('Limits.Pids', num(al.Pids), num(gl.Pids));
-  const ulimits = (v: unknown) =>
-    (list(v) as Docker.Ulimit[]).map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard })).sort((x, y) => String(x.Name).localeCompare(String(y.Name)));
   check('Ulimits', ulimits(a.Ulimits), ulimits(g.Ulimits));
   check('ReadOnly', a.ReadOnly === true, g.ReadOnly === true);
-  check('CapabilityDrop', list(a.CapabilityDrop).map(cap).sort(), list(g.CapabilityDrop).map(cap).sort());
+  check('CapabilityDrop', caps(a.CapabilityDrop), caps(g.CapabilityDrop));
   check('User', a.User ?? '', g.User ?? '');
   const mounts = (v: unknown) => (list(v) as Docker.MountSettings[]).map((m) => ({ Type: m.Type, Target: m.Target }));
   check('Mounts', mounts(a.Mounts), mounts(g.Mounts));
@@ -332,10 +263,8 @@ export function verifyApplied(asked: Docker.ServiceSpec, stored: Docker.ServiceS
   check('Secrets', secrets(a.Secrets), secrets(g.Secrets));
   const networks = (s: Docker.ServiceSpec | undefined) => list(s?.TaskTemplate?.Networks).map((n) => (n as Docker.NetworkAttachmentConfig).Target).sort();
   check('Networks', networks(asked), networks(stored));
-  const health = (x: Docker.HealthConfig | undefined) =>
-    x?.Test?.length ? { Test: x.Test, Interval: num(x.Interval), Timeout: num(x.Timeout), Retries: num(x.Retries), StartPeriod: num(x.StartPeriod) } : null;
   check('HealthCheck', health(healthOf(a)), health(healthOf(g)));
   check('UpdateConfig.FailureAction', asked.UpdateConfig?.FailureAction, stored?.UpdateConfig?.FailureAction);
   check('UpdateConfig.Order', asked.UpdateConfig?.Order, stored?.UpdateConfig?.Order);
-  return out;
+  return found;
 }

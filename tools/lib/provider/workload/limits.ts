@@ -1,6 +1,6 @@
 // Resource mapping shared by every engine: pids.max counts every task (thread), so
 // maxProcesses and maxThreads are enforced by one limit.
-import type { DesiredWorkload, Unenforceable } from './types.js';
+import type { DesiredWorkload, Unenforceable } from '../types.js';
 
 /** The pids limit: the smaller of maxProcesses and maxThreads. */
 export function pidsLimit(d: DesiredWorkload): number | undefined {

@@ -1,0 +1,125 @@
+// The swarm provider's hold on the engine: the client, the settings every part shares, the one
+// wrapper every engine call goes through, and the services: found, inspected, removed.
+import Docker from 'dockerode';
+import { MnopsError } from '../../repo/errors.js';
+import { endpointOf, sleep, unreachableError } from '../engine.js';
+import { ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
+import { LABELS } from '../types.js';
+
+/** The fields of a swarm task this provider reads (dockerode types tasks as any). */
+export interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; Timestamp?: string };
+  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
+}
+
+export interface SwarmSettings {
+  /** A ready client (tests wrap one); otherwise one is made for `socketPath`. */
+  docker?: Docker;
+  /** Default: DOCKER_HOST, else /var/run/docker.sock. */
+  socketPath?: string;
+  /** Extra labels on every service, secret and network created (e.g. a CI or test run id). */
+  labels?: Record<string, string>;
+  /** How long swarm watches an updated task for failure (UpdateConfig.Monitor, default 5 s). */
+  monitorSeconds?: number;
+  /** Seconds a stopping task gets between SIGTERM and SIGKILL (default 10). */
+  stopGraceSeconds?: number;
+  /** Poll interval while waiting for a rollout (default 500 ms). */
+  pollMs?: number;
+  /** How long past the health timeout a rollback may take to finish (default 60 s). */
+  rollbackGraceMs?: number;
+}
+
+export type SwarmClient = ReturnType<typeof swarmClient>;
+
+export function swarmClient(options: SwarmSettings) {
+  const docker = options.docker ?? new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
+  const endpoint = endpointOf(docker, options.socketPath);
+  const stopGraceSeconds = options.stopGraceSeconds ?? 10;
+  const pollMs = options.pollMs ?? 500;
+
+  /** The error an engine failure becomes: a dead endpoint is EngineUnreachableError, anything
+   * else a ProviderError saying what was being done. */
+  function engineError(what: string, err: unknown): Error {
+    if (err instanceof MnopsError) return err;
+    if (isUnreachable(err)) return unreachableError(endpoint, err);
+    return new ProviderError(`${what}: ${engineMessage(err)}`);
+  }
+
+  /** Every engine call goes through here. */
+  async function engine<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw engineError(what, err);
+    }
+  }
+
+  const managedFilter = (environment: string, platform?: string) => ({
+    label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, ...(platform ? [`${LABELS.platform}=${platform}`] : [])],
+  });
+
+  async function inspectService(id: string): Promise<Docker.Service | undefined> {
+    try {
+      return (await docker.getService(id).inspect()) as Docker.Service;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw engineError(`inspect service ${id}`, err);
+    }
+  }
+
+  async function findService(name: string): Promise<Docker.Service | undefined> {
+    const found = await engine(`list services named ${name}`, () => docker.listServices({ filters: { name: [name] } }));
+    const svc = found.find((s) => s.Spec?.Name === name);
+    if (svc && svc.Spec?.Labels?.[LABELS.managed] !== 'true') {
+      throw new ProviderError(`a service named ${name} exists but is not managed by mnops`, 'remove or rename it (docker service rm), then apply again');
+    }
+    return svc;
+  }
+
+  async function tasksOf(serviceIds: string[]): Promise<SwarmTask[]> {
+    if (serviceIds.length === 0) return [];
+    return (await engine('list tasks', () => docker.listTasks({ filters: { service: serviceIds, 'desired-state': ['running'] } }))) as SwarmTask[];
+  }
+
+  /** Removes a service and waits (bounded) until its containers are gone; throws when they are not. */
+  async function removeService(id: string): Promise<void> {
+    try {
+      await docker.getService(id).remove();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw engineError(`remove service ${id}`, err);
+    }
+    const waitMs = Math.max(30_000, stopGraceSeconds * 1000 + 15_000);
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const left = await engine('list task containers', () => docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${id}`] } }));
+      if (left.length === 0) return;
+      if (Date.now() >= until) {
+        throw new ProviderError(
+          `service ${id} was removed, but ${left.length} of its container(s) were still there after ${Math.round(waitMs / 1000)} s`,
+          `look at them: docker ps -a --filter label=com.docker.swarm.service.id=${id}`,
+        );
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  return {
+    docker,
+    endpoint,
+    labels: options.labels ?? {},
+    monitorSeconds: options.monitorSeconds ?? 5,
+    stopGraceSeconds,
+    pollMs,
+    rollbackGraceMs: options.rollbackGraceMs ?? 60_000,
+    engine,
+    engineError,
+    managedFilter,
+    inspectService,
+    findService,
+    tasksOf,
+    removeService,
+  };
+}
