@@ -1,0 +1,237 @@
+// The swarm provider on a real two-node swarm (test/helpers/two-node-swarm.ts: a manager and
+// a worker dockerd in namespaces of their own, joined over a veth pair). A platform of two
+// replicas lands on both machines; when the worker is cut off it keeps serving from the
+// manager, drift shows the lost replica while swarm reschedules it, and apply converges once
+// the worker is back and, on another platform, once a powered-off worker is removed from the
+// swarm. Skipped, with the reason, where the machine cannot build such a swarm (not root, no
+// dockerd or ip, a kernel without veth or vxlan).
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectDrift, formatText, type DriftReport } from '../../tools/lib/drift/index.js';
+import { createSwarmProvider, serviceName } from '../../tools/lib/provider/swarm/index.js';
+import { LABELS } from '../../tools/lib/provider/types.js';
+import { applyEnvironment } from '../../tools/lib/reconcile/environment.js';
+import { edit, git, mnops, removeDir } from '../helpers/repo.js';
+import { leftovers, startTwoNodeSwarm, twoNodeSwarmUnavailable, type SwarmNode, type TwoNodeSwarm } from '../helpers/two-node-swarm.js';
+import { PLATFORM, uniqueName, writeRepo } from '../promotion/world.js';
+
+const unavailable = twoNodeSwarmUnavailable();
+if (unavailable) console.warn(`swarm on two nodes skipped: ${unavailable}`);
+
+const ENV_A = uniqueName('tn');
+const ENV_B = uniqueName('tn');
+const IMAGE = 'mnops/base:busybox';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let swarm: TwoNodeSwarm | undefined;
+let root = '';
+let cleanup: { dir: string; netns: string[] } | undefined;
+
+function cluster(): TwoNodeSwarm {
+  if (!swarm) throw new Error('the two-node swarm did not start (see beforeAll)');
+  return swarm;
+}
+
+/** The provider as apply and drift get it, pointed at the test manager's socket. */
+function provider() {
+  return createSwarmProvider({ socketPath: cluster().manager.socket, monitorSeconds: 2, stopGraceSeconds: 1, pollMs: 250 });
+}
+
+interface Task {
+  id: string;
+  node: string;
+  container: string;
+}
+
+/** Tasks swarm wants running and that run (= passed their health check), as the manager sees them. */
+async function runningTasks(env: string): Promise<Task[]> {
+  const docker = cluster().manager.docker;
+  const tasks = (await docker.listTasks({ filters: { service: [serviceName(env, PLATFORM)], 'desired-state': ['running'] } })) as {
+    ID: string;
+    NodeID: string;
+    Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+  }[];
+  return tasks
+    .filter((t) => t.Status?.State === 'running')
+    .map((t) => ({ id: t.ID, node: t.NodeID, container: t.Status?.ContainerStatus?.ContainerID ?? '' }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+async function drift(env: string): Promise<DriftReport> {
+  return detectDrift({ root, environments: [env], actor: 'two-node-test', record: false, providerFor: () => provider() });
+}
+
+/** Applies through tools/lib/reconcile; returns what was planned and how each action ended. */
+async function apply(env: string) {
+  const outcome = await applyEnvironment({ root, environment: env, actor: 'two-node-test', healthTimeoutMs: 45_000, providerFor: () => provider() });
+  return {
+    planned: outcome.planned.plan.actions.map((a) => ({ kind: a.kind, changes: a.changes })),
+    results: outcome.results.map((r) => ({ platform: r.platform, status: r.status, error: r.error })),
+  };
+}
+
+/** Containers of the environment's service that run on one node's own engine. */
+async function containersOn(node: SwarmNode, env: string): Promise<string[]> {
+  const found = await node.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${serviceName(env, PLATFORM)}`] } });
+  return found.map((c) => c.Id);
+}
+
+/**
+ * Samples, every 250 ms until stopped, whether the service still serves on the manager: a
+ * task swarm counts as running there, whose container the manager's engine reports healthy.
+ */
+function watchServing(env: string) {
+  const samples: { at: number; tasks: number; healthyOnManager: number }[] = [];
+  let stop = false;
+  const t0 = Date.now();
+  const done = (async () => {
+    while (!stop) {
+      const tasks = await runningTasks(env);
+      let healthy = 0;
+      for (const t of tasks.filter((x) => x.node === cluster().manager.nodeId)) {
+        const info = await cluster().manager.docker.getContainer(t.container).inspect().catch(() => undefined);
+        if (info?.State.Health?.Status === 'healthy') healthy++;
+      }
+      samples.push({ at: Date.now() - t0, tasks: tasks.length, healthyOnManager: healthy });
+      await sleep(250);
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      stop = true;
+      await done;
+      return samples;
+    },
+  };
+}
+
+beforeAll(async () => {
+  if (unavailable) return;
+  // The machine's engine holds the base image (no registry is reachable).
+  execFileSync('bash', ['scripts/engine.sh'], { stdio: 'inherit' });
+  swarm = await startTwoNodeSwarm({ images: [IMAGE], tags: { 'mnops/base:1.0.0': IMAGE } });
+  cleanup = { dir: swarm.dir, netns: [swarm.manager.netns, swarm.worker.netns] };
+  root = writeRepo([
+    { name: ENV_A, version: '1.0.0', adapter: 'swarm' },
+    { name: ENV_B, version: '1.0.0', adapter: 'swarm' },
+  ]);
+  edit(root, `platforms/${PLATFORM}/platform.yaml`, 'replicas: 1', 'replicas: 2');
+  git(root, 'commit', '-q', '-am', 'two replicas');
+}, 90_000);
+
+afterAll(async () => {
+  await swarm?.close();
+  if (root) removeDir(root);
+  if (cleanup) expect(leftovers(cleanup.dir, cleanup.netns)).toEqual({ processes: [], mounts: [], netns: [], dir: false });
+}, 60_000);
+
+describe.skipIf(unavailable)('the swarm provider on a two-node swarm', () => {
+  it('spreads two replicas over both nodes (the CLI reaching the manager through DOCKER_HOST)', async () => {
+    const s = cluster();
+    expect(s.cli(s.manager, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}').split('\n').sort()).toEqual(['mnops-manager Ready', 'mnops-worker Ready']);
+    const r = await mnops(['apply', '--env', ENV_A, '--timeout', '45', '--root', root], { env: { DOCKER_HOST: `unix://${s.manager.socket}` } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const tasks = await runningTasks(ENV_A);
+    expect(tasks.map((t) => t.node).sort()).toEqual([s.manager.nodeId, s.worker.nodeId].sort());
+    // Each machine's own engine runs one of them; the machine's main engine runs none.
+    expect(await containersOn(s.manager, ENV_A)).toHaveLength(1);
+    expect(await containersOn(s.worker, ENV_A)).toHaveLength(1);
+    expect(await new Docker().listServices({ filters: { name: [serviceName(ENV_A, PLATFORM)] } })).toEqual([]);
+    const d = await drift(ENV_A);
+    expect(d.environments[0]).toMatchObject({ provider: 'swarm', items: [] });
+  }, 60_000);
+
+  it('keeps serving when the worker is cut off; drift shows the lost replica while swarm reschedules it', async () => {
+    const s = cluster();
+    const before = await runningTasks(ENV_A);
+    const onManager = before.find((t) => t.node === s.manager.nodeId)!;
+    const watch = watchServing(ENV_A);
+    const t0 = Date.now();
+    s.partition();
+
+    // Until the manager misses the worker's heartbeats it still counts the task there; then it
+    // shuts that task down and starts a replacement: drift reads the gap.
+    const lost = await until('drift reporting the lost replica', 30_000, async () => {
+      const report = await drift(ENV_A);
+      return report.environments[0]?.items.length ? report : undefined;
+    });
+    const seenAfter = Date.now() - t0;
+    expect(lost.environments[0]?.items).toMatchObject([
+      { environment: ENV_A, platform: PLATFORM, kind: 'stopped', field: '/state', desired: 'running', actual: '1/2 tasks running', instances: [serviceName(ENV_A, PLATFORM)] },
+    ]);
+    expect(formatText(lost, false)).toContain('/state: running → 1/2 tasks running');
+    expect(await s.nodeState(s.worker)).toBe('down');
+
+    const rescheduled = await until('swarm rescheduling the lost replica onto the manager', 30_000, async () => {
+      const tasks = await runningTasks(ENV_A);
+      return tasks.length === 2 && tasks.every((t) => t.node === s.manager.nodeId) ? tasks : undefined;
+    });
+    const samples = await watch.stop();
+    console.log(`worker cut off: drift saw the lost replica after ${seenAfter} ms, swarm had rescheduled it after ${Date.now() - t0} ms (${samples.length} samples)`);
+    // Served throughout: every sample saw a healthy task on the manager — the very task that
+    // ran there before, which the loss never touched.
+    expect(samples.filter((x) => x.tasks < 1 || x.healthyOnManager < 1)).toEqual([]);
+    expect(rescheduled.map((t) => t.id)).toContain(onManager.id);
+    expect((await drift(ENV_A)).environments[0]?.items).toEqual([]);
+  }, 90_000);
+
+  it('converges with apply once the worker is back; the stale replica there is retired', async () => {
+    const s = cluster();
+    s.reconnect();
+    await s.waitForNodeState(s.worker, 'ready', 20_000);
+    expect((await apply(ENV_A)).results).toEqual([{ platform: PLATFORM, status: expect.stringMatching(/^(unchanged|done)$/), error: undefined }]);
+    // The worker kept running its task while cut off; swarm stops it once it hears from the
+    // manager again, so the platform does not run three replicas.
+    await until('the worker retiring its stale replica', 30_000, async () => ((await containersOn(s.worker, ENV_A)).length === 0 ? true : undefined));
+    expect(await containersOn(s.manager, ENV_A)).toHaveLength(2);
+    const [actual] = await provider().list(ENV_A);
+    expect(actual).toMatchObject({ platform: PLATFORM, running: 2, replicas: 2, healthy: true });
+    expect((await drift(ENV_A)).environments[0]?.items).toEqual([]);
+  }, 90_000);
+
+  it('spreads a new platform onto the returned worker; once that worker is powered off and removed, apply converges', async () => {
+    const s = cluster();
+    expect((await apply(ENV_B)).results).toEqual([{ platform: PLATFORM, status: 'done', error: undefined }]);
+    const spread = await runningTasks(ENV_B);
+    expect(spread.map((t) => t.node).sort()).toEqual([s.manager.nodeId, s.worker.nodeId].sort());
+    const onManager = spread.find((t) => t.node === s.manager.nodeId)!;
+
+    const watch = watchServing(ENV_B);
+    const t0 = Date.now();
+    await s.powerOff(s.worker); // daemon, shims and containers gone at once: the machine is lost
+    const downAfter = await s.waitForNodeState(s.worker, 'down', 20_000);
+    await s.manager.docker.getNode(s.worker.nodeId).remove({ force: true });
+    expect(await s.nodeState(s.worker)).toBeUndefined();
+
+    // Swarm needs a few seconds to start and health-check the replacement: apply, planned
+    // right after the removal, finds the platform short of a replica, replaces it (same spec)
+    // and returns only once both replicas run healthy.
+    const { planned, results } = await apply(ENV_B);
+    const samples = await watch.stop();
+    console.log(`worker powered off: down after ${downAfter} ms, removed and converged by apply after ${Date.now() - t0} ms`);
+    expect(planned).toEqual([{ kind: 'update', changes: [{ field: '/running', from: '1/2 unhealthy', to: '2/2' }] }]);
+    expect(results).toEqual([{ platform: PLATFORM, status: 'done', error: undefined }]);
+    expect(samples.filter((x) => x.tasks < 1 || x.healthyOnManager < 1)).toEqual([]);
+    const tasks = await runningTasks(ENV_B);
+    expect(tasks.map((t) => t.node)).toEqual([s.manager.nodeId, s.manager.nodeId]);
+    expect(tasks.map((t) => t.id)).toContain(onManager.id);
+    expect(s.cli(s.manager, 'node', 'ls', '--format', '{{.Hostname}}')).toBe('mnops-manager');
+    const listed = await provider().list(ENV_B);
+    expect(listed.map((a) => [a.platform, a.running, a.replicas, a.healthy, a.specHash === listed[0]?.specHash])).toEqual([[PLATFORM, 2, 2, true, true]]);
+    for (const env of [ENV_A, ENV_B]) expect((await drift(env)).environments[0]?.items, env).toEqual([]);
+    const svc = (await s.manager.docker.getService(serviceName(ENV_B, PLATFORM)).inspect()) as Docker.Service;
+    expect(svc.Spec?.Labels?.[LABELS.environment]).toBe(ENV_B);
+  }, 90_000);
+});
