@@ -13,7 +13,9 @@
 // containerd, the shims and every container at once — the loss of a machine — and leaves no
 // process behind. Its mounts (overlay2 layers, network namespaces of the tasks) live in the
 // private mount namespace and vanish with it; close() still checks the host's mount table and
-// unmounts anything under the run's folder.
+// unmounts anything under the run's folder. The network namespace is entered with nsenter,
+// not `ip netns exec`: that one remounts /sys, which drops the cgroup v1 mounts under it, and
+// dockerd then refuses to start ("Devices cgroup isn't mounted").
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';

@@ -44,8 +44,8 @@ interface Task {
   container: string;
 }
 
-/** Tasks swarm wants running and that run (= passed their health check), as the manager sees them. */
-async function runningTasks(env: string): Promise<Task[]> {
+/** Tasks swarm wants running and that are in `state` ('running' = passed their health check), as the manager sees them. */
+async function tasksIn(env: string, state: 'running' | 'starting'): Promise<Task[]> {
   const docker = cluster().manager.docker;
   const tasks = (await docker.listTasks({ filters: { service: [serviceName(env, PLATFORM)], 'desired-state': ['running'] } })) as {
     ID: string;
@@ -53,10 +53,12 @@ async function runningTasks(env: string): Promise<Task[]> {
     Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
   }[];
   return tasks
-    .filter((t) => t.Status?.State === 'running')
+    .filter((t) => t.Status?.State === state)
     .map((t) => ({ id: t.ID, node: t.NodeID, container: t.Status?.ContainerStatus?.ContainerID ?? '' }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
+
+const runningTasks = (env: string) => tasksIn(env, 'running');
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -87,36 +89,42 @@ async function containersOn(node: SwarmNode, env: string): Promise<string[]> {
   return found.map((c) => c.Id);
 }
 
+/** Watches still sampling when a test failed early; afterAll stops them before the daemons go. */
+const watches = new Set<() => Promise<unknown>>();
+
 /**
  * Samples, every 250 ms until stopped, whether the service still serves on the manager: a
  * task swarm counts as running there, whose container the manager's engine reports healthy.
+ * An engine that does not answer is a sample that failed, not an error of its own.
  */
 function watchServing(env: string) {
-  const samples: { at: number; tasks: number; healthyOnManager: number }[] = [];
-  let stop = false;
+  const samples: { at: number; tasks: number; healthyOnManager: number; error?: string }[] = [];
+  let stopped = false;
   const t0 = Date.now();
   const done = (async () => {
-    while (!stop) {
-      const tasks = await runningTasks(env);
-      let healthy = 0;
-      for (const t of tasks.filter((x) => x.node === cluster().manager.nodeId)) {
-        const info = await cluster().manager.docker.getContainer(t.container).inspect().catch(() => undefined);
-        if (info?.State.Health?.Status === 'healthy') healthy++;
+    while (!stopped) {
+      try {
+        const tasks = await runningTasks(env);
+        let healthy = 0;
+        for (const t of tasks.filter((x) => x.node === cluster().manager.nodeId)) {
+          const info = await cluster().manager.docker.getContainer(t.container).inspect().catch(() => undefined);
+          if (info?.State.Health?.Status === 'healthy') healthy++;
+        }
+        samples.push({ at: Date.now() - t0, tasks: tasks.length, healthyOnManager: healthy });
+      } catch (err) {
+        samples.push({ at: Date.now() - t0, tasks: 0, healthyOnManager: 0, error: (err as Error).message });
       }
-      samples.push({ at: Date.now() - t0, tasks: tasks.length, healthyOnManager: healthy });
       await sleep(250);
     }
   })();
-  return {
-    samples,
-    async stop() {
-      stop = true;
-      await done;
-      return samples;
-    },
+  const stop = async () => {
+    stopped = true;
+    await done;
+    return samples;
   };
+  watches.add(stop);
+  return { stop };
 }
-
 beforeAll(async () => {
   if (unavailable) return;
   // The machine's engine holds the base image (no registry is reachable).
@@ -128,10 +136,13 @@ beforeAll(async () => {
     { name: ENV_B, version: '1.0.0', adapter: 'swarm' },
   ]);
   edit(root, `platforms/${PLATFORM}/platform.yaml`, 'replicas: 1', 'replicas: 2');
+  // A first health check 2 s after start: long enough for a drift check to see a starting task.
+  edit(root, `platforms/${PLATFORM}/platform.yaml`, 'intervalSeconds: 1', 'intervalSeconds: 2');
   git(root, 'commit', '-q', '-am', 'two replicas');
 }, 90_000);
 
 afterAll(async () => {
+  await Promise.all([...watches].map((stop) => stop()));
   await swarm?.close();
   if (root) removeDir(root);
   if (cleanup) expect(leftovers(cleanup.dir, cleanup.netns)).toEqual({ processes: [], mounts: [], netns: [], dir: false });
@@ -173,6 +184,21 @@ describe.skipIf(unavailable)('the swarm provider on a two-node swarm', () => {
     ]);
     expect(formatText(lost, false)).toContain('/state: running → 1/2 tasks running');
     expect(await s.nodeState(s.worker)).toBe('down');
+
+    // The replacement serves nothing until its health check passes: a drift check made while
+    // it is starting (seen so before and after the check) still reports the replica lost.
+    let driftMs = 0;
+    const whileStarting = await until('a drift check while the replacement was starting', 30_000, async (): Promise<DriftReport | 'missed' | undefined> => {
+      const [starting] = await tasksIn(ENV_A, 'starting');
+      if (!starting) return (await runningTasks(ENV_A)).length === 2 ? 'missed' : undefined;
+      const t1 = Date.now();
+      const report = await drift(ENV_A);
+      driftMs = Date.now() - t1;
+      const still = (await tasksIn(ENV_A, 'starting')).some((t) => t.id === starting.id);
+      return still ? report : undefined;
+    });
+    if (whileStarting === 'missed') throw new Error(`the replacement passed its health check (2 s) before a drift check (last one ${driftMs} ms) could run beside it`);
+    expect(whileStarting.environments[0]?.items.map((i) => i.actual)).toEqual(['1/2 tasks running']);
 
     const rescheduled = await until('swarm rescheduling the lost replica onto the manager', 30_000, async () => {
       const tasks = await runningTasks(ENV_A);
