@@ -73,11 +73,12 @@ export interface TwoNodeSwarm {
 export function twoNodeSwarmUnavailable(): string | undefined {
   if (process.platform !== 'linux') return `needs Linux network namespaces (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'needs root to create network namespaces and run dockerd (run the tests as root)';
-  for (const tool of ['ip', 'dockerd', 'docker', 'nsenter', 'unshare', 'containerd', 'runc']) {
+  const packages: Record<string, string> = { ip: 'iproute2', dockerd: 'docker.io', docker: 'docker.io', containerd: 'docker.io', runc: 'docker.io', nsenter: 'util-linux', unshare: 'util-linux' };
+  for (const [tool, pkg] of Object.entries(packages)) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
-      return `${tool} is missing (apt-get install -y iproute2 docker.io util-linux)`;
+      return `${tool} is not on PATH (apt-get install -y ${pkg})`;
     }
   }
   // What swarm needs of the kernel, tried in a scratch namespace: veth pairs and vxlan (overlay).
