@@ -235,6 +235,7 @@ describe.skipIf(unavailable)('the swarm provider on a two-node swarm', () => {
     console.log(`worker cut off: drift saw the lost replica after ${seenAfter} ms, swarm had rescheduled it after ${Date.now() - t0} ms (${samples.length} samples)`);
     // Served throughout: every sample saw a healthy task on the manager — the very task that
     // ran there before, which the loss never touched.
+    expect(samples.length).toBeGreaterThan(4);
     expect(samples.filter((x) => x.tasks < 1 || x.healthyOnManager < 1)).toEqual([]);
     expect(rescheduled.map((t) => t.id)).toContain(onManager.id);
     expect((await drift(ENV_A)).environments[0]?.items).toEqual([]);
@@ -276,6 +277,7 @@ describe.skipIf(unavailable)('the swarm provider on a two-node swarm', () => {
     console.log(`worker powered off: down after ${downAfter} ms, removed and converged by apply after ${Date.now() - t0} ms`);
     expect(planned).toEqual([{ kind: 'update', changes: [{ field: '/running', from: '1/2 unhealthy', to: '2/2' }] }]);
     expect(results).toEqual([{ platform: PLATFORM, status: 'done', error: undefined }]);
+    expect(samples.length).toBeGreaterThan(4);
     expect(samples.filter((x) => x.tasks < 1 || x.healthyOnManager < 1)).toEqual([]);
     const tasks = await runningTasks(ENV_B);
     expect(tasks.map((t) => t.node)).toEqual([s.manager.nodeId, s.manager.nodeId]);
