@@ -151,6 +151,7 @@ function watchServing(env: string) {
   watches.add(stop);
   return { stop };
 }
+
 beforeAll(async () => {
   if (unavailable) return;
   // The machine's engine holds the base image (no registry is reachable).
@@ -169,8 +170,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...watches].map((stop) => stop()));
-  await swarm?.close();
-  if (root) removeDir(root);
+  try {
+    await swarm?.close();
+  } finally {
+    if (root) removeDir(root);
+  }
   if (!unavailable) expect(await strayOnMainEngine()).toEqual([]);
   if (cleanup) expect(leftovers(cleanup.dir, cleanup.netns)).toEqual({ processes: [], mounts: [], netns: [], dir: false });
 }, 60_000);
