@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../repo/errors.js';
 import { cliActor, confirmPruneCount, EXIT, progressLine, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -12,10 +13,10 @@ interface DriftFlags {
   format: 'text' | 'json' | 'markdown';
   heal?: boolean;
   prune?: boolean;
-  confirmPrune?: string;
+  confirmPrune?: number;
   record: boolean;
   output?: string;
-  timeout: string;
+  timeout: number;
   root?: string;
   now?: string;
 }
@@ -28,10 +29,10 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--heal', 'reconcile the drifted platforms through apply (health-gated) and audit each heal')
     .option('--prune', 'with --heal: also delete workloads no manifest declares (otherwise reported only)')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions', 'count'))
     .option('--no-record', 'read only: append no drift or heal records to the audit trail')
     .option('--output <file>', 'also write the report to a file (atomically)')
-    .option('--timeout <seconds>', 'health timeout of a heal', '60')
+    .addOption(numberOption('--timeout <duration>', 'health timeout of a heal (seconds, or 30s, 5m)', 'duration', '60s'))
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--now <time>', 'the time of the check (RFC 3339); default $MNOPS_NOW or now').hideHelp())
     .action(async (flags: DriftFlags) => {
@@ -46,7 +47,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         ...(confirm !== undefined ? { confirmPrune: confirm } : {}),
         record: flags.record,
         actor: cliActor(),
-        healthTimeoutMs: Number(flags.timeout) * 1000,
+        healthTimeoutMs: flags.timeout,
         ...(fixed ? { now: () => new Date(fixed) } : {}),
         onProgress: progressLine,
       });

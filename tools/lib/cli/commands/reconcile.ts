@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import type { ApplyEvent } from '../../reconcile/apply.js';
 import type { Plan } from '../../reconcile/plan.js';
 import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -41,7 +42,7 @@ interface PlanFlags {
   env: string;
   root?: string;
   prune?: boolean;
-  confirmPrune?: string;
+  confirmPrune?: number;
 }
 
 export const registerReconcile: RegisterCommand = (program: Command, setExit) => {
@@ -50,7 +51,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .description('what apply would create, update and delete, field by field')
     .requiredOption('--env <name>', 'environment')
     .option('--prune', 'plan the deletions as apply --prune would take them')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions', 'count'))
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
@@ -79,13 +80,13 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .requiredOption('--env <name>', 'environment')
     .option('--platform <name...>', 'only these platforms')
     .option('--prune', 'also delete workloads no manifest declares any more')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
-    .option('--concurrency <n>', 'platforms replaced at once', '4')
-    .option('--timeout <seconds>', 'how long a new workload may take to become healthy', '60')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions', 'count'))
+    .addOption(numberOption('--concurrency <n>', 'platforms replaced at once', 'positive', '4'))
+    .addOption(numberOption('--timeout <duration>', 'how long a new workload may take to become healthy (seconds, or 30s, 5m)', 'duration', '60s'))
     .option('--no-record', 'append no apply record (with its inventory) to the audit trail')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (flags: PlanFlags & { platform?: string[]; concurrency: string; timeout: string; dryRun?: boolean; record: boolean }) => {
+    .action(async (flags: PlanFlags & { platform?: string[]; concurrency: number; timeout: number; dryRun?: boolean; record: boolean }) => {
       const color = useColor();
       const c = pc.createColors(color);
       const onEvent = (e: ApplyEvent) => {
@@ -99,8 +100,8 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         prune: flags.prune,
         confirmPrune: confirmPruneCount(flags),
         actor: cliActor(),
-        concurrency: Number(flags.concurrency),
-        healthTimeoutMs: Number(flags.timeout) * 1000,
+        concurrency: flags.concurrency,
+        healthTimeoutMs: flags.timeout,
         dryRun: flags.dryRun,
         record: flags.record,
         onPlan: (planned) => writeStdout(formatPlan(planned.plan, color)),
