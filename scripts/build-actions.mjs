@@ -35,6 +35,8 @@ export async function buildActions(outDir) {
       // ssh2's optional native speed-ups are loaded in try/catch: leave them out.
       external: ['cpu-features', '*.node'],
       legalComments: 'none',
+      // The same bundle whether node_modules is a folder or a link to another checkout's.
+      preserveSymlinks: true,
       logLevel: 'warning',
     });
   }

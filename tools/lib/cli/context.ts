@@ -49,11 +49,6 @@ export function writeStdout(text: string): Promise<void> {
   });
 }
 
-/** One progress line on stderr, redacted like everything else printed. */
-export function progressLine(message: string): void {
-  process.stderr.write(`${redact(message)}\n`);
-}
-
 /** Who runs the command, as the audit trail records it: the runner's identity (see runnerIdentity). */
 export function cliActor(): string {
   return runnerIdentity().actor;

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { DeployOutcome, DeployRequest } from '../../promotion/deploy.js';
-import { cliActor, EXIT, progressLine, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -46,7 +47,19 @@ const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, un
 
 async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
   const color = useColor();
-  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: progressLine });
+  const progress = createProgress();
+  let said = false;
+  const onProgress = (message: string) => {
+    said = true;
+    progress.update(req.platform, message);
+  };
+  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress })
+    .then((o) => {
+      // The line's last word is the outcome; the report below says the rest.
+      if (said) progress.finish(req.platform, o.status);
+      return o;
+    })
+    .finally(() => progress.end());
   await writeStdout(formatOutcome(outcome, color));
   setExit(outcome.status === 'dry-run' && outcome.decision && !outcome.decision.allow ? EXIT.FOUND : (EXIT_OF[outcome.status] as 0 | 1 | 2));
 }

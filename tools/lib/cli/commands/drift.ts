@@ -1,8 +1,9 @@
 // mnops drift [--env ENV...] [--format text|json|markdown] [--heal] (= tools/detect_drift).
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../repo/errors.js';
-import { cliActor, confirmPruneCount, EXIT, progressLine, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -39,6 +40,7 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
       const fixed = flags.now ?? process.env.MNOPS_NOW;
       if (flags.prune && !flags.heal) throw new UsageError('--prune deletes while healing: it needs --heal', 'add --heal, or drop --prune');
       const confirm = confirmPruneCount(flags);
+      const progress = createProgress();
       const report = await (await drifts()).detectDrift({
         root: await rootFromOption(flags.root),
         ...(flags.env ? { environments: flags.env } : {}),
@@ -49,8 +51,8 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         actor: cliActor(),
         healthTimeoutMs: flags.timeout,
         ...(fixed ? { now: () => new Date(fixed) } : {}),
-        onProgress: progressLine,
-      });
+        onProgress: (u) => (u.final ? progress.finish(u.subject, u.status) : progress.update(u.subject, u.status)),
+      }).finally(() => progress.end());
       const text =
         flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? (await drifts()).formatMarkdown(report) : (await drifts()).formatText(report, useColor());
       if (flags.output) await writeOutputFile(flags.output, flags.format === 'text' ? (await drifts()).formatText(report, false) : text);

@@ -5,6 +5,7 @@ import type { ApplyEvent } from '../../reconcile/apply.js';
 import type { Plan } from '../../reconcile/plan.js';
 import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -16,6 +17,7 @@ const inventory = () => import('../../reconcile/inventory.js');
 const plans = () => import('../../reconcile/plan.js');
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
+const VERB = { create: 'creating', update: 'updating', delete: 'deleting', noop: 'checking' } as const;
 
 function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -89,9 +91,11 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .action(async (flags: PlanFlags & { platform?: string[]; concurrency: number; timeout: number; dryRun?: boolean; record: boolean }) => {
       const color = useColor();
       const c = pc.createColors(color);
+      const progress = createProgress();
       const onEvent = (e: ApplyEvent) => {
-        const mark = { start: c.dim('…'), done: c.green('✔'), failed: c.red('✖'), skipped: c.yellow('-') }[e.phase];
-        void writeStdout(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
+        if (e.phase === 'start') progress.update(e.platform, `${VERB[e.kind]}…`);
+        else if (e.phase === 'done') progress.finish(e.platform, e.kind === 'delete' ? 'deleted' : 'healthy');
+        else progress.finish(e.platform, `${e.phase}: ${e.message ?? ''}`);
       };
       const outcome = await (await environments()).applyEnvironment({
         root: await rootFromOption(flags.root),
@@ -106,11 +110,13 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         record: flags.record,
         onPlan: (planned) => writeStdout(formatPlan(planned.plan, color)),
         onEvent,
-      });
+      }).finally(() => progress.end());
       if (flags.dryRun) return setExit(EXIT.OK);
       const failed = outcome.results.filter((r) => r.status === 'failed' || r.status === 'skipped');
       const held = outcome.planned.plan.actions.filter((a) => a.held);
-      const lines: string[] = [];
+      // Progress (stderr) told how each went; the report keeps what needs attention.
+      const lines: string[] = failed.map((r) => (r.status === 'failed' ? c.red(`✖ ${r.platform} failed: ${r.error ?? ''}`) : c.yellow(`- ${r.platform} skipped: ${r.error ?? ''}`)));
+      if (failed.length) lines.push('');
       if (failed.length) lines.push(`${failed.length} platform(s) not applied; the previous versions keep running.`);
       if (held.length) lines.push(`${held.length} change(s) held back (see the plan above); nothing else was left out.`);
       if (!failed.length && (await plans()).pendingActions(outcome.planned.plan).length) lines.push(`Applied ${flags.env}.`);
