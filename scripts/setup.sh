@@ -12,12 +12,15 @@ ZIZMOR_VERSION="1.32.0"
 ACTIONLINT_VERSION="v1.7.12"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-# 1. npm packages — reinstall only when the lockfile changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm packages"
-  # npm 11 can write a lockfile without other platforms' optional packages, which its own
-  # `npm ci` then refuses; fall back to a lock-respecting `npm install` in that case.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+# 1. npm packages, exactly as the lockfile says — when node_modules is missing or older than
+#    the lockfile. `npm ci` never writes package-lock.json (npm install would, and a fresh
+#    clone would then start dirty): a lockfile it refuses is an error to fix and commit.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    log "npm ci refused package-lock.json (out of date with package.json?): run npm install, commit the lockfile, and run setup again"
+    exit 2
+  fi
 fi
 
 # 2. OPA, pinned — reused when the right version is already on the machine.
