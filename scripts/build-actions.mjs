@@ -17,7 +17,7 @@ export async function buildActions(outDir) {
       outfile: outDir ? path.join(outDir, name, 'index.js') : `actions/${name}/dist/index.js`,
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: 'node24',
       format: 'esm',
       // CommonJS dependencies (dockerode, ssh2) call require() and read __dirname: give the
       // ESM bundle both — as `var`, since some ESM dependencies (@azure/storage-common, under
@@ -35,6 +35,8 @@ export async function buildActions(outDir) {
       // ssh2's optional native speed-ups are loaded in try/catch: leave them out.
       external: ['cpu-features', '*.node'],
       legalComments: 'none',
+      // The same bundle whether node_modules is a folder or a link to another checkout's.
+      preserveSymlinks: true,
       logLevel: 'warning',
     });
   }

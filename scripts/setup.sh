@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine (and CI): npm packages, the pinned OPA, the pinned
-# workflow linters (zizmor from PyPI, actionlint with go install), the build.
+# workflow linters (zizmor from PyPI, actionlint with go install), Node 24 for the action
+# bundles' tests (from npm, cached outside the clone), the build.
 # Everything the README's two commands need is installed here, nothing by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,12 +12,15 @@ ZIZMOR_VERSION="1.32.0"
 ACTIONLINT_VERSION="v1.7.12"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-# 1. npm packages — reinstall only when the lockfile changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm packages"
-  # npm 11 can write a lockfile without other platforms' optional packages, which its own
-  # `npm ci` then refuses; fall back to a lock-respecting `npm install` in that case.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+# 1. npm packages, exactly as the lockfile says — when node_modules is missing or older than
+#    the lockfile. `npm ci` never writes package-lock.json (npm install would, and a fresh
+#    clone would then start dirty): a lockfile it refuses is an error to fix and commit.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    log "npm ci refused package-lock.json (out of date with package.json?): run npm install, commit the lockfile, and run setup again"
+    exit 2
+  fi
 fi
 
 # 2. OPA, pinned — reused when the right version is already on the machine.
@@ -78,6 +82,24 @@ ACTIONLINT_BIN="$(go_tool actionlint_ok actionlint "github.com/rhysd/actionlint/
 mkdir -p node_modules/.bin
 [ -z "$ZIZMOR_BIN" ] || ln -sf "$ZIZMOR_BIN" node_modules/.bin/zizmor
 [ -z "$ACTIONLINT_BIN" ] || ln -sf "$ACTIONLINT_BIN" node_modules/.bin/actionlint
+
+# 3b. Node 24, pinned: the runtime actions/*/action.yml declare (node24), on which the bundle
+#     tests run the bundles. The npm package node-<os>-<cpu> ships the binary: fetched once
+#     into a cache outside the clone (nothing in the clone changes), linked as node_modules/.bin/node24.
+NODE24_VERSION="24.22.3"
+node24_ok() { [ -x "$1" ] && [ "$("$1" --version 2>/dev/null)" = "v${NODE24_VERSION}" ]; }
+NODE24_PACKAGE="$(node -p '`node-${process.platform}-${process.arch}`')@${NODE24_VERSION}"
+NODE24_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mnops/${NODE24_PACKAGE}"
+# Where the binary lands is the package's own "bin" entry, not a guessed path.
+node24_bin() { node -e 'const p = require.resolve(process.argv[1] + "/package.json", { paths: [process.argv[2]] }); console.log(require("path").join(p, "..", require(p).bin.node))' "${NODE24_PACKAGE%@*}" "$NODE24_CACHE" 2>/dev/null; }
+NODE24_BIN="$(node24_bin || true)"
+if ! node24_ok "$NODE24_BIN"; then
+  log "fetching ${NODE24_PACKAGE} for the bundle tests (first run only)"
+  npm install --prefix "$NODE24_CACHE" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$NODE24_PACKAGE" >&2 || true
+  NODE24_BIN="$(node24_bin || true)"
+fi
+if node24_ok "$NODE24_BIN"; then ln -sf "$NODE24_BIN" node_modules/.bin/node24
+else log "Node ${NODE24_VERSION} could not be fetched (${NODE24_PACKAGE}): the bundle tests will fail"; fi
 
 # 4. A real Docker engine (a one-node swarm) and the local base image, for reconcile and its tests.
 if [ "${MNOPS_SKIP_ENGINE:-}" != 1 ]; then

@@ -10,6 +10,17 @@ import { parseOutputFile } from './harness.js';
 
 const ACTIONS = ['validate', 'deploy', 'drift'];
 
+/** The Node the actions declare (`using: node24`), pinned in scripts/setup.sh, which fetches it. */
+const NODE24_VERSION = /^NODE24_VERSION="([^"]+)"/m.exec(readFileSync(path.join(PROJECT_ROOT, 'scripts', 'setup.sh'), 'utf8'))?.[1] ?? '(unpinned)';
+
+/** That Node's binary: $MNOPS_NODE24, else the node_modules/.bin/node24 link setup.sh makes. */
+function node24(): string {
+  for (const candidate of [process.env.MNOPS_NODE24, path.join(PROJECT_ROOT, 'node_modules', '.bin', 'node24')]) {
+    if (candidate && spawnSync(candidate, ['--version'], { encoding: 'utf8' }).stdout?.trim() === `v${NODE24_VERSION}`) return candidate;
+  }
+  throw new Error(`Node ${NODE24_VERSION} is missing: run bash scripts/setup.sh (it fetches the npm package node-${process.platform}-${process.arch}@${NODE24_VERSION} and links node_modules/.bin/node24), or point MNOPS_NODE24 at a node ${NODE24_VERSION}`);
+}
+
 describe('action bundles', () => {
   it('are current: rebuilding from source gives the committed bytes', () => {
     const out = tempDir('mnops-bundles-');
@@ -36,6 +47,7 @@ describe('action bundles', () => {
         outputs: Record<string, { description?: string }>;
       };
       expect(meta.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+      expect(NODE24_VERSION.split('.')[0], 'the bundle tests run the Node the actions declare').toBe(meta.runs.using.slice('node'.length));
       for (const [key, v] of [...Object.entries(meta.inputs), ...Object.entries(meta.outputs)]) expect(v.description, `${name}: ${key}`).toBeTruthy();
       // Every input the code reads is declared (core.getInput of an undeclared name is a silent '').
       const src = readFileSync(path.join(PROJECT_ROOT, 'actions', name, 'src', 'main.ts'), 'utf8');
@@ -47,14 +59,15 @@ describe('action bundles', () => {
   });
 });
 
-describe('the committed bundles run as GitHub runs them (node, one file, the runner environment)', () => {
+describe('the committed bundles run as GitHub runs them (node 24, one file, the runner environment)', () => {
+  const node = node24();
   function runBundle(name: string, workspace: string, extra: Record<string, string>): { status: number | null; stdout: string; outputs: Record<string, string> } {
     const dir = tempDir('mnops-bundle-run-');
     const output = path.join(dir, 'output');
     writeFileSync(output, '');
     writeFileSync(path.join(dir, 'summary'), '');
     writeFileSync(path.join(dir, 'event.json'), JSON.stringify({ schedule: '*/30 * * * *' }));
-    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'actions', name, 'dist', 'index.js')], {
+    const r = spawnSync(node, [path.join(PROJECT_ROOT, 'actions', name, 'dist', 'index.js')], {
       encoding: 'utf8',
       cwd: workspace,
       env: {

@@ -182,4 +182,14 @@ describe('actions/deploy', () => {
     expect(runningVersion(dev)).toBe('1.1.0');
     expect(api.violations).toEqual([]);
   }, 60_000);
+
+  it('a timeout that is not a duration fails the step with the CLI\'s sentence, before anything is asked or deployed', async () => {
+    const api = fakeGitHub({ owner: OWNER, repo: REPO });
+    const before = git(root, 'rev-parse', 'HEAD').trim();
+    const r = await deploy(api, { platform: PLATFORM, environment: dev, version: '1.0.0', timeout: 'soon' });
+    expect(r.failed).toBe(true);
+    expect(r.failure).toBe('timeout: "soon" is not a duration; write seconds (30) or a duration like 30s, 5m, 1h30m (at most 24h)');
+    expect(api.deployments).toEqual([]);
+    expect(git(root, 'rev-parse', 'HEAD').trim()).toBe(before);
+  });
 });

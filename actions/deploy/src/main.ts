@@ -16,6 +16,7 @@ import { readActionContext } from '../../../tools/lib/github/event.js';
 import { useTokenForGit } from '../../../tools/lib/github/git-auth.js';
 import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/markdown.js';
 import { checkDeployText, deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
+import { parseDuration } from '../../../tools/lib/cli/numbers.js';
 import { ensureCommitIdentity, pushHead } from '../../../tools/lib/repo/git.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
@@ -61,7 +62,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
     const environment = requiredInput('environment');
     const version = input('version');
     const emergency = input('emergency');
-    const timeout = Number(input('timeout', '120'));
+    const timeoutMs = parseDuration('timeout', input('timeout', '120'));
     const token = input('token');
     if (token) core.setSecret(token);
     // Nothing with a line break reaches the deployment, the commit or its trailers.
@@ -110,7 +111,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
         actor: ctx.actor,
         approvals,
         ...(emergency ? { emergency } : {}),
-        healthTimeoutMs: timeout * 1000,
+        healthTimeoutMs: timeoutMs,
         publish: branch ? () => pushHead(root, branch) : false,
         onProgress: logInfo,
       });

@@ -64,7 +64,7 @@ export function run(deps: ActionDeps = {}): Promise<void> {
       prune: boolInput('prune', false),
       record: boolInput('record', true),
       actor: ctx.actor,
-      onProgress: logInfo,
+      onProgress: (u) => logInfo(`${u.subject}: ${u.status}`),
     });
     const reportFile = reportPath('mnops-drift.json');
     writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -49,21 +49,14 @@ export function writeStdout(text: string): Promise<void> {
   });
 }
 
-/** One progress line on stderr, redacted like everything else printed. */
-export function progressLine(message: string): void {
-  process.stderr.write(`${redact(message)}\n`);
-}
-
 /** Who runs the command, as the audit trail records it: the runner's identity (see runnerIdentity). */
 export function cliActor(): string {
   return runnerIdentity().actor;
 }
 
-/** `--confirm-prune N`: a count, and only with `--prune`. */
-export function confirmPruneCount(flags: { prune?: boolean; confirmPrune?: string }, prune = '--prune'): number | undefined {
+/** `--confirm-prune N` (a count, parsed with the option): only with `--prune`. */
+export function confirmPruneCount(flags: { prune?: boolean; confirmPrune?: number }, prune = '--prune'): number | undefined {
   if (flags.confirmPrune === undefined) return undefined;
-  const n = Number(flags.confirmPrune);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--confirm-prune "${flags.confirmPrune}" is not a count`, 'pass the number of deletions the plan shows, e.g. --confirm-prune 3');
   if (!flags.prune) throw new UsageError(`--confirm-prune confirms a prune: it needs ${prune}`, `add ${prune}`);
-  return n;
+  return flags.confirmPrune;
 }

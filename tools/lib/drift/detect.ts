@@ -41,8 +41,17 @@ export interface DriftRequest {
   concurrency?: number;
   /** Tests and the bench hand in providers with their own labels. */
   providerFor?: (eco: Ecosystem, environment: string) => Provider;
-  onProgress?: (message: string) => void;
+  onProgress?: (update: DriftProgress) => void;
 }
+
+/** Where one environment or healed platform stands; `final` when it is over. */
+export interface DriftProgress {
+  /** An environment, or `environment/platform` while healing. */
+  subject: string;
+  status: string;
+  final?: boolean;
+}
+
 
 export interface HealResult {
   platform: string;
@@ -152,7 +161,8 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
   const eco = decls.ecosystem;
   const providerOf = req.providerFor ?? defaultProviderFor;
   const skipped: DriftReport['skipped'] = [];
-  let names = req.environments;
+  // Named twice, an environment was checked (and its progress printed) twice.
+  let names = req.environments ? [...new Set(req.environments)] : undefined;
   if (!names?.length) {
     names = [];
     for (const [name, env] of eco.environments) {
@@ -183,15 +193,17 @@ export async function detectDrift(req: DriftRequest): Promise<DriftReport> {
       let providerName = '?';
       try {
         // The declaration first: a broken environment file is named as such, not as "no such environment".
+        progress({ subject: environment, status: 'reading…' });
         const decl = environmentDeclaration(decls, environment);
         const provider = providerOf(eco, environment);
         providerName = provider.name;
         const c = await check(decls, req.root, environment, provider, req.heal === true, decl);
         histories.set(environment, environmentHistory(records, environment));
-        progress(`${environment}: ${c.instances} workload(s) read, ${c.items.length} difference(s)`);
+        progress({ subject: environment, status: `${c.instances} workload(s) read, ${c.items.length} difference(s)`, final: true });
         return [{ environment, provider: provider.name, platforms: c.desired.length, instances: c.instances, items: c.items, calls: c.calls, ms: performance.now() - t0 }, c];
       } catch (err) {
         if (!(err instanceof MnopsError) && !(err instanceof EngineUnreachableError)) throw err;
+        progress({ subject: environment, status: 'could not check', final: true });
         return [{ environment, provider: providerName, platforms: 0, instances: 0, items: [], ...describe(err), calls: 0, ms: performance.now() - t0 }, undefined];
       }
     }),
@@ -273,7 +285,7 @@ async function heal(
   history: EnvironmentHistory,
   maxPercent: number | undefined,
   now: () => Date,
-  progress: (m: string) => void,
+  progress: (update: DriftProgress) => void,
 ): Promise<void> {
   const timeout = req.healthTimeoutMs ?? 60_000;
   let leaseId: string | undefined;
@@ -298,11 +310,11 @@ async function heal(
       inventory: history.inventory,
       admitted: history.admitted,
     });
-    progress(`${e.environment}: healing ${plan.actions.map((a) => a.platform).join(', ')}`);
     const results = await applyPlan(plan, c.provider, {
       healthTimeoutMs: timeout,
       concurrency: req.concurrency ?? 4,
-      onEvent: (ev) => ev.phase !== 'start' && progress(`${e.environment}: ${ev.platform} ${ev.phase}${ev.message ? `: ${ev.message}` : ''}`),
+      onEvent: (ev) =>
+        progress({ subject: `${e.environment}/${ev.platform}`, status: ev.phase === 'start' ? 'healing…' : `${ev.phase === 'done' ? 'healed' : ev.phase}${ev.message ? `: ${ev.message}` : ''}`, final: ev.phase !== 'start' }),
     });
     e.healed = results.map((r) => ({ platform: r.platform, action: r.kind, status: r.status, ...(r.error ? { error: r.error } : {}) }));
     if (trail && req.record !== false) {

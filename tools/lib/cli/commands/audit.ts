@@ -26,6 +26,7 @@ import { SETTINGS_FILE } from '../../manifest/ecosystem.js';
 import { UsageError } from '../../repo/errors.js';
 import { escapeControlChars } from '../../report/formats/text.js';
 import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
 import type { RegisterCommand } from './index.js';
 
 interface TrailFlags {
@@ -46,12 +47,6 @@ function trailOptions(cmd: Command): Command {
 
 async function openTrail(flags: TrailFlags): Promise<AuditTrail> {
   return AuditTrail.open({ root: await rootFromOption(flags.root), branch: flags.branch, remote: flags.remote, ...(flags.governanceRef ? { governanceRef: flags.governanceRef } : {}) });
-}
-
-function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (!m) throw new UsageError(`--ttl "${text}" is not a duration`, 'write it like 30m, 2h or 90s');
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
 function parseTime(text: string, flag: string): number {
@@ -124,9 +119,9 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('--action <action>', 'only this action').choices([...AUDIT_ACTIONS]))
     .option('--since <date>', 'only records at or after this time')
     .option('--until <date>', 'only records before this time')
-    .option('--limit <n>', 'at most this many records')
+    .addOption(numberOption('--limit <n>', 'at most this many records', 'positive'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags: TrailFlags & { env?: string; platform?: string; action?: AuditAction; since?: string; until?: string; limit?: string; format: 'text' | 'json' }) => {
+    .action(async (flags: TrailFlags & { env?: string; platform?: string; action?: AuditAction; since?: string; until?: string; limit?: number; format: 'text' | 'json' }) => {
       const since = flags.since ? parseTime(flags.since, '--since') : -Infinity;
       const until = flags.until ? parseTime(flags.until, '--until') : Infinity;
       const trail = await openTrail(flags);
@@ -135,7 +130,7 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
         .filter((r) => (!flags.env || r.environment === flags.env) && (!flags.platform || r.platform === flags.platform) && (!flags.action || r.action === flags.action))
         .filter((r) => Date.parse(r.time) >= since && Date.parse(r.time) < until)
         .reverse();
-      if (flags.limit) records = records.slice(0, Number(flags.limit));
+      if (flags.limit !== undefined) records = records.slice(0, flags.limit);
       // A reader is told when what it reads does not verify; the records are still shown.
       const broken = await tipBreaks(trail, all).catch((err: Error) => [{ message: err.message }]);
       if (broken.length > 0) process.stderr.write(`mnops: the trail does not verify (${broken.length} problem${broken.length === 1 ? '' : 's'}; first: ${escapeControlChars(broken[0]!.message)})\n  run mnops audit verify\n`);
@@ -220,13 +215,13 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
   trailOptions(lock.command('acquire').description('take the lease on an environment (exit 1 when someone holds it)'))
     .requiredOption('--env <name>', 'environment')
     .option('--holder <name>', 'who holds it (default: the runner identity: $GITHUB_ACTOR in Actions, else the OS user)')
-    .option('--ttl <duration>', 'lease duration, e.g. 30m', '30m')
+    .addOption(numberOption('--ttl <duration>', 'lease duration (seconds, or 30m, 2h)', 'duration', '30m'))
     .option('--reason <text>', 'why')
-    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: string; reason?: string }) => {
+    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: number; reason?: string }) => {
       const r = await acquireLease(await openTrail(flags), {
         environment: flags.env,
         holder: flags.holder ?? cliActor(),
-        ttlMs: parseDuration(flags.ttl),
+        ttlMs: flags.ttl,
         reason: flags.reason,
       });
       if (r.acquired) await writeStdout(`lease ${r.lease.id} on ${flags.env} until ${r.lease.expiresAt}\n`);

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { DeployOutcome, DeployRequest } from '../../promotion/deploy.js';
-import { cliActor, EXIT, progressLine, rootFromOption, useColor, writeStdout } from '../context.js';
+import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -45,7 +47,19 @@ const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, un
 
 async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
   const color = useColor();
-  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress: progressLine });
+  const progress = createProgress();
+  let said = false;
+  const onProgress = (message: string) => {
+    said = true;
+    progress.update(req.platform, message);
+  };
+  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress })
+    .then((o) => {
+      // The line's last word is the outcome; the report below says the rest.
+      if (said) progress.finish(req.platform, o.status);
+      return o;
+    })
+    .finally(() => progress.end());
   await writeStdout(formatOutcome(outcome, color));
   setExit(outcome.status === 'dry-run' && outcome.decision && !outcome.decision.allow ? EXIT.FOUND : (EXIT_OF[outcome.status] as 0 | 1 | 2));
 }
@@ -59,11 +73,11 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--version <v>', 'version (default: what runs in the source environment)')
     .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .option('--emergency <reason>', 'deploy through an open freeze window (recorded)')
-    .option('--timeout <seconds>', 'health timeout of the rollout', '120')
+    .addOption(numberOption('--timeout <duration>', 'health timeout of the rollout (seconds, or 30s, 5m)', 'duration', '120s'))
     .option('--dry-run', 'ask the gate and change nothing')
     .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: string; dryRun?: boolean; push: boolean; root?: string }) => {
+    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: number; dryRun?: boolean; push: boolean; root?: string }) => {
       await run(
         {
           root: flags.root,
@@ -74,7 +88,7 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
           approvals: flags.approvedBy,
           emergency: flags.emergency,
           dryRun: flags.dryRun,
-          healthTimeoutMs: Number(flags.timeout) * 1000,
+          healthTimeoutMs: flags.timeout,
           ...(flags.push ? {} : { publish: false as const }),
         },
         setExit,
@@ -87,14 +101,14 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .requiredOption('--env <env>', 'environment')
     .option('--to-version <v>', 'version to restore (default: the one before the last deploy, from the audit trail)')
     .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
-    .option('--timeout <seconds>', 'health timeout of the rollout', '120')
+    .addOption(numberOption('--timeout <duration>', 'health timeout of the rollout (seconds, or 30s, 5m)', 'duration', '120s'))
     .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: string; push: boolean; root?: string }) => {
+    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: number; push: boolean; root?: string }) => {
       const root = await rootFromOption(flags.root);
       const version = flags.toVersion ?? (await (await deploys()).previousVersion(root, platform, flags.env));
       await run(
-        { root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: Number(flags.timeout) * 1000, ...(flags.push ? {} : { publish: false as const }) },
+        { root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: flags.timeout, ...(flags.push ? {} : { publish: false as const }) },
         setExit,
       );
     });

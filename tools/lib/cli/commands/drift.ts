@@ -1,7 +1,9 @@
 // mnops drift [--env ENV...] [--format text|json|markdown] [--heal] (= tools/detect_drift).
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../repo/errors.js';
-import { cliActor, confirmPruneCount, EXIT, progressLine, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -12,10 +14,10 @@ interface DriftFlags {
   format: 'text' | 'json' | 'markdown';
   heal?: boolean;
   prune?: boolean;
-  confirmPrune?: string;
+  confirmPrune?: number;
   record: boolean;
   output?: string;
-  timeout: string;
+  timeout: number;
   root?: string;
   now?: string;
 }
@@ -28,16 +30,17 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--heal', 'reconcile the drifted platforms through apply (health-gated) and audit each heal')
     .option('--prune', 'with --heal: also delete workloads no manifest declares (otherwise reported only)')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions', 'count'))
     .option('--no-record', 'read only: append no drift or heal records to the audit trail')
     .option('--output <file>', 'also write the report to a file (atomically)')
-    .option('--timeout <seconds>', 'health timeout of a heal', '60')
+    .addOption(numberOption('--timeout <duration>', 'health timeout of a heal (seconds, or 30s, 5m)', 'duration', '60s'))
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--now <time>', 'the time of the check (RFC 3339); default $MNOPS_NOW or now').hideHelp())
     .action(async (flags: DriftFlags) => {
       const fixed = flags.now ?? process.env.MNOPS_NOW;
       if (flags.prune && !flags.heal) throw new UsageError('--prune deletes while healing: it needs --heal', 'add --heal, or drop --prune');
       const confirm = confirmPruneCount(flags);
+      const progress = createProgress();
       const report = await (await drifts()).detectDrift({
         root: await rootFromOption(flags.root),
         ...(flags.env ? { environments: flags.env } : {}),
@@ -46,10 +49,10 @@ export const registerDrift: RegisterCommand = (program: Command, setExit) => {
         ...(confirm !== undefined ? { confirmPrune: confirm } : {}),
         record: flags.record,
         actor: cliActor(),
-        healthTimeoutMs: Number(flags.timeout) * 1000,
+        healthTimeoutMs: flags.timeout,
         ...(fixed ? { now: () => new Date(fixed) } : {}),
-        onProgress: progressLine,
-      });
+        onProgress: (u) => (u.final ? progress.finish(u.subject, u.status) : progress.update(u.subject, u.status)),
+      }).finally(() => progress.end());
       const text =
         flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : flags.format === 'markdown' ? (await drifts()).formatMarkdown(report) : (await drifts()).formatText(report, useColor());
       if (flags.output) await writeOutputFile(flags.output, flags.format === 'text' ? (await drifts()).formatText(report, false) : text);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { buildBundle, testPolicies } from '../../policy/index.js';
 import { BUNDLE_DIR } from '../../policy/bundle.js';
 import { EXIT, rootFromOption, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
 import type { RegisterCommand } from './index.js';
 
 export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
@@ -27,11 +28,11 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
     .command('test')
     .description('run opa test with coverage over the built-in and user policies')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .option('--min-coverage <percent>', 'fail below this coverage', '90')
-    .action(async (flags: { root?: string; minCoverage: string }) => {
+    .addOption(numberOption('--min-coverage <percent>', 'fail below this coverage (0 to 100)', 'percent', '90'))
+    .action(async (flags: { root?: string; minCoverage: number }) => {
       const root = await rootFromOption(flags.root);
       const r = await testPolicies(root);
-      const min = Number(flags.minCoverage);
+      const min = flags.minCoverage;
       await writeStdout(`${r.output.trimEnd()}\ncoverage: ${r.coverage.toFixed(1)}% (minimum ${min}%)\n`);
       setExit(r.failed > 0 || r.coverage < min ? EXIT.FOUND : EXIT.OK);
     });

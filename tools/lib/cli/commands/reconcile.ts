@@ -4,6 +4,8 @@ import pc from 'picocolors';
 import type { ApplyEvent } from '../../reconcile/apply.js';
 import type { Plan } from '../../reconcile/plan.js';
 import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
+import { numberOption } from '../flags.js';
+import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
@@ -15,6 +17,7 @@ const inventory = () => import('../../reconcile/inventory.js');
 const plans = () => import('../../reconcile/plan.js');
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
+const VERB = { create: 'creating', update: 'updating', delete: 'deleting', noop: 'checking' } as const;
 
 function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -41,7 +44,7 @@ interface PlanFlags {
   env: string;
   root?: string;
   prune?: boolean;
-  confirmPrune?: string;
+  confirmPrune?: number;
 }
 
 export const registerReconcile: RegisterCommand = (program: Command, setExit) => {
@@ -50,7 +53,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .description('what apply would create, update and delete, field by field')
     .requiredOption('--env <name>', 'environment')
     .option('--prune', 'plan the deletions as apply --prune would take them')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions', 'count'))
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
@@ -79,18 +82,20 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .requiredOption('--env <name>', 'environment')
     .option('--platform <name...>', 'only these platforms')
     .option('--prune', 'also delete workloads no manifest declares any more')
-    .option('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions')
-    .option('--concurrency <n>', 'platforms replaced at once', '4')
-    .option('--timeout <seconds>', 'how long a new workload may take to become healthy', '60')
+    .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod, past maxPrunePercent: the exact number of deletions', 'count'))
+    .addOption(numberOption('--concurrency <n>', 'platforms replaced at once', 'positive', '4'))
+    .addOption(numberOption('--timeout <duration>', 'how long a new workload may take to become healthy (seconds, or 30s, 5m)', 'duration', '60s'))
     .option('--no-record', 'append no apply record (with its inventory) to the audit trail')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (flags: PlanFlags & { platform?: string[]; concurrency: string; timeout: string; dryRun?: boolean; record: boolean }) => {
+    .action(async (flags: PlanFlags & { platform?: string[]; concurrency: number; timeout: number; dryRun?: boolean; record: boolean }) => {
       const color = useColor();
       const c = pc.createColors(color);
+      const progress = createProgress();
       const onEvent = (e: ApplyEvent) => {
-        const mark = { start: c.dim('…'), done: c.green('✔'), failed: c.red('✖'), skipped: c.yellow('-') }[e.phase];
-        void writeStdout(`${mark} ${e.platform} ${e.phase === 'start' ? `${e.kind}…` : e.phase}${e.message ? `: ${e.message}` : ''}\n`);
+        if (e.phase === 'start') progress.update(e.platform, `${VERB[e.kind]}…`);
+        else if (e.phase === 'done') progress.finish(e.platform, e.kind === 'delete' ? 'deleted' : 'healthy');
+        else progress.finish(e.platform, `${e.phase}: ${e.message ?? ''}`);
       };
       const outcome = await (await environments()).applyEnvironment({
         root: await rootFromOption(flags.root),
@@ -99,17 +104,19 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         prune: flags.prune,
         confirmPrune: confirmPruneCount(flags),
         actor: cliActor(),
-        concurrency: Number(flags.concurrency),
-        healthTimeoutMs: Number(flags.timeout) * 1000,
+        concurrency: flags.concurrency,
+        healthTimeoutMs: flags.timeout,
         dryRun: flags.dryRun,
         record: flags.record,
         onPlan: (planned) => writeStdout(formatPlan(planned.plan, color)),
         onEvent,
-      });
+      }).finally(() => progress.end());
       if (flags.dryRun) return setExit(EXIT.OK);
       const failed = outcome.results.filter((r) => r.status === 'failed' || r.status === 'skipped');
       const held = outcome.planned.plan.actions.filter((a) => a.held);
-      const lines: string[] = [];
+      // Progress (stderr) told how each went; the report keeps what needs attention.
+      const lines: string[] = failed.map((r) => (r.status === 'failed' ? c.red(`✖ ${r.platform} failed: ${r.error ?? ''}`) : c.yellow(`- ${r.platform} skipped: ${r.error ?? ''}`)));
+      if (failed.length) lines.push('');
       if (failed.length) lines.push(`${failed.length} platform(s) not applied; the previous versions keep running.`);
       if (held.length) lines.push(`${held.length} change(s) held back (see the plan above); nothing else was left out.`);
       if (!failed.length && (await plans()).pendingActions(outcome.planned.plan).length) lines.push(`Applied ${flags.env}.`);
