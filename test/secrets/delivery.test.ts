@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { canonicalJson } from '../../tools/lib/audit/record.js';
+import { canonicalJson } from '../../tools/lib/json/canonical.js';
 import { detectDrift } from '../../tools/lib/drift/index.js';
 import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
 import { recordedSpec } from '../../tools/lib/provider/labels.js';

@@ -3,7 +3,7 @@
 // Pure: the provider has already read both sides into views of one shape. A value is shown
 // only where it cannot be a secret (see shown()).
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import type { DesiredWorkload } from '../provider/types.js';
 import { isDigest, type DriftObservation, type ObservedInstance, type WorkloadView } from '../provider/view.js';
 import { diffValues } from '../reconcile/plan.js';

@@ -1,6 +1,6 @@
 // plan: desired (git) against actual (engine) → create / update / delete, each update with
 // the fields that differ (read like terraform plan: `field: actual → desired`).
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import { recordedSpec } from '../provider/labels.js';
 import type { ActualWorkload, DesiredWorkload } from '../provider/types.js';
 
