@@ -2,6 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { API_VERSION, KIND_SCHEMAS, KINDS, isKindName, type KindName } from './kinds.js';
+import { escapePointerToken, unescapePointerToken } from '../json/pointer.js';
 
 // ajv-formats ships CJS with a default export; NodeNext sees the module object.
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -31,7 +32,7 @@ export function pointerToPath(pointer: string): string {
   return pointer
     .slice(1)
     .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map(unescapePointerToken)
     .reduce((acc, t) => (/^\d+$/.test(t) ? `${acc}[${t}]` : acc ? `${acc}.${t}` : t), '');
 }
 
@@ -73,7 +74,7 @@ function describe(value: unknown): string {
 function valueAt(root: unknown, pointer: string): unknown {
   let cur = root;
   for (const raw of pointer.split('/').slice(1)) {
-    const t = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const t = unescapePointerToken(raw);
     if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, t)) return undefined;
     cur = (cur as Record<string, unknown>)[t];
   }
@@ -96,7 +97,7 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
       const prop = String(p.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const guess = closest(prop, known);
-      const token = prop.replace(/~/g, '~0').replace(/\//g, '~1');
+      const token = escapePointerToken(prop);
       return {
         pointer: `${at}/${token}`,
         message: `unknown field "${prop}" in ${at ? where : 'the document'}`,
