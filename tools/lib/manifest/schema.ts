@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { API_VERSION, KIND_SCHEMAS, KINDS, isKindName, type KindName } from './kinds.js';
 import { escapePointerToken, unescapePointerToken } from '../json/pointer.js';
+import { closestName } from '../suggest/closest-name.js';
 
 // ajv-formats ships CJS with a default export; NodeNext sees the module object.
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -34,33 +35,6 @@ export function pointerToPath(pointer: string): string {
     .split('/')
     .map(unescapePointerToken)
     .reduce((acc, t) => (/^\d+$/.test(t) ? `${acc}[${t}]` : acc ? `${acc}.${t}` : t), '');
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 function describe(value: unknown): string {
@@ -96,7 +70,7 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const guess = closest(prop, known);
+      const guess = closestName(prop, known);
       const token = escapePointerToken(prop);
       return {
         pointer: `${at}/${token}`,
@@ -159,7 +133,7 @@ export function validateDocument(doc: unknown): { kind?: KindName; problems: Sch
     };
   }
   if (!isKindName(d.kind)) {
-    const guess = typeof d.kind === 'string' ? closest(d.kind, KINDS) : undefined;
+    const guess = typeof d.kind === 'string' ? closestName(d.kind, KINDS) : undefined;
     return {
       problems: [
         {

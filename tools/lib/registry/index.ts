@@ -1,5 +1,5 @@
 // The registry: reference checks, the dependency graph and deploy order, and change impact.
-export { checkReferences, closestName, editDistance } from './references.js';
+export { checkReferences } from './references.js';
 export {
   affectedSubgraph,
   buildGraph,
