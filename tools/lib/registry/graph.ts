@@ -301,7 +301,7 @@ export function buildGraph(eco: Ecosystem): Graph {
     switch (rec.kind) {
       case 'Platform':
       case 'PlatformTemplate': {
-        const spec = (rec as ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>).manifest.spec;
+        const spec = rec.manifest.spec;
         if (spec.extends !== undefined) add(from, 'PlatformTemplate', spec.extends, 'extends');
         if (spec.namespace !== undefined) add(from, 'Namespace', spec.namespace, 'namespace');
         for (const d of spec.dependsOn ?? []) add(from, 'Platform', d, 'dependsOn');
@@ -310,21 +310,21 @@ export function buildGraph(eco: Ecosystem): Graph {
         break;
       }
       case 'Adapter':
-        contractEdges(from, (rec as ManifestRecord<'Adapter'>).manifest.spec.implements, 'implements');
+        contractEdges(from, rec.manifest.spec.implements, 'implements');
         break;
       case 'Environment': {
-        const spec = (rec as ManifestRecord<'Environment'>).manifest.spec;
+        const spec = rec.manifest.spec;
         add(from, 'Adapter', spec.adapter, 'adapter');
         if (spec.promotion) add(from, 'Environment', spec.promotion.from, 'promotes-from');
         break;
       }
       case 'PlatformInstance': {
-        const spec = (rec as ManifestRecord<'PlatformInstance'>).manifest.spec;
+        const spec = rec.manifest.spec;
         for (const p of spec.platforms) add(nodeId('Environment', spec.environment), 'Platform', p.name, 'runs');
         break;
       }
       case 'PolicyException': {
-        const target = (rec as ManifestRecord<'PolicyException'>).manifest.spec.target;
+        const target = rec.manifest.spec.target;
         // An instance is drawn as its environment.
         const instance = target.kind === 'PlatformInstance' ? instanceEnvironment(eco, target.name) : undefined;
         if (instance !== undefined) add(from, 'Environment', instance, 'targets');

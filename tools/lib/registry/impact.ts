@@ -256,12 +256,11 @@ export function isFindingAffected(f: Pick<Finding, 'file' | 'kind' | 'name' | 'e
  * Whether a finding about `rec` itself (in its file, with its environment) can be affected:
  * so a check over manifests may skip those that cannot.
  */
-export function isRecordAffected(rec: Pick<ManifestRecord, 'kind' | 'name' | 'key' | 'file' | 'manifest'>, impact: Impact): boolean {
+export function isRecordAffected(rec: ManifestRecord, impact: Impact): boolean {
   // isFindingAffected of such a finding, without making one for every manifest.
   if (impact.files.has(rec.file) || impact.manifests.has(rec.kind === 'Contract' ? `Contract/${rec.name}` : rec.key)) return true;
   if (rec.kind === 'Platform') return impact.platforms.has(rec.name);
-  const environment =
-    rec.kind === 'Environment' ? rec.name : rec.kind === 'PlatformInstance' ? (rec.manifest as { spec: { environment?: string } }).spec.environment : undefined;
+  const environment = rec.kind === 'Environment' ? rec.name : rec.kind === 'PlatformInstance' ? rec.manifest.spec.environment : undefined;
   return environment !== undefined && impact.environments.has(environment);
 }
 

@@ -42,7 +42,8 @@ export interface ListRow {
 }
 
 function rowOf(rec: ManifestRecord): ListRow {
-  const spec = (rec.manifest as { spec: Record<string, unknown> }).spec;
+  // Read as a plain map: the columns exist on some kinds only.
+  const spec: Record<string, unknown> = rec.manifest.spec;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const owners = Array.isArray(spec.owners) ? spec.owners.join(',') : null;
   return {
