@@ -2,14 +2,15 @@
 // every name a manifest mentions must name something, chains must end, and secret files must
 // stay inside the repository. Every finding points at the exact value that is wrong.
 import semver from 'semver';
-import { locateIn, namedMap, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
+import { isNamedKind, locateIn, namedMap, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
 import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
 import { isRecordAffected, type Impact } from './impact.js';
 import { NameIndex, SuggestionBudget } from '../suggest/closest-name.js';
-import { cycleThrough, cyclicComponents, dependencyCycles, effectiveList, reachableDependencies, instanceEnvironment, splitContractRef } from './graph.js';
+import { cycleThrough, cyclicComponents, dependencyCycles, reachableDependencies, instanceEnvironment } from './graph.js';
+import { effectiveList, referencesOf, splitContractRef, type Reference, type ReferenceField } from './walk.js';
 
 type Obj = Record<string, unknown>;
 
@@ -58,6 +59,18 @@ const KIND_WORD: Record<KindName, string> = {
   Namespace: 'namespace',
   PolicyException: 'policy exception',
   PolicySettings: 'policy settings',
+};
+
+/** The hint for an unknown name when none of its kind exists, by the field that names it. */
+const WHEN_NONE: Record<Exclude<ReferenceField, 'provides' | 'implements' | 'consumes' | 'target'>, string> = {
+  extends: 'no templates exist — add one under ecosystem/platform-templates/',
+  namespace: 'no namespaces exist — declare one in registry/namespaces.yaml',
+  dependsOn: 'no platforms exist — add platforms/<name>/platform.yaml',
+  adapter: 'no adapters exist — add one under ecosystem/ecosystem-cloud/adapters/',
+  promotion: 'no environments exist',
+  environment: 'add ecosystem/platform-cloud/<env>/environment.yaml',
+  platforms: 'no platforms exist — add platforms/<name>/platform.yaml',
+  targetEnvironment: 'no environments exist',
 };
 
 class ReferenceCheck {
@@ -137,75 +150,43 @@ class ReferenceCheck {
   }
 
   record(rec: ManifestRecord): void {
-    switch (rec.kind) {
-      case 'Platform':
-      case 'PlatformTemplate':
-        this.platformFields(rec);
-        break;
-      case 'Environment':
-        this.environment(rec);
-        break;
-      case 'PlatformInstance':
-        this.instance(rec);
-        break;
-      case 'Adapter': {
-        const spec = rec.manifest.spec;
-        spec.implements.forEach((ref, i) => this.exactContract(rec, `/spec/implements/${i}`, ref));
-        break;
-      }
-      case 'PolicyException':
-        this.exceptionTarget(rec);
-        break;
-      default:
-        break;
-    }
+    for (const ref of referencesOf(rec)) this.reference(rec, ref);
+    if (rec.kind === 'Environment') this.instanceMissing(rec);
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') this.secretFiles(rec);
   }
 
   /**
-   * Platforms and templates share their fields; a template's namespace, dependsOn, provides
-   * and consumes are inherited, so they are checked where they are written.
+   * One reference, checked where it is written (a template's inherited lists at the template).
+   * Contracts are checked by version or range; an exception's target by its kind.
    */
-  private platformFields(rec: ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>): void {
-    const spec = rec.manifest.spec;
-    if (spec.extends !== undefined) {
-      this.named(rec, '/spec/extends', 'PlatformTemplate', spec.extends, 'no templates exist — add one under ecosystem/platform-templates/');
-    }
-    if (spec.namespace !== undefined) {
-      this.named(rec, '/spec/namespace', 'Namespace', spec.namespace, 'no namespaces exist — declare one in registry/namespaces.yaml');
-    }
-    (spec.dependsOn ?? []).forEach((d, i) =>
-      this.named(rec, `/spec/dependsOn/${i}`, 'Platform', d, 'no platforms exist — add platforms/<name>/platform.yaml'),
-    );
-    (spec.provides ?? []).forEach((ref, i) => this.exactContract(rec, `/spec/provides/${i}`, ref));
-    (spec.consumes ?? []).forEach((ref, i) => this.contractRange(rec, `/spec/consumes/${i}`, ref));
-  }
-
-  private environment(rec: ManifestRecord<'Environment'>): void {
-    const spec = rec.manifest.spec;
-    this.named(rec, '/spec/adapter', 'Adapter', spec.adapter, 'no adapters exist — add one under ecosystem/ecosystem-cloud/adapters/');
-    if (spec.promotion) {
-      this.named(rec, '/spec/promotion/from', 'Environment', spec.promotion.from, 'no environments exist');
-    }
-    // Without an instance nothing says what runs there: a deleted or emptied platform.yaml must
-    // fail the check, not pass it as "nothing declared" (an empty environment says `platforms: []`).
-    if (!this.eco.instances.has(rec.name) && !this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) {
-      const dir = rec.file.includes('/') ? rec.file.slice(0, rec.file.lastIndexOf('/')) : '.';
-      this.report(
-        rec,
-        '/metadata/name',
-        'ref.instance-missing',
-        `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
-        `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
-      );
+  private reference(rec: ManifestRecord, ref: Reference): void {
+    switch (ref.field) {
+      case 'provides':
+      case 'implements':
+        this.exactContract(rec, ref.pointer, ref.value);
+        return;
+      case 'consumes':
+        this.contractRange(rec, ref.pointer, ref.value);
+        return;
+      case 'target':
+        this.exceptionTarget(rec, ref);
+        return;
+      default:
+        if (isNamedKind(ref.kind)) this.named(rec, ref.pointer, ref.kind, ref.name, WHEN_NONE[ref.field]);
     }
   }
 
-  private instance(rec: ManifestRecord<'PlatformInstance'>): void {
-    const spec = rec.manifest.spec;
-    this.named(rec, '/spec/environment', 'Environment', spec.environment, 'add ecosystem/platform-cloud/<env>/environment.yaml');
-    spec.platforms.forEach((p, i) =>
-      this.named(rec, `/spec/platforms/${i}/name`, 'Platform', p.name, 'no platforms exist — add platforms/<name>/platform.yaml'),
+  // Without an instance nothing says what runs there: a deleted or emptied platform.yaml must
+  // fail the check, not pass it as "nothing declared" (an empty environment says `platforms: []`).
+  private instanceMissing(rec: ManifestRecord<'Environment'>): void {
+    if (this.eco.instances.has(rec.name) || this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) return;
+    const dir = rec.file.includes('/') ? rec.file.slice(0, rec.file.lastIndexOf('/')) : '.';
+    this.report(
+      rec,
+      '/metadata/name',
+      'ref.instance-missing',
+      `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
+      `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
     );
   }
 
@@ -282,25 +263,21 @@ class ReferenceCheck {
     );
   }
 
-  private exceptionTarget(rec: ManifestRecord<'PolicyException'>): void {
-    const target = rec.manifest.spec.target;
+  private exceptionTarget(rec: ManifestRecord, target: Reference): void {
     const whenNone = `no ${KIND_WORD[target.kind]}s exist`;
     if (target.kind === 'Contract') {
-      this.contract(rec, '/spec/target/name', target.name);
+      this.contract(rec, target.pointer, target.name);
     } else if (target.kind === 'PlatformInstance') {
       if (instanceEnvironment(this.eco, target.name) === undefined && !this.eco.invalidKeys.has(`PlatformInstance/${target.name}`)) {
         this.unknown(
           rec,
-          '/spec/target/name',
+          target.pointer,
           `platform instance "${target.name}" does not exist`,
           this.suggestAmong('PlatformInstance', () => [...this.eco.instances.values()].map((r) => r.name), target.name, 'platform instances', whenNone),
         );
       }
     } else {
-      this.named(rec, '/spec/target/name', target.kind, target.name, whenNone);
-    }
-    if (target.environment !== undefined) {
-      this.named(rec, '/spec/target/environment', 'Environment', target.environment, 'no environments exist');
+      this.named(rec, target.pointer, target.kind, target.name, whenNone);
     }
   }
 
