@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText, parseWit
 import { pointerToPath } from '../../tools/lib/manifest/schema.js';
 import { checkReferences } from '../../tools/lib/registry/references.js';
 import { MnopsError } from '../../tools/lib/repo/errors.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, removeDir } from '../helpers/repo.js';
 

@@ -18,7 +18,7 @@ import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/mark
 import { checkDeployText, deployPlatform, secretValues, type DeployOutcome } from '../../../tools/lib/promotion/deploy.js';
 import { ensureCommitIdentity, pushHead } from '../../../tools/lib/repo/git.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
-import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../../tools/lib/ecosystem-load/load-ecosystem.js';
 
 function summary(o: DeployOutcome, approvers: string[]): string {
   const head = `${md(o.platform)} ${md(o.fromVersion)} → ${md(o.toVersion)} in ${md(o.environment)}`;

@@ -6,7 +6,7 @@ import type { Ecosystem, ManifestRecord } from '../../manifest/ecosystem.js';
 import { buildGraph, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid } from '../../registry/index.js';
 import { changedFilesSince } from '../../repo/git.js';
 import type { Finding } from '../../report/finding.js';
-import { loadEcosystem } from '../../validate/load-ecosystem.js';
+import { loadEcosystem } from '../../ecosystem-load/load-ecosystem.js';
 import { EXIT, rootFromOption, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
