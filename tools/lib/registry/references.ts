@@ -2,7 +2,7 @@
 // every name a manifest mentions must name something, chains must end, and secret files must
 // stay inside the repository. Every finding points at the exact value that is wrong.
 import semver from 'semver';
-import { isNamedKind, locateIn, namedMap, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
+import { isNamedKind, locateIn, namedMap, type Ecosystem, type ManifestRecord, type NamedKind } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
 import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
@@ -118,11 +118,11 @@ class ReferenceCheck {
   }
 
   /** True when `name` is a manifest of `kind` — valid, or present but failing its schema. */
-  private exists(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>, name: string): boolean {
+  private exists(kind: NamedKind, name: string): boolean {
     return this.mapOf(kind).has(name) || this.eco.invalidKeys.has(`${kind}/${name}`);
   }
 
-  private mapOf(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>): Map<string, unknown> {
+  private mapOf(kind: NamedKind): Map<string, unknown> {
     return namedMap(this.eco, kind);
   }
 
@@ -136,11 +136,10 @@ class ReferenceCheck {
     return suggest(wanted, index, plural, whenNone, this.suggestionBudget);
   }
 
-
   private named(
     rec: ManifestRecord,
     pointer: string,
-    kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>,
+    kind: NamedKind,
     name: string,
     whenNone: string,
   ): void {
