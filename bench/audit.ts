@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AuditTrail, verifyTrail, type VerifyReport } from '../tools/lib/audit/index.js';
 import { commitMessage } from '../tools/lib/audit/trail.js';
-import { canonicalJson, dayFile, sealRecord, type AuditAction, type AuditRecord } from '../tools/lib/audit/record.js';
+import { canonicalJson } from '../tools/lib/json/canonical.js';
+import { dayFile, sealRecord, type AuditAction, type AuditRecord } from '../tools/lib/audit/record.js';
 import type { SigningKey } from '../tools/lib/audit/signing.js';
 import type { Metric, Row, Section } from './bench.js';
 

@@ -10,7 +10,7 @@ import { applyPlan } from '../tools/lib/reconcile/apply.js';
 import { desiredState } from '../tools/lib/reconcile/desired.js';
 import { digestKeyFor } from '../tools/lib/secrets/digest.js';
 import { plan } from '../tools/lib/reconcile/plan.js';
-import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../tools/lib/ecosystem-load/load-ecosystem.js';
 import type { Row, Section } from './bench.js';
 import { writeBenchWorld } from './world.js';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifestBytes } from '../tools/lib/manifest/load.js';
 import { checkReferences } from '../tools/lib/registry/references.js';
-import { loadEcosystem } from '../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../tools/lib/ecosystem-load/load-ecosystem.js';
 import type { Metric, Row, Section } from './bench.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditTrail, generateSigningKey, parseSigningKey, verifyTrail, type AuditRecord, type SigningKey } from '../../tools/lib/audit/index.js';
 import { commitFile } from '../../tools/lib/audit/plumbing.js';
-import { canonicalJson, dayFile, hashRecord, sealRecord } from '../../tools/lib/audit/record.js';
+import { canonicalJson } from '../../tools/lib/json/canonical.js';
+import { dayFile, hashRecord, sealRecord } from '../../tools/lib/audit/record.js';
 import { commitMessage } from '../../tools/lib/audit/trail.js';
 import { commitNewRepo, git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail, verifyTrail, type AuditRecord } from '../../tools/lib/audit/index.js';
 import { commitFile } from '../../tools/lib/audit/plumbing.js';
-import { canonicalJson, dayFile, hashRecord } from '../../tools/lib/audit/record.js';
+import { canonicalJson } from '../../tools/lib/json/canonical.js';
+import { dayFile, hashRecord } from '../../tools/lib/audit/record.js';
 import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 
 const dirs: string[] = [];

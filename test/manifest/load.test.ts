@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEcosystem, type ParsedFile } from '../../tools/lib/manifest/ecosystem.js';
-import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText } from '../../tools/lib/manifest/load.js';
+import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText, parseWithYaml } from '../../tools/lib/manifest/load.js';
+import { pointerToPath } from '../../tools/lib/manifest/schema.js';
 import { checkReferences } from '../../tools/lib/registry/references.js';
 import { MnopsError } from '../../tools/lib/repo/errors.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, removeDir } from '../helpers/repo.js';
 
@@ -22,6 +23,17 @@ describe('parseManifestText', () => {
     expect(pos['/spec/engines/1']).toEqual([8, 7]);
     expect(pos['/spec/engines/1/name']).toEqual([8, 7]);
     expect(locate(pos, '/spec/resources/cpuCores')).toEqual([4, 3]);
+  });
+
+  it('escapes / and ~ in keys the JSON Pointer way, on the fast path and the YAML one alike', () => {
+    const text = ['spec:', '  config:', '    a/b: 1', '    c~d: 2', '    "~1": 3'].join('\n');
+    for (const { positions } of [parseManifestBytes(enc(text)).documents[0]!, parseWithYaml(text).documents[0]!]) {
+      expect(positions['/spec/config/a~1b']).toEqual([3, 5]);
+      expect(positions['/spec/config/c~0d']).toEqual([4, 5]);
+      expect(positions['/spec/config/~01']).toEqual([5, 5]);
+    }
+    expect(pointerToPath('/spec/config/a~1b')).toBe('spec.config.a/b');
+    expect(pointerToPath('/spec/config/~01')).toBe('spec.config.~1');
   });
 
   it('reads several documents from one file with their indexes', () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Ecosystem } from '../../tools/lib/manifest/ecosystem.js';
 import { PolicyEngine } from '../../tools/lib/policy/engine.js';
 import { evaluatePromotion, type ObservedState, type PromotionRequest } from '../../tools/lib/policy/promotion.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
 
 let eco: Ecosystem;

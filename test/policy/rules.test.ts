@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { validate } from '../../tools/lib/validate/validate.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { resolveAll } from '../../tools/lib/manifest/resolve.js';
 import { PolicyEngine } from '../../tools/lib/policy/engine.js';
 import { evaluateGovernance } from '../../tools/lib/policy/governance.js';

@@ -10,7 +10,7 @@ import { generateEcosystem } from '../../bench/synthetic.js';
 import { runPolicies } from '../../tools/lib/policy/index.js';
 import { isFindingAffected } from '../../tools/lib/registry/impact.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, FIXED_NOW, git, removeDir, tempDir } from '../helpers/repo.js';
 import { PLANTED_RULES, plantCeilings, plantViolations, randomChange, type Edit } from './planted.js';

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkReferences, closestName, editDistance } from '../../tools/lib/registry/index.js';
+import { checkReferences } from '../../tools/lib/registry/index.js';
+import { closestName, editDistance } from '../../tools/lib/suggest/closest-name.js';
 import { sortFindings, type Finding } from '../../tools/lib/report/finding.js';
 import { doc, removeWorlds, world } from './world.js';
 
@@ -438,5 +439,10 @@ describe('name suggestions', () => {
     expect(closestName('blob', ['storage', 'queue'])).toBeUndefined();
     expect(closestName('cache-platform', ['api-platform', 'db-platform'])).toBeUndefined();
     expect(closestName('prd', ['dev', 'prod', 'staging'])).toBe('prod');
+  });
+
+  it('ignores case, so a schema field or a name typed in other capitals is still found', () => {
+    expect(closestName('MEMORYMB', ['cpuCores', 'memoryMb'])).toBe('memoryMb');
+    expect(closestName('Prod', ['dev', 'prod'])).toBe('prod');
   });
 });

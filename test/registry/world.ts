@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Ecosystem } from '../../tools/lib/manifest/ecosystem.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { tempDir } from '../helpers/repo.js';
 
 export type Files = Record<string, string>;

@@ -6,9 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { canonicalJson } from '../../tools/lib/audit/record.js';
+import { canonicalJson } from '../../tools/lib/json/canonical.js';
 import { detectDrift } from '../../tools/lib/drift/index.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { recordedSpec } from '../../tools/lib/provider/labels.js';
 import { providerFor } from '../../tools/lib/provider/registry.js';
 import { LABELS, type DesiredWorkload } from '../../tools/lib/provider/types.js';

@@ -7,7 +7,7 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesiredStateError, desiredState } from '../../tools/lib/reconcile/desired.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { git, mnops, removeDir, tempDir } from '../helpers/repo.js';
 import { ensureImages, uniqueName } from '../promotion/world.js';

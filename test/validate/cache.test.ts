@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultCacheDir } from '../../tools/lib/validate/parse-cache.js';
-import { loadEcosystem } from '../../tools/lib/validate/load-ecosystem.js';
+import { defaultCacheDir } from '../../tools/lib/ecosystem-load/parse-cache.js';
+import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { edit, exampleRepo, FIXED_NOW, removeDir, tempDir } from '../helpers/repo.js';
 
@@ -198,7 +198,7 @@ describe('a cache that cannot change a verdict', () => {
     const mine = cacheFiles(cacheDir);
     vi.resetModules();
     vi.doMock('../../tools/lib/version.js', () => ({ TOOL_VERSION: '0.0.0-another-version' }));
-    const otherVersion = (await import('../../tools/lib/validate/load-ecosystem.js')).loadEcosystem;
+    const otherVersion = (await import('../../tools/lib/ecosystem-load/load-ecosystem.js')).loadEcosystem;
     await otherVersion(root, { cacheDir });
     await expectForeignCacheIgnored(root, cacheDir, mine);
   });

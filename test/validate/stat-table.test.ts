@@ -3,8 +3,8 @@
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheContext } from '../../tools/lib/validate/parse-cache.js';
-import { SETTLE_MS, StatTable } from '../../tools/lib/validate/stat-table.js';
+import { cacheContext } from '../../tools/lib/ecosystem-load/parse-cache.js';
+import { SETTLE_MS, StatTable } from '../../tools/lib/ecosystem-load/stat-table.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { exampleRepo, FIXED_NOW, removeDir, tempDir } from '../helpers/repo.js';
 

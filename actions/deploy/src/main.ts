@@ -19,7 +19,7 @@ import { checkDeployText, deployPlatform, secretValues, type DeployOutcome } fro
 import { parseDuration } from '../../../tools/lib/cli/numbers.js';
 import { ensureCommitIdentity, pushHead } from '../../../tools/lib/repo/git.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
-import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../../tools/lib/ecosystem-load/load-ecosystem.js';
 
 function summary(o: DeployOutcome, approvers: string[]): string {
   const head = `${md(o.platform)} ${md(o.fromVersion)} → ${md(o.toVersion)} in ${md(o.environment)}`;

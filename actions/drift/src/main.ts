@@ -20,7 +20,7 @@ import { PROVIDERS } from '../../../tools/lib/provider/registry.js';
 import { secretValues } from '../../../tools/lib/reconcile/desired.js';
 import { escapeMarkdownCell as md } from '../../../tools/lib/report/formats/markdown.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
-import { loadEcosystem } from '../../../tools/lib/validate/load-ecosystem.js';
+import { loadEcosystem } from '../../../tools/lib/ecosystem-load/load-ecosystem.js';
 
 /**
  * What a heal would touch: the named environments, or every one mnops can read (as

@@ -13,7 +13,7 @@ import { annotationOf, jobSummary, planAnnotations, prComment } from '../../../t
 import { FORMATTERS } from '../../../tools/lib/report/index.js';
 import { resolveRoot } from '../../../tools/lib/repo/paths.js';
 import { validate } from '../../../tools/lib/validate/validate.js';
-import { defaultCacheDir } from '../../../tools/lib/validate/parse-cache.js';
+import { defaultCacheDir } from '../../../tools/lib/ecosystem-load/parse-cache.js';
 import { TOOL_VERSION } from '../../../tools/lib/version.js';
 import { proposedChangeMarkdown } from '../../../tools/lib/report/proposed.js';
 import { pullRequestApprovers } from '../../../tools/lib/github/reviews.js';

@@ -4,6 +4,7 @@
 // changed, removed, inserted or reordered record breaks the chain from that point on. Both
 // are over canonical JSON (keys sorted).
 import { createHash, randomUUID, sign } from 'node:crypto';
+import { canonicalJson } from '../json/canonical.js';
 import { MnopsError } from '../repo/errors.js';
 import { redact } from '../secrets/index.js';
 import { firstControlChar } from '../report/control-chars.js';
@@ -95,17 +96,6 @@ export interface AuditRecord extends Required<Pick<AuditEntry, 'id' | 'time' | '
   prev: string;
   signature?: AuditSignature;
   hash: string;
-}
-
-/** JSON with keys sorted at every level: the same record always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 export function hashRecord(record: Omit<AuditRecord, 'hash'> | AuditRecord): string {

@@ -9,7 +9,8 @@ import { addedRecord, changesOf, dayFilesAt, recordsAt, recordsWithId, type Comm
 import { auditGovernanceAt, checkWriter, governanceRef, type AuditGovernance } from './governance.js';
 import { runnerIdentity, type RunnerIdentity } from './identity.js';
 import { commitFile, git, gitRun, readBlob, resolveRef } from './plumbing.js';
-import { canonicalJson, checkEntry, dayFile, sealRecord, type AuditEntry, type AuditRecord } from './record.js';
+import { canonicalJson } from '../json/canonical.js';
+import { checkEntry, dayFile, sealRecord, type AuditEntry, type AuditRecord } from './record.js';
 import { signingKeyFromEnv, type SigningKey } from './signing.js';
 
 export const DEFAULT_BRANCH = 'mnops/audit';

@@ -3,11 +3,12 @@
 // Pure: the provider has already read both sides into views of one shape. A value is shown
 // only where it cannot be a secret (see shown()).
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import type { DesiredWorkload } from '../provider/types.js';
 import { isDigest, type DriftObservation, type ObservedInstance, type WorkloadView } from '../provider/view.js';
 import { diffValues } from '../reconcile/plan.js';
 import { looksSecret, maskedValue } from '../secrets/index.js';
+import { unescapePointerToken } from '../json/pointer.js';
 
 export type DriftKind = 'changed' | 'missing' | 'undeclared' | 'stopped' | 'unhealthy' | 'replicas';
 
@@ -46,8 +47,6 @@ function fingerprint(environment: string, platform: string, field: string, desir
 
 const KIND_OF: Record<string, DriftKind> = { '/state': 'stopped', '/health': 'unhealthy', '/replicas': 'replicas' };
 
-const unescapePointer = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
-
 /** Names that are secrets on either side: declared as one, or delivered as one to what runs. */
 function secretNames(want: WorkloadView, got: WorkloadView): Set<string> {
   return new Set([...Object.keys(want.secrets), ...Object.keys(got.secrets)]);
@@ -64,7 +63,7 @@ function shown(field: string, value: unknown, other: unknown, secrets: ReadonlyS
   // A view holds no secret value under /secrets (digests, or the swarm secret's name).
   if (value === null || value === undefined || parts[1] === 'secrets' || (typeof value === 'string' && isDigest(value))) return value;
   const text = show(value);
-  const key = unescapePointer(parts.at(-1) ?? '');
+  const key = unescapePointerToken(parts.at(-1) ?? '');
   const secret = (parts[1] === 'env' && secrets.has(key)) || looksSecret(key, text) || (other !== null && other !== undefined && looksSecret(key, show(other)));
   return secret ? maskedValue(undefined) : value;
 }

@@ -12,7 +12,8 @@ export interface SourceLoc {
   column: number;
 }
 
-export interface ManifestRecord<K extends KindName = KindName> {
+/** One schema-valid manifest of kind K, where it was read from, and how to locate its values. */
+interface RecordOfKind<K extends KindName> {
   kind: K;
   name: string;
   /** `Kind/name`, or `Contract/name@version`: unique across the ecosystem. */
@@ -20,11 +21,18 @@ export interface ManifestRecord<K extends KindName = KindName> {
   /** Repo-relative posix path. */
   file: string;
   docIndex: number;
-  manifest: KindTypes[K];
+  /** A getter: a cached manifest is parsed when first read. */
+  readonly manifest: KindTypes[K];
   /** The spec's linking fields (of a platform or template), readable without parsing a cached manifest whole. */
   links: ManifestLinks;
-  positions: PositionMap;
+  readonly positions: PositionMap;
 }
+
+/**
+ * A manifest record; unless K is one kind, a union discriminated by `kind`, so checking
+ * `rec.kind` narrows `rec.manifest` to that kind's type.
+ */
+export type ManifestRecord<K extends KindName = KindName> = { [P in K]: RecordOfKind<P> }[K];
 
 export interface ParsedFile {
   file: string;
@@ -147,7 +155,7 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
         get positions() {
           return doc.positions;
         },
-      } as ManifestRecord;
+      } as ManifestRecord; // the document passed the schema of its kind, so kind and manifest agree
       const instanceKey = rec.kind === 'PlatformInstance' ? `PlatformInstance@${id.environment}` : undefined;
       const dupKey = instanceKey ?? rec.key;
       const firstAt = seen.get(dupKey);
@@ -243,13 +251,11 @@ export function isNamedKind(kind: string): kind is NamedKind {
 
 function index(eco: Ecosystem, rec: ManifestRecord): void {
   if (rec.kind === 'PlatformInstance') {
-    const r = rec as ManifestRecord<'PlatformInstance'>;
-    eco.instances.set(r.manifest.spec.environment, r);
+    eco.instances.set(rec.manifest.spec.environment, rec);
   } else if (rec.kind === 'Contract') {
-    const r = rec as ManifestRecord<'Contract'>;
-    const list = eco.contracts.get(r.name) ?? [];
-    list.push(r);
-    eco.contracts.set(r.name, list);
+    const list = eco.contracts.get(rec.name) ?? [];
+    list.push(rec);
+    eco.contracts.set(rec.name, list);
   } else {
     (namedMap(eco, rec.kind) as Map<string, ManifestRecord>).set(rec.name, rec);
   }

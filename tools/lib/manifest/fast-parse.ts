@@ -11,6 +11,7 @@
 // line up with the values.
 import jsyaml from 'js-yaml';
 import type { LoadLimits, ParsedContent, PositionMap } from './load.js';
+import { escapePointerToken } from '../json/pointer.js';
 
 // YAML 1.2 core scalars exactly as the `yaml` package resolves them (its schema/core).
 const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown) =>
@@ -211,7 +212,7 @@ function place(event: Node, pointer: string, positions: PositionMap): void {
       if (typeof k.value !== 'string' && typeof k.value !== 'number' && typeof k.value !== 'boolean') throw new Unsure();
       const key = String(k.value);
       if (k.kids.length > 0 || !same(obj[key], val.value)) throw new Unsure();
-      const child = `${pointer}/${key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key}`;
+      const child = `${pointer}/${escapePointerToken(key)}`;
       if (Object.hasOwn(positions, child)) throw new Unsure();
       positions[child] = [k.line, k.column];
       place(val, child, positions);

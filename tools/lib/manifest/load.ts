@@ -29,6 +29,7 @@ import {
 import type { Finding, Severity } from '../report/finding.js';
 import { isUtf8 } from 'node:buffer';
 import { fastParse } from './fast-parse.js';
+import { escapePointerToken } from '../json/pointer.js';
 
 export interface LoadLimits {
   /** Largest file read at all. */
@@ -181,10 +182,6 @@ function flowDepthExceeded(text: string, maxDepth: number): { line: number; colu
     }
   }
   return null;
-}
-
-function escapePointerToken(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Assign without ever invoking the __proto__ setter. */

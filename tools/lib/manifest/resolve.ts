@@ -4,6 +4,7 @@
 import type { PlatformSpec } from './kinds.js';
 import { FORBIDDEN_KEYS, locate, setOwn, type PositionMap } from './load.js';
 import type { Ecosystem, ManifestRecord, SourceLoc } from './ecosystem.js';
+import { escapePointerToken, unescapePointerToken } from '../json/pointer.js';
 
 export const MAX_TEMPLATE_DEPTH = 5;
 
@@ -37,14 +38,6 @@ function isObj(v: unknown): v is Obj {
 
 function isNameKeyedList(v: unknown): v is Obj[] {
   return Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && typeof e.name === 'string');
-}
-
-function esc(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unesc(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 function clone(v: unknown): unknown {
@@ -93,7 +86,7 @@ function stepsOf(spec: unknown, pointer: string): Step[] | undefined {
   const steps: Step[] = [];
   let cur: unknown = spec;
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
-    const token = unesc(raw);
+    const token = unescapePointerToken(raw);
     if (Array.isArray(cur)) {
       const i = Number(token);
       if (!Number.isInteger(i) || i < 0 || i >= cur.length) return undefined;
@@ -115,7 +108,7 @@ function pointerInLayer(layer: Layer, steps: Step[]): string | undefined {
     if ('key' in step) {
       if (!isObj(cur) || !Object.prototype.hasOwnProperty.call(cur, step.key)) return undefined;
       cur = cur[step.key];
-      ptr += `/${esc(step.key)}`;
+      ptr += `/${escapePointerToken(step.key)}`;
     } else {
       if (!Array.isArray(cur)) return undefined;
       const i = 'index' in step ? step.index : cur.findIndex((e) => isObj(e) && e.name === step.name);
@@ -157,7 +150,7 @@ export function provenanceOf(resolved: ResolvedPlatform, pointer: string): Sourc
 function valueAt(root: unknown, pointer: string): unknown {
   let cur = root;
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
-    const t = unesc(raw);
+    const t = unescapePointerToken(raw);
     if (Array.isArray(cur)) cur = cur[Number(t)];
     else if (isObj(cur)) cur = cur[t];
     else return undefined;

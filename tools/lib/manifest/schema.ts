@@ -2,6 +2,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { API_VERSION, KIND_SCHEMAS, KINDS, isKindName, type KindName } from './kinds.js';
+import { escapePointerToken, unescapePointerToken } from '../json/pointer.js';
+import { closestName } from '../suggest/closest-name.js';
 
 // ajv-formats ships CJS with a default export; NodeNext sees the module object.
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -31,35 +33,8 @@ export function pointerToPath(pointer: string): string {
   return pointer
     .slice(1)
     .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map(unescapePointerToken)
     .reduce((acc, t) => (/^\d+$/.test(t) ? `${acc}[${t}]` : acc ? `${acc}.${t}` : t), '');
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 function describe(value: unknown): string {
@@ -73,7 +48,7 @@ function describe(value: unknown): string {
 function valueAt(root: unknown, pointer: string): unknown {
   let cur = root;
   for (const raw of pointer.split('/').slice(1)) {
-    const t = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const t = unescapePointerToken(raw);
     if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, t)) return undefined;
     cur = (cur as Record<string, unknown>)[t];
   }
@@ -95,8 +70,8 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const guess = closest(prop, known);
-      const token = prop.replace(/~/g, '~0').replace(/\//g, '~1');
+      const guess = closestName(prop, known);
+      const token = escapePointerToken(prop);
       return {
         pointer: `${at}/${token}`,
         message: `unknown field "${prop}" in ${at ? where : 'the document'}`,
@@ -158,7 +133,7 @@ export function validateDocument(doc: unknown): { kind?: KindName; problems: Sch
     };
   }
   if (!isKindName(d.kind)) {
-    const guess = typeof d.kind === 'string' ? closest(d.kind, KINDS) : undefined;
+    const guess = typeof d.kind === 'string' ? closestName(d.kind, KINDS) : undefined;
     return {
       problems: [
         {

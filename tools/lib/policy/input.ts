@@ -46,7 +46,7 @@ const READS: Record<string, readonly string[]> = {
 function trimManifest(rec: ManifestRecord): unknown {
   const keys = READS[rec.kind];
   if (!keys) return rec.manifest;
-  return { metadata: { name: rec.name }, spec: pick((rec.manifest as { spec: unknown }).spec, keys) };
+  return { metadata: { name: rec.name }, spec: pick(rec.manifest.spec, keys) };
 }
 
 function trimInstance(rec: ManifestRecord<'PlatformInstance'>): unknown {

@@ -17,7 +17,7 @@ export { secretValues };
 import { MnopsError } from '../repo/errors.js';
 import { firstControlChar, toOneLine } from '../report/control-chars.js';
 import { loadEnvironment, type EnvironmentDeclaration } from '../reconcile/declaration.js';
-import { loadEcosystem } from '../validate/load-ecosystem.js';
+import { loadEcosystem } from '../ecosystem-load/load-ecosystem.js';
 import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
 import { exceptionsInForce, exceptionUsedEntries } from '../reconcile/exceptions.js';

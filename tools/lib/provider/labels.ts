@@ -1,6 +1,6 @@
 // The labels every provider puts on what it creates: identity, and the spec (without secret
 // values or their digests) so a plan can diff field by field from one list call.
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import { looksSecret, maskedValue } from '../secrets/index.js';
 import { LABELS, type ActualWorkload, type DesiredWorkload } from './types.js';
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { SecretRef } from '../manifest/kinds.js';
 import { resolvePlatform } from '../manifest/resolve.js';

@@ -1,8 +1,9 @@
 // plan: desired (git) against actual (engine) → create / update / delete, each update with
 // the fields that differ (read like terraform plan: `field: actual → desired`).
-import { canonicalJson } from '../audit/record.js';
+import { canonicalJson } from '../json/canonical.js';
 import { recordedSpec } from '../provider/labels.js';
 import { byPlatform, runsExactly, type ActualWorkload, type DesiredWorkload } from '../provider/types.js';
+import { escapePointerToken } from '../json/pointer.js';
 
 export interface FieldChange {
   /** JSON pointer into the workload spec, e.g. /resources/memoryMb. */
@@ -34,16 +35,12 @@ export interface Plan {
   actions: PlanAction[];
 }
 
-function esc(k: string): string {
-  return k.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /** Leaf-level differences between two JSON values. */
 export function diffValues(from: unknown, to: unknown, at = ''): FieldChange[] {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObj(from) && isObj(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
-    return keys.flatMap((k) => diffValues(from[k], to[k], `${at}/${esc(k)}`));
+    return keys.flatMap((k) => diffValues(from[k], to[k], `${at}/${escapePointerToken(k)}`));
   }
   if (canonicalJson(from ?? null) === canonicalJson(to ?? null)) return [];
   return [{ field: at || '/', from: from ?? null, to: to ?? null }];

@@ -1,18 +1,13 @@
 // The dependency graph of the declared world: who extends, depends on, provides, consumes,
 // implements, runs or waives what. Also the platform deploy order and the cycle search the
 // reference checks share. Output is sorted so the rendered graph is diffable.
-import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
+import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
-import { templateChain } from '../manifest/resolve.js';
+import { effectiveList, referencesOf, type EffectiveList, type ReferenceField } from './walk.js';
 
+/** What an edge stands for: the field that makes the reference, or a word that reads better as an edge. */
 export type Relation =
-  | 'extends'
-  | 'namespace'
-  | 'dependsOn'
-  | 'provides'
-  | 'consumes'
-  | 'implements'
-  | 'adapter'
+  | Exclude<ReferenceField, 'promotion' | 'environment' | 'platforms' | 'target' | 'targetEnvironment'>
   | 'promotes-from'
   | 'runs'
   | 'targets';
@@ -38,6 +33,22 @@ export interface Graph {
 }
 
 export const nodeId = (kind: string, name: string): string => `${kind}/${name}`;
+
+/** The edge each reference field draws; an instance's own environment field draws none (it is the edge's start). */
+const RELATION_OF: Record<ReferenceField, Relation | undefined> = {
+  extends: 'extends',
+  namespace: 'namespace',
+  dependsOn: 'dependsOn',
+  provides: 'provides',
+  consumes: 'consumes',
+  implements: 'implements',
+  adapter: 'adapter',
+  promotion: 'promotes-from',
+  environment: undefined,
+  platforms: 'runs',
+  target: 'targets',
+  targetEnvironment: undefined,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Cycles
@@ -132,55 +143,6 @@ export function cycleThrough(component: readonly string[], next: (n: string) => 
     }
   }
   return [start, start];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Platform lists that templates may set
-
-export type InheritedField = 'dependsOn' | 'provides' | 'consumes';
-
-export interface EffectiveList {
-  values: string[];
-  /** The manifest that declared the list: the platform, or the nearest template that sets it. */
-  owner: ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>;
-  /** Pointer of the list inside `owner`, e.g. `/spec/dependsOn`. */
-  pointer: string;
-}
-
-/**
- * The list a platform ends up with: lists replace when layers merge, so it is the platform's
- * own, or else the one of the nearest template in its chain that sets it. `memo` (template
- * name → its answer) saves walking the same chain for every platform built on it.
- */
-export function effectiveList(
-  eco: Ecosystem,
-  platform: ManifestRecord<'Platform'>,
-  field: InheritedField,
-  memo?: Map<string, EffectiveList | null>,
-): EffectiveList {
-  const pointer = `/spec/${field}`;
-  const own = platform.links[field];
-  if (own !== undefined) return { values: own, owner: platform, pointer };
-  const start = platform.links.extends;
-  if (start === undefined) return { values: [], owner: platform, pointer };
-  let inherited = memo?.get(start);
-  if (inherited === undefined) {
-    inherited = null;
-    const chain = templateChain(eco, start).chain;
-    for (let i = chain.length - 1; i >= 0 && inherited === null; i--) {
-      const t = chain[i]!;
-      const list = t.links[field];
-      if (list !== undefined) inherited = { values: list, owner: t, pointer };
-    }
-    memo?.set(start, inherited);
-  }
-  return inherited ?? { values: [], owner: platform, pointer };
-}
-
-/** `name@version` or `name@range` → its two parts (names never contain `@`). */
-export function splitContractRef(ref: string): { name: string; version: string } {
-  const at = ref.indexOf('@');
-  return at < 0 ? { name: ref, version: '' } : { name: ref.slice(0, at), version: ref.slice(at + 1) };
 }
 
 /** Each platform's effective dependsOn, keeping only platforms that exist. */
@@ -289,50 +251,21 @@ export function buildGraph(eco: Ecosystem): Graph {
     const edge: GraphEdge = label === undefined ? { from, to, relation } : { from, to, relation, label };
     edges.set(`${from}\0${to}\0${relation}\0${label ?? ''}`, edge);
   };
-  const contractEdges = (from: string, refs: string[] | undefined, relation: Relation) => {
-    for (const ref of refs ?? []) {
-      const { name, version } = splitContractRef(ref);
-      add(from, 'Contract', name, relation, version);
-    }
-  };
-
   for (const rec of eco.records) {
     const from = nodeId(rec.kind, rec.name);
-    switch (rec.kind) {
-      case 'Platform':
-      case 'PlatformTemplate': {
-        const spec = (rec as ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>).manifest.spec;
-        if (spec.extends !== undefined) add(from, 'PlatformTemplate', spec.extends, 'extends');
-        if (spec.namespace !== undefined) add(from, 'Namespace', spec.namespace, 'namespace');
-        for (const d of spec.dependsOn ?? []) add(from, 'Platform', d, 'dependsOn');
-        contractEdges(from, spec.provides, 'provides');
-        contractEdges(from, spec.consumes, 'consumes');
-        break;
+    for (const ref of referencesOf(rec)) {
+      const relation = RELATION_OF[ref.field];
+      if (relation === undefined) continue;
+      if (relation === 'runs' && rec.kind === 'PlatformInstance') {
+        // An instance is drawn as its environment running the platforms.
+        add(nodeId('Environment', rec.manifest.spec.environment), ref.kind, ref.name, relation);
+      } else if (ref.field === 'target' && ref.kind === 'PlatformInstance') {
+        const instance = instanceEnvironment(eco, ref.name);
+        if (instance !== undefined) add(from, 'Environment', instance, relation);
+        else add(from, ref.kind, ref.name, relation);
+      } else {
+        add(from, ref.kind, ref.name, relation, ref.version);
       }
-      case 'Adapter':
-        contractEdges(from, (rec as ManifestRecord<'Adapter'>).manifest.spec.implements, 'implements');
-        break;
-      case 'Environment': {
-        const spec = (rec as ManifestRecord<'Environment'>).manifest.spec;
-        add(from, 'Adapter', spec.adapter, 'adapter');
-        if (spec.promotion) add(from, 'Environment', spec.promotion.from, 'promotes-from');
-        break;
-      }
-      case 'PlatformInstance': {
-        const spec = (rec as ManifestRecord<'PlatformInstance'>).manifest.spec;
-        for (const p of spec.platforms) add(nodeId('Environment', spec.environment), 'Platform', p.name, 'runs');
-        break;
-      }
-      case 'PolicyException': {
-        const target = (rec as ManifestRecord<'PolicyException'>).manifest.spec.target;
-        // An instance is drawn as its environment.
-        const instance = target.kind === 'PlatformInstance' ? instanceEnvironment(eco, target.name) : undefined;
-        if (instance !== undefined) add(from, 'Environment', instance, 'targets');
-        else add(from, target.kind, target.name, 'targets');
-        break;
-      }
-      default:
-        break;
     }
   }
   return {

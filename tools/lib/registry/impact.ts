@@ -4,7 +4,8 @@
 import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
 import { parseManifestText } from '../manifest/load.js';
 import type { Finding } from '../report/finding.js';
-import { effectiveList, instanceEnvironment, splitContractRef, type EffectiveList } from './graph.js';
+import { instanceEnvironment } from './graph.js';
+import { inheritedListsMemo, referencesOf, splitContractRef } from './walk.js';
 
 export interface Impact {
   /** Changed files (repo-relative posix paths), as given. */
@@ -65,42 +66,50 @@ function buildIndexes(eco: Ecosystem): Indexes {
     platformsInNamespace: new ReverseIndex(),
     exceptionsTargeting: new ReverseIndex(),
   };
-  for (const [name, x] of eco.exceptions) ix.exceptionsTargeting.add(`${x.manifest.spec.target.kind}/${x.manifest.spec.target.name}`, name);
-  for (const [name, t] of eco.templates) {
-    if (t.manifest.spec.extends !== undefined) ix.templatesExtending.add(t.manifest.spec.extends, name);
+  // Keyed as the references are written; a platform's lists are those it ends up with.
+  const inherited = { eco, memo: inheritedListsMemo() };
+  for (const [name, x] of eco.exceptions) {
+    for (const ref of referencesOf(x)) if (ref.field === 'target') ix.exceptionsTargeting.add(`${ref.kind}/${ref.name}`, name);
   }
-  // Template name → the list platforms built on it inherit, per field.
-  const memo = {
-    dependsOn: new Map<string, EffectiveList | null>(),
-    provides: new Map<string, EffectiveList | null>(),
-    consumes: new Map<string, EffectiveList | null>(),
-  };
+  for (const [name, t] of eco.templates) {
+    for (const ref of referencesOf(t)) if (ref.field === 'extends') ix.templatesExtending.add(ref.name, name);
+  }
   for (const [name, p] of eco.platforms) {
-    // Links only: a cached platform's manifest is not parsed whole for this.
-    const links = p.links;
-    if (links.extends !== undefined) ix.platformsExtending.add(links.extends, name);
-    if (links.namespace !== undefined) ix.platformsInNamespace.add(links.namespace, name);
-    for (const d of effectiveList(eco, p, 'dependsOn', memo.dependsOn).values) ix.dependents.add(d, name);
-    for (const ref of effectiveList(eco, p, 'provides', memo.provides).values) {
-      const c = splitContractRef(ref).name;
-      ix.platformsUsingContract.add(c, name);
-      ix.contractsProvidedBy.add(name, c);
-    }
-    for (const ref of effectiveList(eco, p, 'consumes', memo.consumes).values) {
-      const c = splitContractRef(ref).name;
-      ix.platformsUsingContract.add(c, name);
-      ix.consumers.add(c, name);
+    for (const ref of referencesOf(p, { inherited })) {
+      switch (ref.field) {
+        case 'extends':
+          ix.platformsExtending.add(ref.name, name);
+          break;
+        case 'namespace':
+          ix.platformsInNamespace.add(ref.name, name);
+          break;
+        case 'dependsOn':
+          ix.dependents.add(ref.name, name);
+          break;
+        case 'provides':
+          ix.platformsUsingContract.add(ref.name, name);
+          ix.contractsProvidedBy.add(name, ref.name);
+          break;
+        case 'consumes':
+          ix.platformsUsingContract.add(ref.name, name);
+          ix.consumers.add(ref.name, name);
+          break;
+        default:
+          break;
+      }
     }
   }
   for (const [env, inst] of eco.instances) {
-    for (const p of inst.manifest.spec.platforms) ix.environmentsRunning.add(p.name, env);
+    for (const ref of referencesOf(inst)) if (ref.field === 'platforms') ix.environmentsRunning.add(ref.name, env);
   }
   for (const [name, a] of eco.adapters) {
-    for (const ref of a.manifest.spec.implements) ix.adaptersImplementing.add(splitContractRef(ref).name, name);
+    for (const ref of referencesOf(a)) ix.adaptersImplementing.add(ref.name, name);
   }
   for (const [name, e] of eco.environments) {
-    ix.environmentsUsingAdapter.add(e.manifest.spec.adapter, name);
-    if (e.manifest.spec.promotion) ix.promotingFrom.add(e.manifest.spec.promotion.from, name);
+    for (const ref of referencesOf(e)) {
+      if (ref.field === 'adapter') ix.environmentsUsingAdapter.add(ref.name, name);
+      else ix.promotingFrom.add(ref.name, name);
+    }
   }
   return ix;
 }
@@ -256,12 +265,11 @@ export function isFindingAffected(f: Pick<Finding, 'file' | 'kind' | 'name' | 'e
  * Whether a finding about `rec` itself (in its file, with its environment) can be affected:
  * so a check over manifests may skip those that cannot.
  */
-export function isRecordAffected(rec: Pick<ManifestRecord, 'kind' | 'name' | 'key' | 'file' | 'manifest'>, impact: Impact): boolean {
+export function isRecordAffected(rec: ManifestRecord, impact: Impact): boolean {
   // isFindingAffected of such a finding, without making one for every manifest.
   if (impact.files.has(rec.file) || impact.manifests.has(rec.kind === 'Contract' ? `Contract/${rec.name}` : rec.key)) return true;
   if (rec.kind === 'Platform') return impact.platforms.has(rec.name);
-  const environment =
-    rec.kind === 'Environment' ? rec.name : rec.kind === 'PlatformInstance' ? (rec.manifest as { spec: { environment?: string } }).spec.environment : undefined;
+  const environment = rec.kind === 'Environment' ? rec.name : rec.kind === 'PlatformInstance' ? rec.manifest.spec.environment : undefined;
   return environment !== undefined && impact.environments.has(environment);
 }
 

@@ -1,25 +1,30 @@
 // The registry: reference checks, the dependency graph and deploy order, and change impact.
-export { checkReferences, closestName, editDistance } from './references.js';
+export { checkReferences } from './references.js';
 export {
   affectedSubgraph,
   buildGraph,
   cycleThrough,
   cyclicComponents,
   dependencyCycles,
-  effectiveList,
   instanceEnvironment,
   nodeId,
-  splitContractRef,
   toDot,
   toJson,
   toMermaid,
   topologicalOrder,
   type DeployOrder,
-  type EffectiveList,
   type Graph,
   type GraphEdge,
   type GraphNode,
-  type InheritedField,
   type Relation,
 } from './graph.js';
+export {
+  effectiveList,
+  referencesOf,
+  splitContractRef,
+  type EffectiveList,
+  type InheritedField,
+  type Reference,
+  type ReferenceField,
+} from './walk.js';
 export { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from './impact.js';

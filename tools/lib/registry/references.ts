@@ -2,13 +2,15 @@
 // every name a manifest mentions must name something, chains must end, and secret files must
 // stay inside the repository. Every finding points at the exact value that is wrong.
 import semver from 'semver';
-import { locateIn, namedMap, type Ecosystem, type ManifestRecord } from '../manifest/ecosystem.js';
+import { isNamedKind, locateIn, namedMap, type Ecosystem, type ManifestRecord, type NamedKind } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
 import { MAX_TEMPLATE_DEPTH } from '../manifest/resolve.js';
 import { referenceEscapes } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
 import { isRecordAffected, type Impact } from './impact.js';
-import { cycleThrough, cyclicComponents, dependencyCycles, effectiveList, reachableDependencies, instanceEnvironment, splitContractRef } from './graph.js';
+import { NameIndex, SuggestionBudget } from '../suggest/closest-name.js';
+import { cycleThrough, cyclicComponents, dependencyCycles, reachableDependencies, instanceEnvironment } from './graph.js';
+import { effectiveList, referencesOf, splitContractRef, type Reference, type ReferenceField } from './walk.js';
 
 type Obj = Record<string, unknown>;
 
@@ -29,143 +31,6 @@ export function checkReferences(eco: Ecosystem, only?: Impact): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // Hints
 
-/**
- * Edit distance counting a swap of two neighbouring letters as one edit (optimal string
- * alignment), since that is the commonest typo; gives up (returning max + 1) past `max`.
- * With a finite `max` only the band of cells within `max` of the diagonal is computed (an
- * alignment that leaves it costs more than `max`), so the work is O(|a| × max).
- */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const n = b.length;
-  const over = Math.min(max + 1, a.length + n + 1);
-  const band = Math.min(max, Math.max(a.length, n));
-  // Three rows (two back, for swaps), reused across calls: suggestions compare many names.
-  if (rows.length < 3 * (n + 1)) rows = new Int32Array(6 * (n + 1));
-  let before = 0;
-  let prev = n + 1;
-  let cur = 2 * (n + 1);
-  for (let j = 0; j <= n; j++) {
-    rows[before + j] = over;
-    rows[prev + j] = j <= max ? j : over;
-    rows[cur + j] = over;
-  }
-  for (let i = 1; i <= a.length; i++) {
-    const lo = Math.max(1, i - band);
-    const hi = Math.min(n, i + band);
-    const ai = a.charCodeAt(i - 1);
-    const aPrev = i > 1 ? a.charCodeAt(i - 2) : -1;
-    let best = (rows[cur + lo - 1] = lo === 1 && i <= max ? i : over);
-    for (let j = lo; j <= hi; j++) {
-      const bj = b.charCodeAt(j - 1);
-      let v = Math.min(rows[prev + j]! + 1, rows[cur + j - 1]! + 1, rows[prev + j - 1]! + (ai === bj ? 0 : 1));
-      if (j > 1 && ai === b.charCodeAt(j - 2) && aPrev === bj) v = Math.min(v, rows[before + j - 2]! + 1);
-      if (v > over) v = over;
-      rows[cur + j] = v;
-      if (v < best) best = v;
-    }
-    if (hi < n) rows[cur + hi + 1] = over;
-    if (best > max) return max + 1;
-    const free = before;
-    before = prev;
-    prev = cur;
-    cur = free;
-  }
-  const d = rows[prev + n]!;
-  return d > max ? max + 1 : d;
-}
-
-let rows = new Int32Array(0);
-
-/**
- * How much suggestion work one reference check may do: the first MAX_SUGGESTED distinct
- * unknown names get a "did you mean", within a total of MAX_SUGGESTION_CELLS edit-distance
- * cells; later ones get the list of what exists. So a pull request of 15,000 unknown
- * names costs a bounded amount of work, not 15,000 searches of every name.
- */
-export class SuggestionBudget {
-  static readonly MAX_SUGGESTED = 200;
-  static readonly MAX_SUGGESTION_CELLS = 5_000_000;
-  searches = 0;
-  cells = 0;
-
-  /** Whether one more search may start. */
-  take(): boolean {
-    if (this.searches >= SuggestionBudget.MAX_SUGGESTED || this.cells >= SuggestionBudget.MAX_SUGGESTION_CELLS) return false;
-    this.searches++;
-    return true;
-  }
-}
-
-/**
- * Existing names prepared once for many searches: sorted (for listing), grouped by length
- * (a name whose length differs by more than the allowed edits is never compared), and each
- * search's answer remembered.
- */
-export class NameIndex {
-  readonly sorted: string[];
-  private readonly byLength = new Map<number, string[]>();
-  private readonly answers = new Map<string, string | undefined>();
-  private listed: string | undefined;
-
-  constructor(names: Iterable<string>) {
-    this.sorted = [...new Set(names)].sort();
-    for (const name of this.sorted) {
-      const group = this.byLength.get(name.length);
-      if (group) group.push(name);
-      else this.byLength.set(name.length, [name]);
-    }
-  }
-
-  /** `listNames` of the names, computed once. */
-  list(): string {
-    this.listed ??= listNames(this.sorted, true);
-    return this.listed;
-  }
-
-  /**
-   * The closest name, as `closestName` defines it; undefined when none is close enough, or
-   * (with a budget) when the budget is spent.
-   */
-  closest(wanted: string, budget?: SuggestionBudget): string | undefined {
-    if (this.answers.has(wanted)) return this.answers.get(wanted);
-    if (budget && !budget.take()) return undefined;
-    const max = Math.max(1, Math.floor(wanted.length / 4));
-    let best: string | undefined;
-    let bestDistance = max + 1;
-    // Only lengths within `max` of the wanted one, nearest first, so a close match is found
-    // early and narrows the band.
-    const lengths = [...this.byLength.keys()]
-      .filter((l) => Math.abs(l - wanted.length) <= max)
-      .sort((a, b) => Math.abs(a - wanted.length) - Math.abs(b - wanted.length) || a - b);
-    for (const length of lengths) {
-      if (Math.abs(length - wanted.length) > bestDistance) break;
-      for (const name of this.byLength.get(length)!) {
-        // Ties go to the alphabetically first name, so equal distances are let through.
-        const limit = Math.min(max, bestDistance);
-        if (budget) budget.cells += wanted.length * (2 * limit + 1);
-        const d = editDistance(wanted, name, limit);
-        if (d > limit) continue;
-        if (d < bestDistance || (d === bestDistance && best !== undefined && name < best)) {
-          best = name;
-          bestDistance = d;
-        }
-      }
-    }
-    this.answers.set(wanted, best);
-    return best;
-  }
-}
-
-/**
- * The existing name closest to `wanted`, if it is close enough to be a typo: one edit per
- * four characters (at least one), so `cache-platform` does not suggest `api-platform`.
- * Among equally close names, the alphabetically first.
- */
-export function closestName(wanted: string, names: Iterable<string> | NameIndex): string | undefined {
-  return (names instanceof NameIndex ? names : new NameIndex(names)).closest(wanted);
-}
-
 const LIST_LIMIT = 8;
 
 function listNames(names: string[], sorted = false): string {
@@ -179,7 +44,7 @@ function suggest(wanted: string, names: NameIndex, plural: string, whenNone: str
   const close = names.closest(wanted, budget);
   if (close !== undefined) return `did you mean "${close}"?`;
   if (names.sorted.length === 0) return whenNone;
-  return `existing ${plural}: ${names.list()}`;
+  return `existing ${plural}: ${listNames(names.sorted, true)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +59,18 @@ const KIND_WORD: Record<KindName, string> = {
   Namespace: 'namespace',
   PolicyException: 'policy exception',
   PolicySettings: 'policy settings',
+};
+
+/** The hint for an unknown name when none of its kind exists, by the field that names it. */
+const WHEN_NONE: Record<Exclude<ReferenceField, 'provides' | 'implements' | 'consumes' | 'target'>, string> = {
+  extends: 'no templates exist — add one under ecosystem/platform-templates/',
+  namespace: 'no namespaces exist — declare one in registry/namespaces.yaml',
+  dependsOn: 'no platforms exist — add platforms/<name>/platform.yaml',
+  adapter: 'no adapters exist — add one under ecosystem/ecosystem-cloud/adapters/',
+  promotion: 'no environments exist',
+  environment: 'add ecosystem/platform-cloud/<env>/environment.yaml',
+  platforms: 'no platforms exist — add platforms/<name>/platform.yaml',
+  targetEnvironment: 'no environments exist',
 };
 
 class ReferenceCheck {
@@ -241,11 +118,11 @@ class ReferenceCheck {
   }
 
   /** True when `name` is a manifest of `kind` — valid, or present but failing its schema. */
-  private exists(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>, name: string): boolean {
+  private exists(kind: NamedKind, name: string): boolean {
     return this.mapOf(kind).has(name) || this.eco.invalidKeys.has(`${kind}/${name}`);
   }
 
-  private mapOf(kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>): Map<string, unknown> {
+  private mapOf(kind: NamedKind): Map<string, unknown> {
     return namedMap(this.eco, kind);
   }
 
@@ -259,11 +136,10 @@ class ReferenceCheck {
     return suggest(wanted, index, plural, whenNone, this.suggestionBudget);
   }
 
-
   private named(
     rec: ManifestRecord,
     pointer: string,
-    kind: Exclude<KindName, 'Contract' | 'PlatformInstance'>,
+    kind: NamedKind,
     name: string,
     whenNone: string,
   ): void {
@@ -273,75 +149,43 @@ class ReferenceCheck {
   }
 
   record(rec: ManifestRecord): void {
-    switch (rec.kind) {
-      case 'Platform':
-      case 'PlatformTemplate':
-        this.platformFields(rec as ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>);
-        break;
-      case 'Environment':
-        this.environment(rec as ManifestRecord<'Environment'>);
-        break;
-      case 'PlatformInstance':
-        this.instance(rec as ManifestRecord<'PlatformInstance'>);
-        break;
-      case 'Adapter': {
-        const spec = (rec as ManifestRecord<'Adapter'>).manifest.spec;
-        spec.implements.forEach((ref, i) => this.exactContract(rec, `/spec/implements/${i}`, ref));
-        break;
-      }
-      case 'PolicyException':
-        this.exceptionTarget(rec as ManifestRecord<'PolicyException'>);
-        break;
-      default:
-        break;
-    }
+    for (const ref of referencesOf(rec)) this.reference(rec, ref);
+    if (rec.kind === 'Environment') this.instanceMissing(rec);
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') this.secretFiles(rec);
   }
 
   /**
-   * Platforms and templates share their fields; a template's namespace, dependsOn, provides
-   * and consumes are inherited, so they are checked where they are written.
+   * One reference, checked where it is written (a template's inherited lists at the template).
+   * Contracts are checked by version or range; an exception's target by its kind.
    */
-  private platformFields(rec: ManifestRecord<'Platform'> | ManifestRecord<'PlatformTemplate'>): void {
-    const spec = rec.manifest.spec;
-    if (spec.extends !== undefined) {
-      this.named(rec, '/spec/extends', 'PlatformTemplate', spec.extends, 'no templates exist — add one under ecosystem/platform-templates/');
-    }
-    if (spec.namespace !== undefined) {
-      this.named(rec, '/spec/namespace', 'Namespace', spec.namespace, 'no namespaces exist — declare one in registry/namespaces.yaml');
-    }
-    (spec.dependsOn ?? []).forEach((d, i) =>
-      this.named(rec, `/spec/dependsOn/${i}`, 'Platform', d, 'no platforms exist — add platforms/<name>/platform.yaml'),
-    );
-    (spec.provides ?? []).forEach((ref, i) => this.exactContract(rec, `/spec/provides/${i}`, ref));
-    (spec.consumes ?? []).forEach((ref, i) => this.contractRange(rec, `/spec/consumes/${i}`, ref));
-  }
-
-  private environment(rec: ManifestRecord<'Environment'>): void {
-    const spec = rec.manifest.spec;
-    this.named(rec, '/spec/adapter', 'Adapter', spec.adapter, 'no adapters exist — add one under ecosystem/ecosystem-cloud/adapters/');
-    if (spec.promotion) {
-      this.named(rec, '/spec/promotion/from', 'Environment', spec.promotion.from, 'no environments exist');
-    }
-    // Without an instance nothing says what runs there: a deleted or emptied platform.yaml must
-    // fail the check, not pass it as "nothing declared" (an empty environment says `platforms: []`).
-    if (!this.eco.instances.has(rec.name) && !this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) {
-      const dir = rec.file.includes('/') ? rec.file.slice(0, rec.file.lastIndexOf('/')) : '.';
-      this.report(
-        rec,
-        '/metadata/name',
-        'ref.instance-missing',
-        `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
-        `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
-      );
+  private reference(rec: ManifestRecord, ref: Reference): void {
+    switch (ref.field) {
+      case 'provides':
+      case 'implements':
+        this.exactContract(rec, ref.pointer, ref.value);
+        return;
+      case 'consumes':
+        this.contractRange(rec, ref.pointer, ref.value);
+        return;
+      case 'target':
+        this.exceptionTarget(rec, ref);
+        return;
+      default:
+        if (isNamedKind(ref.kind)) this.named(rec, ref.pointer, ref.kind, ref.name, WHEN_NONE[ref.field]);
     }
   }
 
-  private instance(rec: ManifestRecord<'PlatformInstance'>): void {
-    const spec = rec.manifest.spec;
-    this.named(rec, '/spec/environment', 'Environment', spec.environment, 'add ecosystem/platform-cloud/<env>/environment.yaml');
-    spec.platforms.forEach((p, i) =>
-      this.named(rec, `/spec/platforms/${i}/name`, 'Platform', p.name, 'no platforms exist — add platforms/<name>/platform.yaml'),
+  // Without an instance nothing says what runs there: a deleted or emptied platform.yaml must
+  // fail the check, not pass it as "nothing declared" (an empty environment says `platforms: []`).
+  private instanceMissing(rec: ManifestRecord<'Environment'>): void {
+    if (this.eco.instances.has(rec.name) || this.eco.invalidKeys.has(`PlatformInstance@${rec.name}`)) return;
+    const dir = rec.file.includes('/') ? rec.file.slice(0, rec.file.lastIndexOf('/')) : '.';
+    this.report(
+      rec,
+      '/metadata/name',
+      'ref.instance-missing',
+      `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
+      `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
     );
   }
 
@@ -418,25 +262,21 @@ class ReferenceCheck {
     );
   }
 
-  private exceptionTarget(rec: ManifestRecord<'PolicyException'>): void {
-    const target = rec.manifest.spec.target;
+  private exceptionTarget(rec: ManifestRecord, target: Reference): void {
     const whenNone = `no ${KIND_WORD[target.kind]}s exist`;
     if (target.kind === 'Contract') {
-      this.contract(rec, '/spec/target/name', target.name);
+      this.contract(rec, target.pointer, target.name);
     } else if (target.kind === 'PlatformInstance') {
       if (instanceEnvironment(this.eco, target.name) === undefined && !this.eco.invalidKeys.has(`PlatformInstance/${target.name}`)) {
         this.unknown(
           rec,
-          '/spec/target/name',
+          target.pointer,
           `platform instance "${target.name}" does not exist`,
           this.suggestAmong('PlatformInstance', () => [...this.eco.instances.values()].map((r) => r.name), target.name, 'platform instances', whenNone),
         );
       }
     } else {
-      this.named(rec, '/spec/target/name', target.kind, target.name, whenNone);
-    }
-    if (target.environment !== undefined) {
-      this.named(rec, '/spec/target/environment', 'Environment', target.environment, 'no environments exist');
+      this.named(rec, target.pointer, target.kind, target.name, whenNone);
     }
   }
 
@@ -445,10 +285,12 @@ class ReferenceCheck {
    * repository. They live in `spec.secrets` (platforms, templates, environments) and, for
    * an environment, `spec.config.secrets`; free-form `config` maps are not references.
    */
-  private secretFiles(rec: ManifestRecord): void {
-    const spec = (rec.manifest as { spec: { secrets?: unknown; config?: { secrets?: unknown } } }).spec;
-    this.secretList(rec, spec.secrets, '/spec/secrets');
-    if (rec.kind === 'Environment') this.secretList(rec, spec.config?.secrets, '/spec/config/secrets');
+  private secretFiles(rec: ManifestRecord<'Platform' | 'PlatformTemplate' | 'Environment'>): void {
+    this.secretList(rec, rec.manifest.spec.secrets, '/spec/secrets');
+    if (rec.kind !== 'Environment') return;
+    // Not a field of the schema, so a document holding it fails it; still no path may escape.
+    const config = rec.manifest.spec.config;
+    if (config && 'secrets' in config) this.secretList(rec, config.secrets, '/spec/config/secrets');
   }
 
   private secretList(rec: ManifestRecord, list: unknown, pointer: string): void {
@@ -575,6 +417,6 @@ class ReferenceCheck {
 
 function environmentOf(rec: ManifestRecord): string | undefined {
   if (rec.kind === 'Environment') return rec.name;
-  if (rec.kind === 'PlatformInstance') return (rec as ManifestRecord<'PlatformInstance'>).manifest.spec.environment;
+  if (rec.kind === 'PlatformInstance') return rec.manifest.spec.environment;
   return undefined;
 }

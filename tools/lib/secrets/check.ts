@@ -48,7 +48,7 @@ export function checkSecretReferences(eco: Ecosystem, only?: SecretCheckScope): 
   for (const rec of eco.records) {
     if (only && !isRecordAffected(rec, only.impact) && !(rec.kind === 'Environment' && whole.has(rec.name))) continue;
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') out.push(...forbiddenIn(rec));
-    if (rec.kind === 'Environment') out.push(...allowListOf(rec as ManifestRecord<'Environment'>));
+    if (rec.kind === 'Environment') out.push(...allowListOf(rec));
   }
   const fileBacked: string[] = [];
   for (const env of eco.environments.values()) {
@@ -69,8 +69,8 @@ function environmentAffected(eco: Ecosystem, env: ManifestRecord<'Environment'>,
 }
 
 /** References no environment may allow, where they are written. */
-function forbiddenIn(rec: ManifestRecord): Finding[] {
-  const list = (rec.manifest as { spec: { secrets?: unknown } }).spec.secrets;
+function forbiddenIn(rec: ManifestRecord<'Platform' | 'PlatformTemplate' | 'Environment'>): Finding[] {
+  const list: unknown = rec.manifest.spec.secrets;
   if (!Array.isArray(list)) return [];
   const out: Finding[] = [];
   list.forEach((ref: unknown, i) => {

@@ -6,7 +6,7 @@ import type { PolicyEngine, Slice, WaivedFinding } from '../policy/index.js';
 import type { Finding } from '../report/finding.js';
 import { commitTree, type CommitTree } from '../repo/git-tree.js';
 import { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../registry/index.js';
-import type { LoadedEcosystem } from './load-ecosystem.js';
+import type { LoadedEcosystem } from '../ecosystem-load/load-ecosystem.js';
 import { widenChange } from './scope.js';
 import type { SecretCheck, SecretCheckScope } from '../secrets/check.js';
 import { changedSince, governanceHash, outsideSlice, SnapshotStore, type Snapshot } from './snapshot.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { WaivedFinding } from '../policy/index.js';
 import type { Finding } from '../report/finding.js';
-import { cacheKey } from './parse-cache.js';
+import { cacheKey } from '../ecosystem-load/parse-cache.js';
 
 const FORMAT = 4;
 

@@ -6,7 +6,7 @@ import type { Ecosystem, ManifestRecord } from '../../manifest/ecosystem.js';
 import { buildGraph, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid } from '../../registry/index.js';
 import { changedFilesSince } from '../../repo/git.js';
 import type { Finding } from '../../report/finding.js';
-import { loadEcosystem } from '../../validate/load-ecosystem.js';
+import { loadEcosystem } from '../../ecosystem-load/load-ecosystem.js';
 import { EXIT, rootFromOption, writeStdout } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -42,7 +42,8 @@ export interface ListRow {
 }
 
 function rowOf(rec: ManifestRecord): ListRow {
-  const spec = (rec.manifest as { spec: Record<string, unknown> }).spec;
+  // Read as a plain map: the columns exist on some kinds only.
+  const spec: Record<string, unknown> = rec.manifest.spec;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const owners = Array.isArray(spec.owners) ? spec.owners.join(',') : null;
   return {

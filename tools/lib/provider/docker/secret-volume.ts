@@ -15,7 +15,7 @@
 //
 // Key: a volume `mnops-key-<env>` whose label holds the key, read with one inspect.
 import type Docker from 'dockerode';
-import { canonicalJson } from '../../audit/record.js';
+import { canonicalJson } from '../../json/canonical.js';
 import { digestKeyName, type DigestKeyStore } from '../../secrets/digest.js';
 import { statusOf } from '../errors.js';
 import { SECRET_FILE_MODE, SECRETS_DIR, type FileOwner } from '../secret-files.js';
