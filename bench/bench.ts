@@ -78,9 +78,9 @@ export interface Section {
   /** The bars this section's metrics are marked against, one line each. */
   bars: string[];
   /** Once per ecosystem size, on that size's workspace. */
-  run?(ws: Workspace): Promise<Row[]>;
+  run?: (ws: Workspace) => Promise<Row[]>;
   /** Once per bench, in an empty folder of its own, for sections that do not use the ecosystem. */
-  runOnce?(dir: string): Promise<Row[]>;
+  runOnce?: (dir: string) => Promise<Row[]>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ function selectSections(): Section[] {
   return SECTIONS.filter((s) => names.includes(s.name));
 }
 
-async function prepare(base: string, size: number): Promise<Workspace> {
+function prepare(base: string, size: number): Workspace {
   const root = path.join(base, `eco-${size}`);
   mkdirSync(root, { recursive: true });
   const t0 = performance.now();
@@ -353,7 +353,7 @@ async function prepare(base: string, size: number): Promise<Workspace> {
     `${size.toLocaleString('en-US')} manifests: generated ${summary.files} files, avg ${summary.avgLines} lines ` +
       `(${summary.platforms} platforms, ${summary.templates} templates, ${summary.contracts} contracts, ${summary.environments} environments) in ${fmtMs(performance.now() - t0)} ms`,
   );
-  const { files } = await discoverManifestFiles(root);
+  const { files } = discoverManifestFiles(root);
   const heavyReps = Number(process.env.BENCH_REPS) || (size <= 2000 ? 3 : 2);
   // JIT warm-up first: the floor is the steady per-file cost, not the compiler's.
   measureFloor(root, files.slice(0, 500));
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
   try {
     const perSize = results.filter((r) => r.section.run);
     for (const size of perSize.length > 0 ? sizes : []) {
-      const ws = await prepare(base, size);
+      const ws = prepare(base, size);
       for (const r of perSize) {
         progress(`  [${r.section.name}]`);
         r.rows.push(...(await r.section.run!(ws)));

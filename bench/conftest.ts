@@ -202,39 +202,42 @@ export const conftestSection: Section = {
   name: 'conftest',
   title: `conftest v${VERSION} (${RULES} of our rules per file) beside mnops validate (cold, --no-cache, every check); process walls`,
   bars: [`mnops validate ≤ ${BAR}× conftest on the same files`],
-  async run(ws: Workspace): Promise<Row[]> {
-    if (!POLICY) return [{ size: ws.size, metrics: [], notes: ['conftest policies (bench/conftest/policy) not found; no figures'] }];
-    located ??= locateConftest();
-    if ('unavailable' in located) return [{ size: ws.size, metrics: [], notes: [`conftest unavailable: ${located.unavailable}; no figures`] }];
-    const { bin } = located;
-
-    // The secret shapes are the CLI's one list, as data: the .rego keeps no copy of its own.
-    const shapes = path.join(ws.scratch('conftest'), 'shapes.json');
-    writeFileSync(shapes, JSON.stringify({ mnops: { secrets: { keyPattern: DEFAULT_SECRET_KEY_PATTERN, valuePatterns: DEFAULT_SECRET_VALUE_PATTERNS } } }));
-    const args = ['test', '--policy', POLICY, '--data', shapes, '--no-color', '--output', 'json'];
-    // Repo-relative paths from the root keep the argument list short.
-    const chunks = chunkFiles([bin, ...args], ws.files);
-
-    const notes = [`conftest: ${located.how}`];
-    if (chunks.length > 1) notes.push(`the file list exceeds one exec's arguments: ${chunks.length} sequential conftest runs per measurement, walls summed`);
-    const conftest: number[] = [];
-    const mnops: number[] = [];
-    // Pairs, alternately, so drift in the machine's speed falls on both alike.
-    for (let i = 0; i < ws.heavyReps; i++) {
-      const c = runConftest(bin, args, chunks, ws.root, ws.files.length);
-      progress(`  conftest: ${fmtMs(c.ms)} ms (${ws.files.length} files${chunks.length > 1 ? `, ${chunks.length} execs` : ''})`);
-      const m = runMnops(ws.root);
-      progress(`  mnops validate: ${fmtMs(m.ms)} ms`);
-      conftest.push(c.ms);
-      mnops.push(m.ms);
-      for (const p of [...c.problems, ...m.problems]) if (!notes.includes(p)) notes.push(p);
-    }
-    const c = median(conftest);
-    const m = median(mnops);
-    const metrics: Metric[] = [
-      { key: 'conftestMs', label: 'conftest ms', value: c, unit: 'ms', detail: `${(c / ws.files.length).toFixed(3)}/file` },
-      { key: 'mnopsMs', label: 'mnops validate ms (×conftest)', value: m, unit: 'ms', ratio: m / c, bar: { limit: `≤ ${BAR}×`, ok: m / c <= BAR } },
-    ];
-    return [{ size: ws.size, metrics, notes }];
-  },
+  // Synchronous inside: conftest and mnops run as child processes, one after the other.
+  run: (ws: Workspace): Promise<Row[]> => Promise.resolve(conftestRows(ws)),
 };
+
+function conftestRows(ws: Workspace): Row[] {
+  if (!POLICY) return [{ size: ws.size, metrics: [], notes: ['conftest policies (bench/conftest/policy) not found; no figures'] }];
+  located ??= locateConftest();
+  if ('unavailable' in located) return [{ size: ws.size, metrics: [], notes: [`conftest unavailable: ${located.unavailable}; no figures`] }];
+  const { bin } = located;
+
+  // The secret shapes are the CLI's one list, as data: the .rego keeps no copy of its own.
+  const shapes = path.join(ws.scratch('conftest'), 'shapes.json');
+  writeFileSync(shapes, JSON.stringify({ mnops: { secrets: { keyPattern: DEFAULT_SECRET_KEY_PATTERN, valuePatterns: DEFAULT_SECRET_VALUE_PATTERNS } } }));
+  const args = ['test', '--policy', POLICY, '--data', shapes, '--no-color', '--output', 'json'];
+  // Repo-relative paths from the root keep the argument list short.
+  const chunks = chunkFiles([bin, ...args], ws.files);
+
+  const notes = [`conftest: ${located.how}`];
+  if (chunks.length > 1) notes.push(`the file list exceeds one exec's arguments: ${chunks.length} sequential conftest runs per measurement, walls summed`);
+  const conftest: number[] = [];
+  const mnops: number[] = [];
+  // Pairs, alternately, so drift in the machine's speed falls on both alike.
+  for (let i = 0; i < ws.heavyReps; i++) {
+    const c = runConftest(bin, args, chunks, ws.root, ws.files.length);
+    progress(`  conftest: ${fmtMs(c.ms)} ms (${ws.files.length} files${chunks.length > 1 ? `, ${chunks.length} execs` : ''})`);
+    const m = runMnops(ws.root);
+    progress(`  mnops validate: ${fmtMs(m.ms)} ms`);
+    conftest.push(c.ms);
+    mnops.push(m.ms);
+    for (const p of [...c.problems, ...m.problems]) if (!notes.includes(p)) notes.push(p);
+  }
+  const c = median(conftest);
+  const m = median(mnops);
+  const metrics: Metric[] = [
+    { key: 'conftestMs', label: 'conftest ms', value: c, unit: 'ms', detail: `${(c / ws.files.length).toFixed(3)}/file` },
+    { key: 'mnopsMs', label: 'mnops validate ms (×conftest)', value: m, unit: 'ms', ratio: m / c, bar: { limit: `≤ ${BAR}×`, ok: m / c <= BAR } },
+  ];
+  return [{ size: ws.size, metrics, notes }];
+}

@@ -115,7 +115,7 @@ describe('compareEnvironment', () => {
 describe('first-seen times and drift records', () => {
   const item = (fingerprint: string, platform = 'a'): DriftItem => ({ environment: 'dev', platform, kind: 'changed', field: '/x', desired: 1, actual: 2, instances: [], fingerprint });
   const record = (seq: number, action: AuditRecord['action'], fingerprints: string[], time: string): AuditRecord =>
-    ({ seq, id: `r${seq}`, time, actor: 't', action, environment: 'dev', platform: 'a', outcome: 'detected', fingerprints, prev: '', hash: '' }) as AuditRecord;
+    ({ seq, id: `r${seq}`, time, actor: 't', action, environment: 'dev', platform: 'a', outcome: 'detected', fingerprints, prev: '', hash: '' });
 
   it('records a new drift once, keeps its first-seen time, and clears it when gone', () => {
     const t1 = { time: '2026-11-23T10:00:00Z', actor: 'ci' };

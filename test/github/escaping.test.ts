@@ -182,7 +182,7 @@ describe('log lines and pushes', () => {
     process.stdout.write = ((chunk: string) => {
       out += chunk;
       return true;
-    }) as typeof process.stdout.write;
+    });
     const env: NodeJS.ProcessEnv = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.autocrlf', GIT_CONFIG_VALUE_0: 'false' };
     try {
       useTokenForGit('ghs_secret', 'https://github.com/', env);

@@ -34,7 +34,7 @@ export function pullRequestEvent(number: number, baseSha: string, headSha: strin
   e.pull_request.base.sha = baseSha;
   e.pull_request.head.sha = headSha;
   e.after = headSha;
-  return e as unknown as Record<string, unknown>;
+  return e;
 }
 
 export interface Annotation {
@@ -149,7 +149,7 @@ export async function runAction(run: () => Promise<void>, o: RunOptions): Promis
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;
-  }) as typeof process.stdout.write;
+  });
   let exitCode: typeof process.exitCode;
   try {
     process.exitCode = undefined;

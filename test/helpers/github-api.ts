@@ -212,7 +212,7 @@ class FakeGitHubApi implements FakeGitHub {
 
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const req = input instanceof Request ? input : undefined;
-    const url = new URL(req?.url ?? String(input));
+    const url = new URL(req?.url ?? String(input as string | URL));
     const method = (init?.method ?? req?.method ?? 'GET').toUpperCase();
     const raw = init?.body !== undefined && init.body !== null ? await new Response(init.body).text() : req ? await req.text() : '';
     // GitHub Enterprise Server serves the same API under /api/v3.

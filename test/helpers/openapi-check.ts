@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { JSONSchema7 } from 'json-schema';
 import { sample } from 'openapi-sampler';
 
 // ajv-formats ships CJS with a default export; NodeNext sees the module object.
@@ -220,7 +219,7 @@ export class ContractChecker {
       const schema = this.responseSchema(route, status);
       if (!schema) throw new Error(`${key} declares no JSON body to sample`);
       const item = schema.type === 'array' && isObject(schema.items) ? schema.items : schema;
-      this.samples.set(key, sample(item as JSONSchema7, SAMPLER_OPTIONS, this.spec));
+      this.samples.set(key, sample(item, SAMPLER_OPTIONS, this.spec));
     }
     return structuredClone(this.samples.get(key));
   }

@@ -108,14 +108,14 @@ describe('PolicyEngine fails closed', () => {
 
     it('a swapped policy.wasm (bundle.json left alone) is exit 2, never evaluated', async () => {
       const other = readFileSync(path.join(await tinyBundle('package governance\n\nfindings := []\n\nwaived := []\n', ['governance']), 'policy.wasm'));
-      refused(
+      await refused(
         withOwnBundle((dist) => writeFileSync(path.join(dist, 'policy.wasm'), other)),
         /policy\.wasm in .* is not the one bundle\.json describes .*: the bundle was swapped or damaged/,
       );
     }, 60_000);
 
-    it('a bundle.json without the wasm hash is exit 2', () => {
-      refused(
+    it('a bundle.json without the wasm hash is exit 2', async () => {
+      await refused(
         withOwnBundle((dist) => {
           const meta = JSON.parse(readFileSync(path.join(dist, 'bundle.json'), 'utf8')) as Record<string, unknown>;
           delete meta.wasmSha256;
@@ -125,15 +125,15 @@ describe('PolicyEngine fails closed', () => {
       );
     });
 
-    it('a missing bundle.json is exit 2, not a fallback to the built-in rules', () => {
-      refused(
+    it('a missing bundle.json is exit 2, not a fallback to the built-in rules', async () => {
+      await refused(
         withOwnBundle((dist) => rmSync(path.join(dist, 'bundle.json'))),
         /has policies\/dist\/policy\.wasm without bundle\.json/,
       );
     });
 
-    it('Rego policies of its own without a built bundle are exit 2', () => {
-      refused(
+    it('Rego policies of its own without a built bundle are exit 2', async () => {
+      await refused(
         withOwnBundle((dist) => {
           rmSync(dist, { recursive: true });
           mkdirSync(path.join(path.dirname(dist), 'user'), { recursive: true });

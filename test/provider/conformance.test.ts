@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TeardownError } from '../../tools/lib/provider/errors.js';
 import { createDockerProvider } from '../../tools/lib/provider/docker/index.js';
 import { createSwarmProvider } from '../../tools/lib/provider/swarm/index.js';
-import { LABELS, type DesiredWorkload, type Provider, type ResolvedSecret } from '../../tools/lib/provider/types.js';
+import { LABELS, type DesiredWorkload, type ResolvedSecret } from '../../tools/lib/provider/types.js';
 import { keyedDigest } from '../../tools/lib/secrets/digest.js';
 
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -21,8 +21,8 @@ const SECRET = `c0nf-${randomBytes(8).toString('hex')}`;
 const docker = new Docker();
 const labels = { [TEST_LABEL]: RUN };
 const ENGINES = {
-  docker: { env: `cd${RUN}`, provider: createDockerProvider({ docker, labels, stopTimeoutSeconds: 1 }) as Provider },
-  swarm: { env: `cs${RUN}`, provider: createSwarmProvider({ docker, labels, monitorSeconds: 1, stopGraceSeconds: 1, pollMs: 250 }) as Provider },
+  docker: { env: `cd${RUN}`, provider: createDockerProvider({ docker, labels, stopTimeoutSeconds: 1 }) },
+  swarm: { env: `cs${RUN}`, provider: createSwarmProvider({ docker, labels, monitorSeconds: 1, stopGraceSeconds: 1, pollMs: 250 }) },
 };
 type Engine = keyof typeof ENGINES;
 

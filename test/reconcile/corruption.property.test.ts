@@ -211,7 +211,7 @@ function corrupt(file: string, category: Category, bytes: Buffer, d: Pick<Draw, 
       const typo = d.pick % 4 === 3 ? m[2]!.toLowerCase() : misspell(m[2]!, d.pick);
       const next = [...lines];
       next[i] = `${m[1]}${typo}${m[3]}`;
-      return { ...base, where: `line ${i + 1}: ${show(line)} → ${show(next[i]!)}`, bytes: joinLines(next, text) };
+      return { ...base, where: `line ${i + 1}: ${show(line)} → ${show(next[i])}`, bytes: joinLines(next, text) };
     }
     case 'reindent': {
       const candidates = lines.map((l, i) => [l, i] as const).filter(([l]) => l.trim() !== '');
@@ -219,7 +219,7 @@ function corrupt(file: string, category: Category, bytes: Buffer, d: Pick<Draw, 
       const outdent = d.pick % 2 === 1 && line.startsWith(' ');
       const next = [...lines];
       next[i] = outdent ? line.slice(1) : ` ${line}`;
-      return { ...base, where: `line ${i + 1}: ${show(line)} → ${show(next[i]!)} (${outdent ? 'one space less' : 'one space more'})`, bytes: joinLines(next, text) };
+      return { ...base, where: `line ${i + 1}: ${show(line)} → ${show(next[i])} (${outdent ? 'one space less' : 'one space more'})`, bytes: joinLines(next, text) };
     }
   }
 }

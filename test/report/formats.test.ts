@@ -435,7 +435,7 @@ describe('github', () => {
     process.stdout.write = ((chunk: string) => {
       printed += chunk;
       return true;
-    }) as typeof process.stdout.write;
+    });
     try {
       core.error(showControlChars(`msg${evil} — fix${evil}`), { title: escapeControlChars(hostile.ruleId), file: escapeControlChars(hostile.file), startLine: 23, startColumn: 5 });
     } finally {

@@ -59,7 +59,7 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   const prefetch = cacheDir ? cacheContext(root, limits).then((context) => StatTable.prefetch(cacheDir, context, root, { max: limits.maxFiles * 2 })) : undefined;
   const cache = await clock.timeAsync('cache', () => ParseCache.open(root, cacheDir, limits));
   const stats = cache.dir ? await clock.timeAsync('cache', () => StatTable.open(cache.dir, cache.context, prefetch)) : StatTable.none();
-  const discovered = await clock.timeAsync('discover', () => discoverManifestFiles(root, options.paths, cache.dir ? stats : undefined));
+  const discovered = clock.time('discover', () => discoverManifestFiles(root, options.paths, cache.dir ? stats : undefined));
   if (discovered.files.length > limits.maxFiles) {
     throw new LoadLimitError(
       `the repository holds ${discovered.files.length.toLocaleString('en-US')} manifest files, over the limit of ${limits.maxFiles.toLocaleString('en-US')}`,

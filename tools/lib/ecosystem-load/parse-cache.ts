@@ -184,7 +184,7 @@ export class ParseCache {
       return undefined;
     }
     if (!Array.isArray(parsed.values) || !parsed.values.every((v) => typeof v === 'string')) return undefined;
-    const entry: Entry = { meta: { documents: parsed.documents, findings: parsed.findings }, values: parsed.values as string[] };
+    const entry: Entry = { meta: { documents: parsed.documents, findings: parsed.findings }, values: parsed.values };
     this.entries.set(id, entry);
     return entry;
   }

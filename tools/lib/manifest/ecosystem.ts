@@ -79,7 +79,7 @@ export function summarize(value: unknown): DocumentSummary {
   const spec = (value as { spec?: Record<string, unknown> } | null)?.spec;
   const links: Record<string, unknown> = {};
   if (spec && typeof spec === 'object') for (const k of LINK_FIELDS) if (spec[k] !== undefined) links[k] = spec[k];
-  return { ...rawIdentity(value), links: links as ManifestLinks };
+  return { ...rawIdentity(value), links: links };
 }
 
 function rawIdentity(value: unknown): { kind?: string; name?: string; version?: string; environment?: string } {

@@ -478,7 +478,7 @@ function composeBounded(text: string, lc: LineCounter, limits: LoadLimits): Docu
   Error.stackTraceLimit = 0;
   try {
     for (const doc of composer.compose(boundedTokens(text, lc, limits))) {
-      docs.push(doc as Document);
+      docs.push(doc);
       if (docs.length > limits.maxDocuments) throw new LimitExceeded(`the file holds more than ${limits.maxDocuments} documents`, ...posOf({ lc }, doc.range[0]));
     }
   } finally {
@@ -599,7 +599,7 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
     if (broken) return;
     if (doc.contents === null || doc.contents === undefined) return; // empty document, e.g. a trailing `---`
     state.targets = aliasTargets(doc);
-    state.positions = { '': posOf(state, (doc.contents as YamlNode).range?.[0]) };
+    state.positions = { '': posOf(state, (doc.contents).range?.[0]) };
     try {
       const value = toData(state, doc.contents, '', 0, false);
       if (value === null) return; // an empty document, e.g. after a trailing `---`

@@ -206,17 +206,17 @@ export function resolvePlatform(eco: Ecosystem, platformName: string, envName: s
   const applied: { layer: Layer; skip?: ReadonlySet<string> }[] = [];
   for (const t of templateChain(eco, platform.manifest.spec.extends).chain) {
     applied.push({
-      layer: { value: pick(t.manifest.spec as Obj, only), from: t, base: '/spec', label: `template ${t.name}` },
+      layer: { value: pick(t.manifest.spec, only), from: t, base: '/spec', label: `template ${t.name}` },
       skip: skipExtends,
     });
   }
   applied.push({
-    layer: { value: pick(platform.manifest.spec as Obj, only), from: platform, base: '/spec', label: `platform ${platform.name}` },
+    layer: { value: pick(platform.manifest.spec, only), from: platform, base: '/spec', label: `platform ${platform.name}` },
     skip: skipExtends,
   });
   const envSpec = env.manifest.spec;
   if (envSpec.config) {
-    applied.push({ layer: { value: pick(envSpec.config as Obj, only), from: env, base: '/spec/config', label: `environment ${env.name} config` } });
+    applied.push({ layer: { value: pick(envSpec.config, only), from: env, base: '/spec/config', label: `environment ${env.name} config` } });
   }
   if (envSpec.secrets && (!only || only.includes('secrets'))) {
     applied.push({ layer: { value: { secrets: envSpec.secrets }, from: env, base: '/spec', label: `environment ${env.name} secrets` } });

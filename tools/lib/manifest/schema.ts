@@ -42,7 +42,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  return String(value);
+  return String(value as string | number | boolean | bigint | undefined);
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

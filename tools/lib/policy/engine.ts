@@ -11,7 +11,7 @@ import { PolicyError } from './errors.js';
 
 function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
+  if (err && typeof err === 'object' && 'message' in err) return String((err).message);
   return String(err);
 }
 

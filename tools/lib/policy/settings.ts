@@ -41,7 +41,7 @@ export function effectiveSettings(eco: Ecosystem): PolicySettingsSpec {
     const d = DEFAULT_SETTINGS.tiers[tier as Tier];
     const o = own.tiers?.[tier as Tier];
     tiers[tier as Tier] = {
-      ceilings: { ...d?.ceilings, ...o?.ceilings } as Resources,
+      ceilings: { ...d?.ceilings, ...o?.ceilings },
       ...(o?.severity ? { severity: o.severity } : {}),
     };
   }

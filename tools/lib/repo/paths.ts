@@ -96,7 +96,7 @@ function listingOf(entries: Dirent[]): Listing {
  * awaited lstat per entry (10k files: ~0.12 s against ~2 s). With `listings`, a folder whose
  * stat is unchanged is not read again (adding, removing or renaming an entry changes it).
  */
-export async function discoverManifestFiles(root: string, paths?: string[], listings?: ListingCache): Promise<DiscoveredFiles> {
+export function discoverManifestFiles(root: string, paths?: string[], listings?: ListingCache): DiscoveredFiles {
   const files = new Set<string>();
   const linked = new Set<string>();
   const findings: Finding[] = [];

@@ -12,11 +12,11 @@ export interface DockerClient {
   stopTimeoutSeconds: number;
   pollMs: number;
   settleMs: number;
-  engine<T>(call: () => Promise<T>): Promise<T>;
+  engine: <T>(call: () => Promise<T>) => Promise<T>;
   /** Every managed container of an environment, stopped ones included: one list call. */
-  listEnvironment(environment: string): Promise<Docker.ContainerInfo[]>;
+  listEnvironment: (environment: string) => Promise<Docker.ContainerInfo[]>;
   /** Stops (optionally) and removes a container with its anonymous volumes; gone already is fine. */
-  removeContainer(id: string, stopFirst: boolean): Promise<void>;
+  removeContainer: (id: string, stopFirst: boolean) => Promise<void>;
 }
 
 export function dockerClient(options: { docker?: Docker; socketPath?: string; labels?: Record<string, string>; stopTimeoutSeconds?: number; pollMs?: number; settleMs?: number }): DockerClient {

@@ -220,7 +220,7 @@ export function verifyApplied(
   networks?: string[],
 ): Mismatch[] {
   const asked = body.HostConfig ?? {};
-  const got = info.HostConfig as Docker.HostConfig;
+  const got = info.HostConfig;
   const { check, found } = mismatches();
   check('NanoCpus', num(asked.NanoCpus), num(got.NanoCpus));
   check('Memory', num(asked.Memory), num(got.Memory));

@@ -34,7 +34,7 @@ export function dockerRollout(client: DockerClient, networks: DockerNetworks, vo
   /** The user an image runs as (it owns the secret files when the workload declares none). */
   async function imageUser(ref: string): Promise<string> {
     try {
-      return ((await engine(() => docker.getImage(ref).inspect())).Config?.User as string | undefined) ?? '';
+      return ((await engine(() => docker.getImage(ref).inspect())).Config?.User) ?? '';
     } catch (err) {
       if (statusOf(err) === 404) throw imageMissing(ref);
       throw err;

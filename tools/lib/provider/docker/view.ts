@@ -20,7 +20,7 @@ export interface ImageDefaults {
 export const NO_IMAGE_DEFAULTS: ImageDefaults = { cmd: null, env: [], user: '', healthcheck: null };
 
 export function imageDefaults(info: Docker.ImageInspectInfo | undefined): ImageDefaults {
-  const c = info?.Config as (Docker.ImageInspectInfo['Config'] & { Healthcheck?: Docker.HealthConfig }) | undefined;
+  const c = info?.Config;
   return { cmd: c?.Cmd ?? null, env: c?.Env ?? [], user: c?.User ?? '', healthcheck: c?.Healthcheck ?? null };
 }
 
@@ -98,10 +98,10 @@ function view(c: ContainerShape, image: ImageDefaults, declared: ReadonlySet<str
       cpuShares: positive(h.CpuShares),
       cpusetCpus: h.CpusetCpus || null,
     },
-    network: { mode: h.NetworkMode ?? 'default', networks: [...c.networks].sort(), published: published(h.PortBindings) },
+    network: { mode: h.NetworkMode ?? 'default', networks: [...c.networks].sort(), published: published(h.PortBindings as Docker.PortMap | undefined) },
     sandbox: {
       readOnlyRootfs: h.ReadonlyRootfs === true,
-      noNewPrivileges: (h.SecurityOpt ?? []).some((o: string) => /^no-new-privileges(:true|=true)?$/.test(o)),
+      noNewPrivileges: ((h.SecurityOpt as string[] | undefined) ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
       capDrop: sortedCaps(h.CapDrop),
       capAdd: sortedCaps(h.CapAdd),
       privileged: h.Privileged === true,
@@ -136,7 +136,7 @@ export function desiredContainerView(d: DesiredWorkload, replica: number, image:
   const v = view(
     {
       image: body.Image ?? d.image,
-      cmd: body.Cmd as string[] | undefined,
+      cmd: body.Cmd,
       env: body.Env,
       user: body.User,
       healthcheck: body.Healthcheck,
@@ -170,7 +170,7 @@ export function actualContainerView(
       user: config.User,
       healthcheck: config.Healthcheck,
       labels: config.Labels,
-      host: info.HostConfig as Docker.HostConfig,
+      host: info.HostConfig,
       networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
       secrets: mountedSecretDigests(info.Mounts, volumes),
     },

@@ -21,9 +21,9 @@ export function serviceView(spec: Docker.ServiceSpec | undefined, names: SwarmNa
   const caps = c as Docker.ContainerSpec & { CapabilityAdd?: string[]; CapabilityDrop?: string[] };
   return {
     image: names.image(c.Image ?? ''),
-    command: c.Args?.length ? [...(c.Command ?? []), ...c.Args] : c.Command?.length ? [...c.Command] : null,
+    command: commandOf(c),
     env: envView(c.Env ?? [], new Set(Object.keys(d?.env ?? {}))),
-    secrets: Object.fromEntries((c.Secrets ?? []).map((s) => [s.File?.Name ?? s.SecretName ?? '', secretFileView(s)]).sort()),
+    secrets: Object.fromEntries((c.Secrets ?? []).map((s): [string, string] => [String(s.File?.Name ?? s.SecretName ?? ''), secretFileView(s)]).sort()),
     resources: {
       cpuCores: nanoToCores(limits.NanoCPUs),
       memoryMb: bytesToMb(limits.MemoryBytes),
@@ -72,4 +72,11 @@ export function desiredServiceView(
     stopGraceSeconds: options.stopGraceSeconds,
   });
   return serviceView(spec, names, d);
+}
+
+/** The command a task runs: Command then Args, as the engine joins them (null: the image's own). */
+function commandOf(c: Docker.ContainerSpec): string[] | null {
+  const command = (c.Command as string[] | undefined) ?? [];
+  const args = (c.Args as string[] | undefined) ?? [];
+  return command.length || args.length ? [...command, ...args] : null;
 }

@@ -25,14 +25,12 @@ export function health(x: Docker.HealthConfig | undefined): Record<string, unkno
 }
 
 /** Collects the fields whose asked and applied values differ (compared as JSON). */
-export function mismatches(): { check(field: string, asked: unknown, applied: unknown): void; found: Mismatch[] } {
+export function mismatches(): { check: (field: string, asked: unknown, applied: unknown) => void; found: Mismatch[] } {
   const found: Mismatch[] = [];
-  return {
-    check(field, asked, applied) {
-      if (JSON.stringify(asked) !== JSON.stringify(applied)) found.push({ field, asked, applied });
-    },
-    found,
+  const check = (field: string, asked: unknown, applied: unknown) => {
+    if (JSON.stringify(asked) !== JSON.stringify(applied)) found.push({ field, asked, applied });
   };
+  return { check, found };
 }
 
 /** The error for an engine that stored or applied something else than asked (`wrong` not empty). */
