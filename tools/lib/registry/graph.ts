@@ -3,7 +3,7 @@
 // reference checks share. Output is sorted so the rendered graph is diffable.
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import type { KindName } from '../manifest/kinds.js';
-import { effectiveList, referencesOf, type EffectiveList, type ReferenceField } from './walk.js';
+import { effectiveList, forEachReference, type EffectiveList, type ReferenceField } from './walk.js';
 
 /** What an edge stands for: the field that makes the reference, or a word that reads better as an edge. */
 export type Relation =
@@ -253,9 +253,9 @@ export function buildGraph(eco: Ecosystem): Graph {
   };
   for (const rec of eco.records) {
     const from = nodeId(rec.kind, rec.name);
-    for (const ref of referencesOf(rec)) {
+    forEachReference(rec, (ref) => {
       const relation = RELATION_OF[ref.field];
-      if (relation === undefined) continue;
+      if (relation === undefined) return;
       if (relation === 'runs' && rec.kind === 'PlatformInstance') {
         // An instance is drawn as its environment running the platforms.
         add(nodeId('Environment', rec.manifest.spec.environment), ref.kind, ref.name, relation);
@@ -266,7 +266,7 @@ export function buildGraph(eco: Ecosystem): Graph {
       } else {
         add(from, ref.kind, ref.name, relation, ref.version);
       }
-    }
+    });
   }
   return {
     nodes: [...nodes.values()].sort((a, b) => cmp(a.id, b.id)),

@@ -5,7 +5,7 @@ import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
 import { parseManifestText } from '../manifest/load.js';
 import type { Finding } from '../report/finding.js';
 import { instanceEnvironment } from './graph.js';
-import { inheritedListsMemo, referencesOf, splitContractRef } from './walk.js';
+import { forEachReference, inheritedListsMemo, splitContractRef } from './walk.js';
 
 export interface Impact {
   /** Changed files (repo-relative posix paths), as given. */
@@ -69,47 +69,57 @@ function buildIndexes(eco: Ecosystem): Indexes {
   // Keyed as the references are written; a platform's lists are those it ends up with.
   const inherited = { eco, memo: inheritedListsMemo() };
   for (const [name, x] of eco.exceptions) {
-    for (const ref of referencesOf(x)) if (ref.field === 'target') ix.exceptionsTargeting.add(`${ref.kind}/${ref.name}`, name);
+    forEachReference(x, (ref) => {
+      if (ref.field === 'target') ix.exceptionsTargeting.add(`${ref.kind}/${ref.name}`, name);
+    });
   }
   for (const [name, t] of eco.templates) {
-    for (const ref of referencesOf(t)) if (ref.field === 'extends') ix.templatesExtending.add(ref.name, name);
+    forEachReference(t, (ref) => {
+      if (ref.field === 'extends') ix.templatesExtending.add(ref.name, name);
+    });
   }
   for (const [name, p] of eco.platforms) {
-    for (const ref of referencesOf(p, { inherited })) {
-      switch (ref.field) {
-        case 'extends':
-          ix.platformsExtending.add(ref.name, name);
-          break;
-        case 'namespace':
-          ix.platformsInNamespace.add(ref.name, name);
-          break;
-        case 'dependsOn':
-          ix.dependents.add(ref.name, name);
-          break;
-        case 'provides':
-          ix.platformsUsingContract.add(ref.name, name);
-          ix.contractsProvidedBy.add(name, ref.name);
-          break;
-        case 'consumes':
-          ix.platformsUsingContract.add(ref.name, name);
-          ix.consumers.add(ref.name, name);
-          break;
-        default:
-          break;
-      }
-    }
+    forEachReference(
+      p,
+      (ref) => {
+        switch (ref.field) {
+          case 'extends':
+            ix.platformsExtending.add(ref.name, name);
+            break;
+          case 'namespace':
+            ix.platformsInNamespace.add(ref.name, name);
+            break;
+          case 'dependsOn':
+            ix.dependents.add(ref.name, name);
+            break;
+          case 'provides':
+            ix.platformsUsingContract.add(ref.name, name);
+            ix.contractsProvidedBy.add(name, ref.name);
+            break;
+          case 'consumes':
+            ix.platformsUsingContract.add(ref.name, name);
+            ix.consumers.add(ref.name, name);
+            break;
+          default:
+            break;
+        }
+      },
+      { inherited },
+    );
   }
   for (const [env, inst] of eco.instances) {
-    for (const ref of referencesOf(inst)) if (ref.field === 'platforms') ix.environmentsRunning.add(ref.name, env);
+    forEachReference(inst, (ref) => {
+      if (ref.field === 'platforms') ix.environmentsRunning.add(ref.name, env);
+    });
   }
   for (const [name, a] of eco.adapters) {
-    for (const ref of referencesOf(a)) ix.adaptersImplementing.add(ref.name, name);
+    forEachReference(a, (ref) => ix.adaptersImplementing.add(ref.name, name));
   }
   for (const [name, e] of eco.environments) {
-    for (const ref of referencesOf(e)) {
+    forEachReference(e, (ref) => {
       if (ref.field === 'adapter') ix.environmentsUsingAdapter.add(ref.name, name);
       else ix.promotingFrom.add(ref.name, name);
-    }
+    });
   }
   return ix;
 }

@@ -20,7 +20,7 @@ export {
 } from './graph.js';
 export {
   effectiveList,
-  referencesOf,
+  forEachReference,
   splitContractRef,
   type EffectiveList,
   type InheritedField,

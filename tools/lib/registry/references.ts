@@ -10,7 +10,7 @@ import type { Finding } from '../report/finding.js';
 import { isRecordAffected, type Impact } from './impact.js';
 import { NameIndex, SuggestionBudget } from '../suggest/closest-name.js';
 import { cycleThrough, cyclicComponents, dependencyCycles, reachableDependencies, instanceEnvironment } from './graph.js';
-import { effectiveList, referencesOf, splitContractRef, type Reference, type ReferenceField } from './walk.js';
+import { effectiveList, forEachReference, splitContractRef, type Reference, type ReferenceField } from './walk.js';
 
 type Obj = Record<string, unknown>;
 
@@ -149,7 +149,7 @@ class ReferenceCheck {
   }
 
   record(rec: ManifestRecord): void {
-    for (const ref of referencesOf(rec)) this.reference(rec, ref);
+    forEachReference(rec, (ref) => this.reference(rec, ref));
     if (rec.kind === 'Environment') this.instanceMissing(rec);
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') this.secretFiles(rec);
   }

@@ -29,11 +29,11 @@ export interface Reference {
   /** The value as written (`storage@^1.0.0` for a contract; otherwise the name). */
   value: string;
   /** A contract reference's version (provides, implements) or range (consumes); '' when none is written. */
-  version?: string;
+  version: string | undefined;
   /** The manifest it is written in: the record, or the template a platform inherits the list from. */
   owner: ManifestRecord;
   /** JSON pointer of the value inside `owner`. */
-  pointer: string;
+  readonly pointer: string;
 }
 
 /** Template name → the list platforms built on it inherit, per field (see effectiveList). */
@@ -54,18 +54,19 @@ export function inheritedListsMemo(): InheritedLists {
 }
 
 /**
- * Every reference `rec` makes, in the order its fields are checked: extends, namespace,
+ * Calls `visit` with every reference `rec` makes, in the order its fields are checked: extends, namespace,
  * dependsOn, provides, consumes (platforms, templates); adapter, promotion (environments);
  * environment, platforms (instances); implements (adapters); target and its environment
- * (exceptions). Other kinds make none.
+ * (exceptions). Other kinds make none. A callback, not a generator: the impact walks every
+ * platform of a large ecosystem on each pull request.
  */
-export function* referencesOf(rec: ManifestRecord, options: WalkOptions = {}): Generator<Reference> {
+export function forEachReference(rec: ManifestRecord, visit: (ref: Reference) => void, options: WalkOptions = {}): void {
   switch (rec.kind) {
     case 'Platform':
     case 'PlatformTemplate': {
       const links = rec.links;
-      if (links.extends !== undefined) yield named(rec, 'extends', '/spec/extends', 'PlatformTemplate', links.extends);
-      if (links.namespace !== undefined) yield named(rec, 'namespace', '/spec/namespace', 'Namespace', links.namespace);
+      if (links.extends !== undefined) visit(named(rec, 'extends', '/spec/extends', 'PlatformTemplate', links.extends));
+      if (links.namespace !== undefined) visit(named(rec, 'namespace', '/spec/namespace', 'Namespace', links.namespace));
       const { inherited } = options;
       for (const field of INHERITED_FIELDS) {
         const list: EffectiveList =
@@ -74,33 +75,32 @@ export function* referencesOf(rec: ManifestRecord, options: WalkOptions = {}): G
             : { values: links[field] ?? [], owner: rec, pointer: `/spec/${field}` };
         for (let i = 0; i < list.values.length; i++) {
           const value = list.values[i]!;
-          const pointer = `${list.pointer}/${i}`;
-          yield field === 'dependsOn' ? named(list.owner, field, pointer, 'Platform', value) : contract(list.owner, field, pointer, value);
+          visit(field === 'dependsOn' ? named(list.owner, field, list.pointer, 'Platform', value, i) : contract(list.owner, field, list.pointer, value, i));
         }
       }
       return;
     }
     case 'Environment': {
       const spec = rec.manifest.spec;
-      yield named(rec, 'adapter', '/spec/adapter', 'Adapter', spec.adapter);
-      if (spec.promotion) yield named(rec, 'promotion', '/spec/promotion/from', 'Environment', spec.promotion.from);
+      visit(named(rec, 'adapter', '/spec/adapter', 'Adapter', spec.adapter));
+      if (spec.promotion) visit(named(rec, 'promotion', '/spec/promotion/from', 'Environment', spec.promotion.from));
       return;
     }
     case 'PlatformInstance': {
       const spec = rec.manifest.spec;
-      yield named(rec, 'environment', '/spec/environment', 'Environment', spec.environment);
-      for (let i = 0; i < spec.platforms.length; i++) yield named(rec, 'platforms', `/spec/platforms/${i}/name`, 'Platform', spec.platforms[i]!.name);
+      visit(named(rec, 'environment', '/spec/environment', 'Environment', spec.environment));
+      for (let i = 0; i < spec.platforms.length; i++) visit(named(rec, 'platforms', '/spec/platforms', 'Platform', spec.platforms[i]!.name, i, '/name'));
       return;
     }
     case 'Adapter': {
       const refs = rec.manifest.spec.implements;
-      for (let i = 0; i < refs.length; i++) yield contract(rec, 'implements', `/spec/implements/${i}`, refs[i]!);
+      for (let i = 0; i < refs.length; i++) visit(contract(rec, 'implements', '/spec/implements', refs[i]!, i));
       return;
     }
     case 'PolicyException': {
       const target = rec.manifest.spec.target;
-      yield named(rec, 'target', '/spec/target/name', target.kind, target.name);
-      if (target.environment !== undefined) yield named(rec, 'targetEnvironment', '/spec/target/environment', 'Environment', target.environment);
+      visit(named(rec, 'target', '/spec/target/name', target.kind, target.name));
+      if (target.environment !== undefined) visit(named(rec, 'targetEnvironment', '/spec/target/environment', 'Environment', target.environment));
       return;
     }
     default:
@@ -108,13 +108,33 @@ export function* referencesOf(rec: ManifestRecord, options: WalkOptions = {}): G
   }
 }
 
-function named(owner: ManifestRecord, field: ReferenceField, pointer: string, kind: KindName, name: string): Reference {
-  return { field, kind, name, value: name, owner, pointer };
+/** A reference whose pointer is built only when read: the impact walks every platform and reads none. */
+class WrittenReference implements Reference {
+  constructor(
+    readonly field: ReferenceField,
+    readonly kind: KindName,
+    readonly name: string,
+    readonly value: string,
+    readonly version: string | undefined,
+    readonly owner: ManifestRecord,
+    /** Where it is written: `path`, or entry `index` of the list there (and `tail` inside the entry). */
+    private readonly path: string,
+    private readonly index: number,
+    private readonly tail: string,
+  ) {}
+
+  get pointer(): string {
+    return this.index < 0 ? this.path : `${this.path}/${this.index}${this.tail}`;
+  }
 }
 
-function contract(owner: ManifestRecord, field: ReferenceField, pointer: string, value: string): Reference {
+function named(owner: ManifestRecord, field: ReferenceField, path: string, kind: KindName, name: string, index = -1, tail = ''): Reference {
+  return new WrittenReference(field, kind, name, name, undefined, owner, path, index, tail);
+}
+
+function contract(owner: ManifestRecord, field: ReferenceField, path: string, value: string, index = -1): Reference {
   const { name, version } = splitContractRef(value);
-  return { field, kind: 'Contract', name, value, version, owner, pointer };
+  return new WrittenReference(field, 'Contract', name, value, version, owner, path, index, '');
 }
 
 /** `name@version` or `name@range` → its two parts (names never contain `@`). */
