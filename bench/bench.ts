@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { discoverManifestFiles } from '../tools/lib/repo/paths.js';
 import type { Finding } from '../tools/lib/report/finding.js';
-import { formatPhases } from '../tools/lib/validate/phases.js';
+import { formatPhases } from '../tools/lib/ecosystem-load/phases.js';
 import { validate, type ValidateOptions, type ValidateOutcome } from '../tools/lib/validate/validate.js';
 import { auditSection } from './audit.js';
 import { applySection } from './apply.js';

@@ -8,7 +8,7 @@ import { discoverManifestFiles } from '../repo/paths.js';
 import type { Finding } from '../report/finding.js';
 import { blobId, cacheContext, defaultCacheDir, ParseCache, parseJsonText, type CachedContent, type CachedDocument } from './parse-cache.js';
 import { parseAll, type ParseItem } from './parse-pool.js';
-import { PhaseClock } from '../validate/phases.js';
+import { PhaseClock } from './phases.js';
 import { StatTable } from './stat-table.js';
 
 export interface LoadOptions {

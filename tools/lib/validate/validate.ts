@@ -25,7 +25,7 @@ import { checkSecretReferences } from '../secrets/check.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from '../ecosystem-load/load-ecosystem.js';
-import { PhaseClock, type PhaseTimes } from './phases.js';
+import { PhaseClock, type PhaseTimes } from '../ecosystem-load/phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
 import { judgedSlice, keysAtBase, keysByName, openSnapshot } from './incremental.js';
 
