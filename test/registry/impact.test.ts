@@ -6,7 +6,7 @@ import { impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } f
 import { changedFilesSince } from '../../tools/lib/repo/git.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { git } from '../helpers/repo.js';
-import { load, removeWorlds, world } from './world.js';
+import { doc, load, removeWorlds, world } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -104,6 +104,18 @@ describe('impactOfChanges', () => {
       platforms: ['api-platform'],
       environments: [],
     });
+  });
+
+  it('a dependsOn a platform inherits from its template makes it a dependent: a change to the dependency reaches it', async () => {
+    const { eco } = await world({
+      'ecosystem/platform-templates/batch.yaml': doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']),
+    });
+    const before = impactOfChanges(await baseEco(), ['platforms/db-platform/platform.yaml']);
+    expect(sorted(before).platforms).toEqual(['api-platform', 'db-platform', 'report-platform']);
+    // worker and lone set no dependsOn of their own: they inherit batch's, so they depend on db now.
+    const impact = impactOfChanges(eco, ['platforms/db-platform/platform.yaml']);
+    expect(sorted(impact).platforms).toEqual(['api-platform', 'db-platform', 'lone-platform', 'report-platform', 'worker-platform']);
+    expect(impact.manifests.has('Platform/worker-platform')).toBe(true);
   });
 
   it('a file that holds no manifest changes nothing but itself', async () => {
