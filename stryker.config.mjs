@@ -24,6 +24,7 @@ export default {
   concurrency: 2,
   timeoutMS: 20_000,
   timeoutFactor: 2,
+  dryRunTimeoutMinutes: 30,
   incremental: true,
   incrementalFile: 'reports/mutation/incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
