@@ -7,12 +7,9 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   coverageAnalysis: 'perTest',
   mutate: [
-    'tools/lib/manifest/*.ts',
-    'tools/lib/registry/*.ts',
-    'tools/lib/report/*.ts',
-    'tools/lib/audit/*.ts',
+    'tools/lib/{manifest,registry,report,audit}/**/*.ts',
     'tools/lib/policy/{input,settings,slices}.ts',
-    'tools/lib/validate/*.ts',
+    'tools/lib/validate/**/*.ts',
     // Re-exports, schema declarations (their descriptions are documentation), a build
     // script, and code that only runs in a worker thread of the built CLI.
     '!tools/lib/*/index.ts',
