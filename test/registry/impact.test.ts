@@ -118,6 +118,20 @@ describe('impactOfChanges', () => {
     expect(impact.manifests.has('Platform/worker-platform')).toBe(true);
   });
 
+  it('an exception affects its target: an environment, an instance\'s environment, or the environment it names', async () => {
+    const waiver = (name: string, target: string[]) =>
+      doc('PolicyException', name, ['rule: resources.ceiling', 'target:', ...target.map((l) => `  ${l}`), 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
+    const file = (name: string) => `ecosystem/governance/exceptions/${name}.yaml`;
+    const { eco } = await world({
+      [file('env')]: waiver('env', ['kind: Environment', 'name: staging']),
+      [file('inst')]: waiver('inst', ['kind: PlatformInstance', 'name: sandbox']),
+      [file('adapter')]: waiver('adapter', ['kind: Adapter', 'name: docker', 'environment: dev']),
+    });
+    expect(sorted(impactOfChanges(eco, [file('env')]))).toEqual({ manifests: ['Environment/staging', 'PolicyException/env'], platforms: [], environments: ['staging'] });
+    expect(sorted(impactOfChanges(eco, [file('inst')]))).toEqual({ manifests: ['Environment/sandbox', 'PlatformInstance/sandbox', 'PolicyException/inst'], platforms: [], environments: ['sandbox'] });
+    expect(sorted(impactOfChanges(eco, [file('adapter')]))).toEqual({ manifests: ['Adapter/docker', 'Environment/dev', 'PolicyException/adapter'], platforms: [], environments: ['dev'] });
+  });
+
   it('a file that holds no manifest changes nothing but itself', async () => {
     expect(sorted(impactOfChanges(await baseEco(), ['README.md']))).toEqual({ manifests: [], platforms: [], environments: [] });
   });
