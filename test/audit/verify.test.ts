@@ -113,6 +113,22 @@ describe('mnops audit verify', () => {
     ]);
   });
 
+  it('a record whose prev is not its predecessor\'s hash (itself hashed consistently) is a broken link', async () => {
+    const fresh = await world();
+    const rs = fresh.records;
+    // r3 re-hashed over a prev that names no record, r4.. re-chained after it: every record matches its own hash.
+    const { hash: _h, ...unhashed } = { ...rs[2]!, prev: 'a'.repeat(64) };
+    const r3 = { ...unhashed, hash: hashRecord(unhashed) };
+    const tail: AuditRecord[] = [r3];
+    for (const r of rs.slice(3)) tail.push(rechain(r, tail.at(-1)));
+    await forcePushChain(fresh.remote, [rs[0]!, rs[1]!, ...tail], { rehash: false });
+    const report = await verifyTrail(await AuditTrail.open({ root: fresh.reader }));
+    const links = report.breaks.filter((b) => b.kind === 'broken-link');
+    expect(links.map((b) => [b.seq, b.recordId])).toEqual([[3, 'r3']]);
+    expect(links[0]!.message).toMatch(/^record #3 \(r3\) in commit [0-9a-f]{12} does not follow record #2: a record before it was removed, inserted or reordered$/);
+    expect(report.breaks.some((b) => b.kind === 'changed' && b.message.includes('does not match its own hash'))).toBe(false);
+  });
+
   it('a truncated tail is caught by the checkpoints', async () => {
     const { report } = await kinds((rs) => rs.slice(0, 4), false);
     expect(report.breaks.map((b) => [b.kind, b.seq])).toEqual([

@@ -273,6 +273,17 @@ describe('enforce (warnings fail) and the evaluation time', () => {
     expect((await mnops(['--root', root], { entry: 'enforce' })).status).toBe(0);
   });
 
+  it('--fail-on warning fails on warnings and still on errors alone', async () => {
+    const later = ['--now', '2027-06-01T00:00:00Z'];
+    const warned = repo();
+    expect((await mnops(['validate', '--root', warned, '--fail-on', 'warning', ...later])).status).toBe(1);
+    const erred = repo();
+    edit(erred, 'platforms/governance-platform/platform.yaml', '    memoryMb: 512', '    memoryMB: 512');
+    const r = await mnops(['validate', '--root', erred, '--format', 'json', '--fail-on', 'warning']);
+    expect(json(r.stdout).summary).toMatchObject({ errors: 1, warnings: 0 });
+    expect(r.status).toBe(1);
+  });
+
   it('rejects a --now that is not a time', async () => {
     const r = await mnops(['validate', '--now', 'tomorrow']);
     expect(r.status).toBe(2);

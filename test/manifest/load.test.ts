@@ -84,6 +84,19 @@ describe('parseManifestText', () => {
     expect(findings[0]!.message).toMatch(/through aliases|alias references/);
   });
 
+  it('counts alias references as they expand: aliases inside an aliased list count again, far under the value limit', () => {
+    // 10 aliases in the list, then each *l expands to 1 + 10: 19 written, 10 + 9 × 11 = 109 followed.
+    const text = (refs: number) =>
+      ['base: &b x', `list: &l [${Array(10).fill('*b').join(', ')}]`, 'refs:', ...Array.from({ length: refs }, (_, i) => `  k${i}: *l`)].join('\n') + '\n';
+    const { documents, findings } = parseManifestText(text(9));
+    expect(documents).toEqual([]);
+    expect(findings).toEqual([expect.objectContaining({ ruleId: 'yaml.limit', message: `more than ${DEFAULT_LIMITS.maxAliases} alias references` })]);
+    // 10 + 8 × 11 = 98 references: within the limit, loaded whole.
+    const within = parseManifestText(text(8));
+    expect(within.findings).toEqual([]);
+    expect(Object.values((within.documents[0]!.value as { refs: Record<string, string[]> }).refs)).toEqual(Array(8).fill(Array(10).fill('x')));
+  });
+
   it('refuses 5,000 nested brackets before parsing', () => {
     const { documents, findings } = parseManifestText(`a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
     expect(documents).toHaveLength(0);

@@ -80,6 +80,24 @@ describe('resolvePlatform', () => {
     ]);
   });
 
+  it('merges a named list item field by field: the template sets one field, the platform another, the result holds both', () => {
+    const { ecosystem, findings: f2 } = eco({
+      ...files,
+      'ecosystem/platform-templates/http.yaml':
+        head('PlatformTemplate', 'http') + '  extends: base\n  ports:\n    - name: web\n      containerPort: 8080\n      protocol: udp\n',
+      'platforms/demo-platform/platform.yaml':
+        files['platforms/demo-platform/platform.yaml']! + '  ports:\n    - name: web\n      containerPort: 8080\n      hostPort: 18080\n    - name: admin\n      containerPort: 9090\n',
+    });
+    expect(f2).toEqual([]);
+    const merged = resolvePlatform(ecosystem, 'demo-platform', 'prod')!;
+    expect(merged.spec.ports).toEqual([
+      { name: 'web', containerPort: 8080, protocol: 'udp', hostPort: 18080 },
+      { name: 'admin', containerPort: 9090 },
+    ]);
+    expect(provenanceOf(merged, '/ports/0/protocol')).toMatchObject({ file: 'ecosystem/platform-templates/http.yaml' });
+    expect(provenanceOf(merged, '/ports/0/hostPort')).toMatchObject({ file: 'platforms/demo-platform/platform.yaml' });
+  });
+
   it('remembers the file and line that set each value', () => {
     expect(provenanceOf(r, '/resources/cpuCores')).toEqual({ file: 'ecosystem/platform-templates/base.yaml', line: 7, column: 5 });
     expect(provenanceOf(r, '/resources/memoryMb')).toEqual({ file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 11, column: 9 });

@@ -6,7 +6,7 @@ import { impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } f
 import { changedFilesSince } from '../../tools/lib/repo/git.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { git } from '../helpers/repo.js';
-import { load, removeWorlds, world } from './world.js';
+import { doc, load, removeWorlds, world } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -104,6 +104,32 @@ describe('impactOfChanges', () => {
       platforms: ['api-platform'],
       environments: [],
     });
+  });
+
+  it('a dependsOn a platform inherits from its template makes it a dependent: a change to the dependency reaches it', async () => {
+    const { eco } = await world({
+      'ecosystem/platform-templates/batch.yaml': doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']),
+    });
+    const before = impactOfChanges(await baseEco(), ['platforms/db-platform/platform.yaml']);
+    expect(sorted(before).platforms).toEqual(['api-platform', 'db-platform', 'report-platform']);
+    // worker and lone set no dependsOn of their own: they inherit batch's, so they depend on db now.
+    const impact = impactOfChanges(eco, ['platforms/db-platform/platform.yaml']);
+    expect(sorted(impact).platforms).toEqual(['api-platform', 'db-platform', 'lone-platform', 'report-platform', 'worker-platform']);
+    expect(impact.manifests.has('Platform/worker-platform')).toBe(true);
+  });
+
+  it('an exception affects its target: an environment, an instance\'s environment, or the environment it names', async () => {
+    const waiver = (name: string, target: string[]) =>
+      doc('PolicyException', name, ['rule: resources.ceiling', 'target:', ...target.map((l) => `  ${l}`), 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
+    const file = (name: string) => `ecosystem/governance/exceptions/${name}.yaml`;
+    const { eco } = await world({
+      [file('env')]: waiver('env', ['kind: Environment', 'name: staging']),
+      [file('inst')]: waiver('inst', ['kind: PlatformInstance', 'name: sandbox']),
+      [file('adapter')]: waiver('adapter', ['kind: Adapter', 'name: docker', 'environment: dev']),
+    });
+    expect(sorted(impactOfChanges(eco, [file('env')]))).toEqual({ manifests: ['Environment/staging', 'PolicyException/env'], platforms: [], environments: ['staging'] });
+    expect(sorted(impactOfChanges(eco, [file('inst')]))).toEqual({ manifests: ['Environment/sandbox', 'PlatformInstance/sandbox', 'PolicyException/inst'], platforms: [], environments: ['sandbox'] });
+    expect(sorted(impactOfChanges(eco, [file('adapter')]))).toEqual({ manifests: ['Adapter/docker', 'Environment/dev', 'PolicyException/adapter'], platforms: [], environments: ['dev'] });
   });
 
   it('a file that holds no manifest changes nothing but itself', async () => {

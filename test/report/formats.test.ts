@@ -5,7 +5,9 @@ import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Log } from 'sarif';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { FORMAT_NAMES, FORMATTERS, isFormatName, summarize, type Finding, type Report } from '../../tools/lib/report/index.js';
+import { sortFindings } from '../../tools/lib/report/finding.js';
 import * as core from '@actions/core';
 import { annotation, escapeCommandData, escapeCommandProperty } from '../../tools/lib/report/formats/github.js';
 import { escapeXmlAttribute, escapeXmlText } from '../../tools/lib/report/formats/junit.js';
@@ -86,6 +88,16 @@ describe('registry', () => {
       const { output } = FORMATTERS[name](report, plain);
       expect(output.endsWith('\n')).toBe(true);
       expect(output.endsWith('\n\n')).toBe(false);
+    }
+  });
+});
+
+describe('order', () => {
+  it('sorts by file, line, column, then the most severe first, then rule', () => {
+    const at = (file: string, line: number, column: number, severity: Finding['severity'], ruleId = 'r.x'): Finding => ({ ruleId, severity, message: 'm', file, line, column });
+    const sorted = [at('a.yaml', 9, 1, 'error'), at('a.yaml', 9, 1, 'warning', 'r.a'), at('a.yaml', 9, 1, 'warning', 'r.b'), at('a.yaml', 9, 2, 'note'), at('a.yaml', 10, 1, 'note'), at('b.yaml', 1, 1, 'note')];
+    for (const shuffled of [[...sorted].reverse(), [sorted[3]!, sorted[5]!, sorted[1]!, sorted[0]!, sorted[4]!, sorted[2]!]]) {
+      expect(sortFindings(shuffled)).toEqual(sorted);
     }
   });
 });
@@ -305,6 +317,11 @@ describe('sarif', () => {
     expect(fp({ ...CEILING, line: 40, column: 9, message: 'reworded' })).toBe(fp(CEILING));
     expect(fp({ ...CEILING, path: '/spec/resources/cpuCores' })).not.toBe(fp(CEILING));
     expect(fp({ ...CEILING, environment: 'staging' })).not.toBe(fp(CEILING));
+    expect(fp({ ...CEILING, kind: 'PlatformTemplate' })).not.toBe(fp(CEILING));
+    expect(fp({ ...CEILING, name: 'ledger-platform' })).not.toBe(fp(CEILING));
+    // Code scanning matches alerts by it across releases: the key's shape must not drift.
+    const key = (f: Finding) => [f.ruleId, f.file, f.kind ?? '', f.name ?? '', f.environment ?? '', f.path ?? ''].join('\u0000');
+    for (const f of [CEILING, EXPIRED]) expect(findingFingerprint(f)).toBe(createHash('sha256').update(key(f)).digest('hex'));
     expect(findingFingerprint(CEILING)).toBe(findingFingerprint({ ...CEILING, line: 1 }));
     // Two findings with one identity stay two alerts.
     const twice = sarifOf(reportOf([CEILING, { ...CEILING, line: 30 }])).runs[0]!.results!;
@@ -313,9 +330,19 @@ describe('sarif', () => {
     expect(b).toBe(a!.replace(/:1$/, ':2'));
   });
 
+  it('a rule\'s default level is the most severe level it was reported at', () => {
+    const seen = (severities: Finding['severity'][]) =>
+      sarifOf(reportOf(severities.map((severity, i) => ({ ...EXPIRED, severity, file: `f${i}.yaml` })))).runs[0]!.tool.driver.rules![0]!.defaultConfiguration!.level;
+    expect(seen(['note', 'warning', 'error', 'warning'])).toBe('error');
+    expect(seen(['error', 'note'])).toBe('error');
+    expect(seen(['note', 'warning', 'note'])).toBe('warning');
+    expect(seen(['note'])).toBe('note');
+  });
+
   it('writes repo-relative URIs with forward slashes, percent-encoded', () => {
     expect(toArtifactUri('platforms\\a b\\platform.yaml')).toBe('platforms/a%20b/platform.yaml');
     expect(toArtifactUri('./registry/#team.yaml')).toBe('registry/%23team.yaml');
+    expect(toArtifactUri('././/registry/a.yaml')).toBe('registry/a.yaml');
     const log = sarifOf(reportOf([{ ...EXPIRED, file: 'ecosystem/my env/environment.yaml' }]));
     expect(validate(log)).toBe(true);
   });

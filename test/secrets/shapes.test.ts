@@ -25,6 +25,9 @@ const SAMPLES = [
   'postgres://app:s3cret@db:5432/app',
 ];
 const BENIGN = ['json', '/var/run/docker.sock', 'https://example.com/path', 'mnops/base:1.2.0', 'eu-west-1'];
+/** One key per alternative of the key pattern, in its order, with a plain value. */
+const SECRET_KEYS = ['DB_PASSWORD', 'passwd', 'SSH_PASSPHRASE', 'client_secret', 'GITHUB_TOKEN', 'API_KEY', 'apiKey', 'privateKey', 'AWS_ACCESS_KEY_ID', 'accessKey', 'CLIENT_SECRET', 'credentials'];
+const PLAIN_KEYS = ['LOG_LEVEL', 'HTTP_PORT', 'POLICY_BUNDLE_PATH', 'retentionDays', 'socket', 'ACCESS_LOG'];
 const GOV = 'platforms/governance-platform/platform.yaml';
 
 let root = '';
@@ -36,8 +39,8 @@ describe('the one list of secret shapes', () => {
     TOKEN_SHAPES.forEach((shape, i) => expect(new RegExp(shape.pattern).test(SAMPLES[i]!), shape.pattern).toBe(true));
     for (const s of SAMPLES) expect(looksSecret('UPSTREAM', s), s).toBe(true);
     for (const s of BENIGN) expect(looksSecret('UPSTREAM', s), s).toBe(false);
-    for (const key of ['DB_PASSWORD', 'passwd', 'API_KEY', 'apiKey', 'client_secret', 'GITHUB_TOKEN', 'privateKey', 'credentials']) expect(looksSecret(key, 'x'), key).toBe(true);
-    for (const key of ['LOG_LEVEL', 'HTTP_PORT', 'POLICY_BUNDLE_PATH', 'retentionDays', 'socket']) expect(looksSecret(key, 'x'), key).toBe(false);
+    for (const key of SECRET_KEYS) expect(looksSecret(key, 'x'), key).toBe(true);
+    for (const key of PLAIN_KEYS) expect(looksSecret(key, 'x'), key).toBe(false);
   });
 
   it('is what secrets.plaintext matches: the real bundle flags every sample and nothing benign', async () => {
@@ -47,6 +50,19 @@ describe('the one list of secret shapes', () => {
     const { report } = await validate({ root, now: new Date(FIXED_NOW) });
     const flagged = report.findings.filter((f) => f.ruleId === 'secrets.plaintext' && f.file === GOV).map((f) => f.path);
     expect(flagged.sort()).toEqual(SAMPLES.map((_, i) => `/spec/env/SAMPLE_${i}`).sort());
+  }, 60_000);
+
+  it('its key pattern is what secrets.plaintext matches: the real bundle flags a plain value under every secret key and no other', async () => {
+    const keyed = exampleRepo();
+    try {
+      const entries = [...SECRET_KEYS, ...PLAIN_KEYS].map((k) => `    ${k}: plain-value\n`).join('');
+      edit(keyed, GOV, '  env:\n', `  env:\n${entries}`);
+      const { report } = await validate({ root: keyed, now: new Date(FIXED_NOW) });
+      const flagged = report.findings.filter((f) => f.ruleId === 'secrets.plaintext' && f.file === GOV).map((f) => f.path);
+      expect(flagged.sort()).toEqual(SECRET_KEYS.map((k) => `/spec/env/${k}`).sort());
+    } finally {
+      removeDir(keyed);
+    }
   }, 60_000);
 
   it('lives in one place: no Rego source outside the tests carries a shape or the key pattern', async () => {

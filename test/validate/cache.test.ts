@@ -87,6 +87,19 @@ describe('parse cache keyed by git blob id', () => {
     expect(again.report.findings).toEqual(changed.report.findings);
   });
 
+  it('entries are keyed by content, not size: a same-length edit is parsed again and seen', async () => {
+    const { root, cacheDir } = fresh();
+    expect(imageOf(await validate({ root, cacheDir, now: NOW }))).toBe(REAL_IMAGE);
+    const before = readFileSync(path.join(root, PLATFORM));
+    const sameLength = 'evil/miner:${version}';
+    expect(sameLength).toHaveLength(REAL_IMAGE.length);
+    edit(root, PLATFORM, REAL_IMAGE, sameLength);
+    expect(statSync(path.join(root, PLATFORM)).size).toBe(before.byteLength);
+    const after = await validate({ root, cacheDir, now: NOW });
+    expect(after.stats.parsed).toBe(1);
+    expect(imageOf(after)).toBe(sameLength);
+  });
+
   it('a corrupt cache file is ignored, not trusted', async () => {
     const { root, cacheDir } = fresh();
     await validate({ root, cacheDir, now: NOW });

@@ -1,0 +1,20 @@
+// The tests `npm run mutation` runs against each mutant: those that import the mutated
+// modules (manifest, registry, report, audit, policy input, validate) and need no engine.
+// Tests that only drive the built CLI cannot see a mutant in the sources, so they are left out.
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+const TESTS = [
+  'test/manifest/*.test.ts',
+  'test/registry/{graph,impact,references}.test.ts',
+  'test/report/*.test.ts',
+  'test/audit/verify.test.ts',
+  'test/validate/*.test.ts',
+  'test/policy/slices.test.ts',
+];
+
+/** MUTATION_TESTS (globs separated by spaces) narrows the tests, for a run over one module. */
+const narrowed = process.env.MUTATION_TESTS?.split(/\s+/).filter(Boolean);
+
+// Replaces the suite's include (mergeConfig would append to it, running every test).
+export default defineConfig({ ...base, test: { ...base.test, include: narrowed ?? TESTS } });
