@@ -9,12 +9,12 @@ export default {
   mutate: [
     'tools/lib/{manifest,registry,report,audit}/**/*.ts',
     'tools/lib/policy/{input,settings,slices}.ts',
-    'tools/lib/validate/**/*.ts',
+    'tools/lib/{validate,ecosystem-load,json,suggest}/**/*.ts',
     // Re-exports, schema declarations (their descriptions are documentation), a build
     // script, and code that only runs in a worker thread of the built CLI.
     '!tools/lib/*/index.ts',
     '!tools/lib/manifest/{kinds,write-schemas}.ts',
-    '!tools/lib/validate/{parse-worker,parse-pool}.ts',
+    '!tools/lib/ecosystem-load/{parse-worker,parse-pool}.ts',
   ],
   // The CLI tests among them run dist/ (built by `npm run mutation` first); the rest is not needed.
   ignorePatterns: ['/actions/*/dist', '/coverage', '/.mnops-cache'],

@@ -1,5 +1,5 @@
 // The tests `npm run mutation` runs against each mutant: those that import the mutated
-// modules (manifest, registry, report, audit, policy input, validate) and need no engine.
+// modules (manifest, registry, report, audit, policy input, loading and validate) and need no engine.
 // Tests that only drive the built CLI cannot see a mutant in the sources, so they are left out.
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
