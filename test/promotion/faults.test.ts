@@ -117,7 +117,9 @@ describe('faults on the real engine', () => {
     }
     const r = await apply.done;
     expect(r.status, r.stdout + r.stderr).toBe(2);
-    const lines = r.stderr.trim().split('\n');
+    // stderr holds the progress lines first (one per platform), then the error.
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('mnops:'));
+    expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0], r.stderr).toMatch(/engine/i);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(lines[0]!.split(/[.!?](\s|$)/).filter((s) => s.trim()).length).toBeLessThanOrEqual(2);
