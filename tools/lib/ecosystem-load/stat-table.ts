@@ -111,6 +111,11 @@ interface Entries {
   entries: unknown[];
 }
 
+function entryAt(table: Entries, key: string): unknown {
+  const i = table.at.get(key);
+  return i === undefined ? undefined : table.entries[i];
+}
+
 function entriesOf(names: string[], entries: unknown[]): Entries {
   const at = new Map<string, number>();
   for (let i = 0; i < names.length; i++) at.set(names[i]!, i);
@@ -234,8 +239,7 @@ export class StatTable implements ListingCache {
 
   /** The blob id of the bytes `file` held when last read, if its stat is exactly the same now. */
   lookup(file: string, st: FileStat): string | undefined {
-    const i = this.files.at.get(file);
-    const e = i === undefined ? undefined : this.files.entries[i];
+    const e = entryAt(this.files, file);
     if (!sameStat(e, st) || typeof e[4] !== 'string' || !/^[0-9a-f]{40}$/.test(e[4])) return undefined;
     this.kept.set(file, e as Entry);
     return e[4];
@@ -255,8 +259,7 @@ export class StatTable implements ListingCache {
 
   /** The entries of folder `dir` when last listed, if its stat is exactly the same now. */
   get(dir: string, st: FileStat): Listing | undefined {
-    const i = this.dirs.at.get(dir);
-    const e = i === undefined ? undefined : this.dirs.entries[i];
+    const e = entryAt(this.dirs, dir);
     if (!sameStat(e, st) || !isListing(e[4])) return undefined;
     this.keptDirs.set(dir, e as DirEntry);
     return e[4];

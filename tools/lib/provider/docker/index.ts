@@ -37,7 +37,7 @@ export type DockerProvider = Provider;
 
 export function createDockerProvider(options: DockerProviderOptions = {}): DockerProvider {
   const client = dockerClient(options);
-  const volumes = secretVolumes(client.docker, client.engine, client.labels);
+  const volumes = secretVolumes(client);
   const networks = dockerNetworks(client);
   const { replace } = dockerRollout(client, networks, volumes);
   const { list, observe } = dockerObserver(client, volumes);

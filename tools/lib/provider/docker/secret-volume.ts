@@ -21,12 +21,11 @@ import { statusOf } from '../errors.js';
 import { SECRET_FILE_MODE, SECRETS_DIR, type FileOwner } from '../secret-files.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
 import { DOCKER_LABELS, deliveredSecrets } from './container-spec.js';
+import type { DockerClient } from './client.js';
 import { tarOf } from './tar.js';
 import { secretDigests } from './view.js';
 
 const ROLE = { secrets: 'secrets', loader: 'secrets-loader', key: 'digest-key' } as const;
-
-type Engine = <T>(call: () => Promise<T>) => Promise<T>;
 
 export interface SecretVolumes {
   /** Creates and fills the volume of a rollout. */
@@ -42,7 +41,8 @@ export interface SecretVolumes {
   keyStore: DigestKeyStore;
 }
 
-export function secretVolumes(docker: Docker, engine: Engine, extraLabels: Record<string, string>): SecretVolumes {
+export function secretVolumes(client: DockerClient): SecretVolumes {
+  const { docker, engine, labels: extraLabels } = client;
   const envLabels = (environment: string, role: string) => ({ ...extraLabels, [LABELS.managed]: 'true', [LABELS.environment]: environment, [DOCKER_LABELS.role]: role });
   const filter = (environment: string, role: string, platform?: string) => ({
     label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${role}`, ...(platform ? [`${LABELS.platform}=${platform}`] : [])],
@@ -52,12 +52,6 @@ export function secretVolumes(docker: Docker, engine: Engine, extraLabels: Recor
     await engine(() => docker.getVolume(volume).remove()).catch((err: unknown) => {
       // 404: gone; 409: still mounted by a container (removed with it later).
       if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
-    });
-  }
-
-  async function removeContainer(id: string): Promise<void> {
-    await engine(() => docker.getContainer(id).remove({ force: true })).catch((err: unknown) => {
-      if (statusOf(err) !== 404) throw err;
     });
   }
 
@@ -88,7 +82,7 @@ export function secretVolumes(docker: Docker, engine: Engine, extraLabels: Recor
         await engine(() => loader.putArchive(archive, { path: SECRETS_DIR }));
       } finally {
         archive.fill(0);
-        await removeContainer(loader.id);
+        await client.removeContainer(loader.id, false);
       }
     },
 
@@ -106,7 +100,7 @@ export function secretVolumes(docker: Docker, engine: Engine, extraLabels: Recor
       const loaders = await engine(() =>
         docker.listContainers({ all: true, filters: { label: [`${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${ROLE.loader}`] } }),
       );
-      await Promise.all(loaders.map((c) => removeContainer(c.Id)));
+      await Promise.all(loaders.map((c) => client.removeContainer(c.Id, false)));
       for (const v of await listVolumes(filter(environment, ROLE.secrets))) await remove(v.Name);
       await remove(digestKeyName(environment));
       // remove() leaves a volume a container still mounts: teardown says so.
