@@ -1,7 +1,7 @@
 // What both engines' clients share: where the engine is, the one wording of "it does not
-// answer", and waiting between polls.
+// answer", waiting between polls, and removing a network whose endpoints are still going away.
 import type Docker from 'dockerode';
-import { EngineUnreachableError } from './errors.js';
+import { EngineUnreachableError, isUnreachable, statusOf } from './errors.js';
 
 /** The engine's address as a person would type it: a socket path or host:port. */
 export function endpointOf(docker: Docker, socketPath?: string): string {
@@ -22,3 +22,23 @@ export function unreachableError(endpoint: string, err: NodeJS.ErrnoException): 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Removes a network, trying again while the engine still counts endpoints of containers or
+ * tasks that were just removed (they linger a moment after the remove returns). Returns the
+ * engine's last refusal after `attempts` polls, or undefined once the network is gone; an
+ * engine that does not answer throws at once. */
+export async function removeNetworkOnceFree(remove: () => Promise<unknown>, pollMs: number, attempts = 20): Promise<unknown> {
+  let last: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      await remove();
+      return undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      if (err instanceof EngineUnreachableError || isUnreachable(err)) throw err;
+      last = err;
+      if (attempt + 1 < attempts) await sleep(pollMs);
+    }
+  }
+  return last;
+}

@@ -1,6 +1,7 @@
 // The docker provider's networks: per environment a routed bridge and an internal one,
 // created once however many platforms ask at the same time, removed by teardown.
-import { ProviderError, statusOf } from '../errors.js';
+import { removeNetworkOnceFree } from '../engine.js';
+import { ProviderError, engineMessage, statusOf } from '../errors.js';
 import { LABELS } from '../types.js';
 import type { DockerClient } from './client.js';
 import { networkNames, type NetworkAttachment } from './container-spec.js';
@@ -64,11 +65,8 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
       const left: string[] = [];
       for (const n of nets) {
         known.delete(n.Name);
-        try {
-          await engine(() => docker.getNetwork(n.Id).remove());
-        } catch (err) {
-          if (statusOf(err) !== 404) left.push(`network ${n.Name} (${(err as Error).message})`);
-        }
+        const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs);
+        if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
       }
       const names = networkNames(environment);
       known.delete(names.egress);

@@ -1,8 +1,8 @@
 // The swarm provider's overlay networks: created once however many platforms ask at the same
 // time, refused when one of the same name is not what the policy needs, removed once the
 // endpoints of stopped tasks are gone.
-import { sleep } from '../engine.js';
-import { ProviderError, isUnreachable, statusOf, engineMessage } from '../errors.js';
+import { removeNetworkOnceFree, sleep } from '../engine.js';
+import { ProviderError, statusOf, engineMessage } from '../errors.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
 import type { SwarmClient } from './client.js';
 import { planNetwork, type SwarmNetwork } from './service-spec.js';
@@ -75,22 +75,25 @@ export function swarmNetworks(client: SwarmClient) {
     const left: string[] = [];
     for (const n of found) {
       let last: unknown;
-      for (let attempt = 0; attempt < 20; attempt++) {
-        try {
-          await docker.getNetwork(n.Id).remove();
-          last = undefined;
-          break;
-        } catch (err) {
-          if (statusOf(err) === 404) {
-            last = undefined;
-            break;
-          }
-          if (isUnreachable(err)) throw engineError('remove network', err);
-          last = err;
-          await sleep(pollMs); // endpoints of stopped tasks linger a moment
-        }
+      try {
+        last = await removeNetworkOnceFree(() => docker.getNetwork(n.Id).remove(), pollMs);
+      } catch (err) {
+        throw engineError('remove network', err);
       }
       if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
+    }
+    // The manager removes an overlay after answering: until it has, the network still lists
+    // and an apply right after would attach a service to it and fail. Removed means gone.
+    const removed = found.filter((n) => !left.some((l) => l.startsWith(`network ${n.Name} (`)));
+    for (let attempt = 0; removed.length > 0; attempt++) {
+      const still = await engine('list networks', () => docker.listNetworks({ filters: { id: removed.map((n) => n.Id) } }));
+      const ids = new Set(still.map((n) => n.Id));
+      if (!removed.some((n) => ids.has(n.Id))) break;
+      if (attempt === 20) {
+        for (const n of removed.filter((r) => ids.has(r.Id))) left.push(`network ${n.Name} (removed, but the engine still lists it)`);
+        break;
+      }
+      await sleep(pollMs);
     }
     return left;
   }
