@@ -18,3 +18,5 @@ node dist/tools/mnops.js plan --env dev | grep -v '^!'
 echo
 echo "drift of dev against git (a fresh apply shows none):"
 node dist/tools/mnops.js drift --env dev --no-record
+echo
+echo "next: promote a platform dev → staging through the gate — the tour in README.md (Getting started)"

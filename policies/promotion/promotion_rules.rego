@@ -117,7 +117,7 @@ source_problem contains {
 
 source_problem contains {
 	"problem": sprintf("%s has soaked %v of %v minutes in %s", [subject, soaked, soak_minutes, request.from]),
-	"hint": sprintf("wait %v more minutes", [ceil(soak_minutes - elapsed)]),
+	"hint": sprintf("wait %s", [plural(ceil(soak_minutes - elapsed), "more minute")]),
 } if {
 	runs_in_source
 	source.healthy == true
@@ -158,9 +158,9 @@ approvers := {lower(a) | some a in object.get(request, "approvals", [])} - {acto
 
 reason contains msg if {
 	count(approvers) < required_approvals
-	msg := sprintf("%s needs %s from someone other than %s, has %v%s%s — ask %s", [
+	msg := sprintf("%s needs %s from someone other than %s, has %v%s%s — ask %s (locally: --approved-by NAME; in GitHub Actions: a review of the %s deployment)", [
 		target.name, plural(required_approvals, "approval"), request.actor, count(approvers), approvers_label, own_label,
-		plural(required_approvals - count(approvers), "more reviewer"),
+		plural(required_approvals - count(approvers), "more reviewer"), target.name,
 	])
 }
 

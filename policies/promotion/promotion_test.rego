@@ -55,6 +55,11 @@ test_soak_not_met if {
 	denied(decision, ["runtime-platform 1.9.4 has soaked 12 of 60 minutes in staging — wait 48 more minutes"])
 }
 
+test_soak_one_minute_left_is_singular if {
+	decision := promotion with input as with_source({"healthySince": "2026-11-23T13:00:30Z"})
+	denied(decision, ["runtime-platform 1.9.4 has soaked 59 of 60 minutes in staging — wait 1 more minute"])
+}
+
 test_soak_partial_minutes_round_up_the_wait if {
 	decision := promotion with input as with_source({"healthySince": "2026-11-23T13:59:30Z"})
 	denied(decision, ["runtime-platform 1.9.4 has soaked 0 of 60 minutes in staging — wait 60 more minutes"])
@@ -78,23 +83,23 @@ test_no_soak_required if {
 
 test_own_approval_does_not_count if {
 	decision := promotion with input as with_request({"approvals": ["alice", "bob"]})
-	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob); alice's own approval does not count — ask 1 more reviewer"])
+	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob); alice's own approval does not count — ask 1 more reviewer (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)"])
 }
 
 test_duplicate_approvals_count_once if {
 	decision := promotion with input as with_request({"approvals": ["bob", "bob", "Bob"]})
-	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob) — ask 1 more reviewer"])
+	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob) — ask 1 more reviewer (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)"])
 }
 
 test_no_approvals if {
 	decision := promotion with input as with_request({"approvals": []})
-	denied(decision, ["prod needs 2 approvals from someone other than alice, has 0 — ask 2 more reviewers"])
+	denied(decision, ["prod needs 2 approvals from someone other than alice, has 0 — ask 2 more reviewers (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)"])
 }
 
 test_single_approval_wording if {
 	req := object.union(with_request({"approvals": ["ALICE"]}), {"target": {"promotion": {"requires": {"approvals": 1}}}})
 	decision := promotion with input as req
-	denied(decision, ["prod needs 1 approval from someone other than alice, has 0; alice's own approval does not count — ask 1 more reviewer"])
+	denied(decision, ["prod needs 1 approval from someone other than alice, has 0; alice's own approval does not count — ask 1 more reviewer (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)"])
 }
 
 test_no_approvals_required if {
@@ -313,7 +318,7 @@ test_rollback_to_previous_running_in_source_skips_nothing if {
 
 test_rollback_to_previous_still_needs_approvals if {
 	decision := promotion with input as object.union(rollback, {"request": {"approvals": ["alice", "bob"]}})
-	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob); alice's own approval does not count — ask 1 more reviewer"])
+	denied(decision, ["prod needs 2 approvals from someone other than alice, has 1 (bob); alice's own approval does not count — ask 1 more reviewer (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)"])
 }
 
 test_rollback_to_previous_respects_freeze_windows if {

@@ -8,8 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(PROJECT_ROOT, 'dist/tools/mnops.js');
-/** The example's sandbox and preview environments expire; tests judge them at a fixed time. */
+/** The sandbox and preview environments tests add to the example expire; tests judge them at a fixed time. */
 export const FIXED_NOW = '2026-11-23T12:00:00Z';
+/** A preview and a sandbox environment with a ttl: the example ships none (they would expire
+ * in every clone), so tests add them where the example keeps its environments. */
+export const EPHEMERAL_ENVIRONMENTS = path.join(PROJECT_ROOT, 'test/fixtures/ephemeral-environments');
+
+/** Copies the ephemeral environments into a copy of the example. */
+export function addEphemeralEnvironments(root: string): void {
+  cpSync(EPHEMERAL_ENVIRONMENTS, path.join(root, 'ecosystem/platform-cloud'), { recursive: true });
+}
 const CLI_TIMEOUT_MS = 120_000;
 const MANIFEST_DIRS = ['ecosystem', 'platforms', 'registry', 'schemas'];
 
@@ -17,10 +25,12 @@ export function tempDir(prefix = 'mnops-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A fresh copy of the example ecosystem; `git: true` makes it a repository with one commit. */
-export function exampleRepo(options: { git?: boolean } = {}): string {
+/** A fresh copy of the example ecosystem with the ephemeral environments added (unless
+ * `ephemeral: false`); `git: true` makes it a repository with one commit. */
+export function exampleRepo(options: { git?: boolean; ephemeral?: boolean } = {}): string {
   const dir = tempDir();
   for (const d of MANIFEST_DIRS) cpSync(path.join(PROJECT_ROOT, d), path.join(dir, d), { recursive: true });
+  if (options.ephemeral !== false) addEphemeralEnvironments(dir);
   if (options.git) {
     git(dir, 'init', '-q', '-b', 'main');
     git(dir, 'add', '-A');

@@ -40,11 +40,13 @@ describe('promotion gate', () => {
   });
 
   it('denies until the source soak time is met, saying how long to wait', () => {
-    const d = toStaging({}, { source: { version: '2.0.0', healthy: true, healthySince: hoursAgo(0.2) } });
+    const d = toStaging({}, { source: { version: '2.0.0', healthy: true, healthySince: hoursAgo(0.005) } });
     expect(d.allow).toBe(false);
     expect(d.reasons).toHaveLength(1);
-    expect(d.reasons[0]).toMatch(/12 of 60 minutes/);
-    expect(d.reasons[0]).toMatch(/48 more minutes/);
+    expect(d.reasons[0]).toMatch(/0 of 2 minutes/);
+    expect(d.reasons[0]).toMatch(/wait 2 more minutes$/);
+    const almost = toStaging({}, { source: { version: '2.0.0', healthy: true, healthySince: hoursAgo(1.5 / 60) } });
+    expect(almost.reasons).toEqual([expect.stringMatching(/1 of 2 minutes in dev — wait 1 more minute$/)]);
   });
 
   it("does not count the actor's own approval, and counts an approver once", () => {
@@ -102,7 +104,7 @@ describe('promotion gate', () => {
     it('still needs its approvals', () => {
       const d = toStaging({ ...prodReq, approvals: ['bob'] }, movedOn());
       expect(d.allow).toBe(false);
-      expect(d.reasons).toEqual(['prod needs 2 approvals from someone other than alice, has 1 (bob) — ask 1 more reviewer']);
+      expect(d.reasons).toEqual(['prod needs 2 approvals from someone other than alice, has 1 (bob) — ask 1 more reviewer (locally: --approved-by NAME; in GitHub Actions: a review of the prod deployment)']);
     });
 
     it('respects freeze windows; an emergency with a reason overrides them as before', () => {

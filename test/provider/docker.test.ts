@@ -333,6 +333,9 @@ describe('docker provider on the real engine', () => {
     await expect(provider.replace(workload('noimage', { image: `mnops/absent:${RUN}` }), undefined, 5_000)).rejects.toThrow(
       /image mnops\/absent:.* is not on the engine/,
     );
+    // A version of the example's base image that the setup has not tagged yet: the hint says how.
+    const err = await provider.replace(workload('noversion', { image: `mnops/base:0.0.0-${RUN}` }), undefined, 5_000).then(() => undefined, (e: unknown) => e as { hint?: string });
+    expect(err?.hint).toMatch(/npm run setup .* run it again, or docker tag mnops\/base:busybox mnops\/base:0\.0\.0-/);
   });
 
   it('remove() stops and removes every container of a workload', async () => {

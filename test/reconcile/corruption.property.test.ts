@@ -20,7 +20,7 @@ import { DesiredStateError, desiredState } from '../../tools/lib/reconcile/desir
 import { holdBack } from '../../tools/lib/reconcile/hold.js';
 import { pendingActions, plan, type Plan, type PlanAction } from '../../tools/lib/reconcile/plan.js';
 import type { Tier } from '../../tools/lib/manifest/kinds.js';
-import { FIXED_NOW, PROJECT_ROOT, git, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_NOW, PROJECT_ROOT, addEphemeralEnvironments, git, removeDir, tempDir } from '../helpers/repo.js';
 
 /** Fixed: a failure found once is found again, with the same file, offset and line. */
 const SEED = 20261123;
@@ -327,6 +327,7 @@ beforeAll(async () => {
   vi.stubEnv('MNOPS_CACHE_DIR', path.join(cacheDir, 'cache'));
   root = tempDir('mnops-corrupt-');
   for (const d of COPIED) cpSync(path.join(PROJECT_ROOT, d), path.join(root, d), { recursive: true });
+  addEphemeralEnvironments(root);
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-q', '-m', 'example ecosystem');

@@ -19,7 +19,10 @@ import { healthFromInspect } from './state.js';
 class NetworkGone extends ProviderError {}
 
 function imageMissing(image: string): ProviderError {
-  return new ProviderError(`image ${image} is not on the engine (no registry is reachable, nothing is pulled)`, 'build or tag the image locally (docker tag / docker import)');
+  // The example's images are tags of one local base image, made by the setup for every version
+  // the manifests name: a version added since needs the setup once more.
+  const example = /^mnops\/base:/.test(image) ? `; the example's images are tagged by npm run setup for every version the manifests name — run it again, or docker tag mnops/base:busybox ${image}` : '';
+  return new ProviderError(`image ${image} is not on the engine (no registry is reachable, nothing is pulled)`, `build or tag the image locally (docker build -t ${image} / docker tag / docker import)${example}`);
 }
 
 function ignoreGone(err: unknown): void {
