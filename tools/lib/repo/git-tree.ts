@@ -1,6 +1,6 @@
 // Files as a commit holds them, read from git's objects and never from the working tree:
 // what a pull request cannot have changed. Used to judge a change by its base's rules.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GitError } from './errors.js';
 
@@ -38,7 +38,8 @@ export async function commitTree(root: string, ref: string): Promise<CommitTree>
     if (/not a git repository/i.test(c.stderr)) throw new GitError(`${root} is not inside a git repository`, 'run from a clone of the repository');
     throw unknown;
   }
-  const batch = batchReader(root);
+  const objects = objectReader(root);
+  const hashBytes = commit.length / 2;
   return {
     commit,
     async read(file) {
@@ -48,73 +49,124 @@ export async function commitTree(root: string, ref: string): Promise<CommitTree>
         const r = await git(root, ['cat-file', 'blob', spec], 'buffer');
         return r.code === 0 ? (r.stdout as Buffer) : undefined;
       }
-      return batch(spec);
+      const o = await objects(spec);
+      return o?.type === 'blob' ? o.body : undefined;
     },
     async list(dir) {
-      const r = await git(root, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', `${prefix}${dir}`]);
-      if (r.code !== 0) return [];
-      return String(r.stdout)
-        .split('\0')
-        .filter((f) => f !== '' && f.startsWith(prefix))
+      // Walks the tree objects through the same reader as the blobs: no process of its own.
+      const top = `${prefix}${dir}`.replace(/\/+$/, '');
+      if (/[\n\r]/.test(top)) return [];
+      const files: string[] = [];
+      const walk = async (spec: string, at: string): Promise<void> => {
+        const o = await objects(spec);
+        if (!o) return;
+        if (o.type === 'blob') {
+          files.push(at);
+          return;
+        }
+        if (o.type !== 'tree') return;
+        const subtrees: Promise<void>[] = [];
+        for (const e of treeEntries(o.body, hashBytes)) {
+          const name = at === '' ? e.name : `${at}/${e.name}`;
+          if (e.mode === '40000') subtrees.push(walk(e.oid, name));
+          else if (e.mode !== '160000') files.push(name); // a submodule is not a file of this commit
+        }
+        await Promise.all(subtrees);
+      };
+      await walk(`${commit}:${top}`, top);
+      return files
+        .filter((f) => f.startsWith(prefix))
         .map((f) => f.slice(prefix.length))
         .sort();
     },
   };
 }
 
+/** The entries of a tree object: "<mode> <name>\0<oid bytes>" one after another. */
+function* treeEntries(body: Buffer, hashBytes: number): Generator<{ mode: string; name: string; oid: string }> {
+  let at = 0;
+  while (at < body.length) {
+    const sp = body.indexOf(0x20, at);
+    const nul = body.indexOf(0, sp);
+    if (sp < 0 || nul < 0 || nul + 1 + hashBytes > body.length) return;
+    yield { mode: body.subarray(at, sp).toString('latin1'), name: body.subarray(sp + 1, nul).toString('utf8'), oid: body.subarray(nul + 1, nul + 1 + hashBytes).toString('hex') };
+    at = nul + 1 + hashBytes;
+  }
+}
+
 interface Pending {
   spec: string;
-  resolve: (bytes: Buffer | undefined) => void;
+  resolve: (o: GitObject | undefined) => void;
   reject: (err: Error) => void;
 }
 
+interface GitObject {
+  type: string;
+  body: Buffer;
+}
+
 /**
- * Blobs asked for in the same turn of the event loop are read by one `git cat-file --batch`
- * (a process per file costs milliseconds each). Anything but a blob reads as undefined.
+ * One `git cat-file --batch` for every object a run reads, blobs and trees alike: a process
+ * per read, or per turn of the event loop, costs milliseconds each. Answers come back in the
+ * order asked. The process holds the event loop only while an answer is awaited, and ends
+ * with it. A missing object reads as undefined.
  */
-function batchReader(root: string): (spec: string) => Promise<Buffer | undefined> {
-  let pending: Pending[] = [];
-  const flush = () => {
-    const asked = pending;
-    pending = [];
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
+function objectReader(root: string): (spec: string) => Promise<GitObject | undefined> {
+  let child: ChildProcessWithoutNullStreams | undefined;
+  let failed: Error | undefined;
+  const waiting: Pending[] = [];
+  let buffered: Buffer = Buffer.alloc(0);
+
+  const fail = (err: Error) => {
+    failed = err;
+    for (const p of waiting.splice(0)) p.reject(err);
+  };
+  const hold = (on: boolean) => {
+    if (!child) return;
+    for (const h of [child, child.stdout, child.stderr, child.stdin] as unknown as { ref(): void; unref(): void }[]) {
+      if (on) h.ref();
+      else h.unref();
+    }
+  };
+  const drain = () => {
+    while (waiting.length > 0) {
+      const nl = buffered.indexOf(0x0a);
+      if (nl < 0) return;
+      const header = buffered.subarray(0, nl).toString('utf8');
+      // "<oid> <type> <size>", or "<spec> missing" / "<spec> ambiguous".
+      const m = /^[0-9a-f]{40,64} (\w+) (\d+)$/.exec(header);
+      if (!m) {
+        buffered = buffered.subarray(nl + 1);
+        waiting.shift()!.resolve(undefined);
+        continue;
+      }
+      const size = Number(m[2]);
+      if (buffered.length < nl + 1 + size + 1) return; // the body is still on its way
+      const body = Buffer.from(buffered.subarray(nl + 1, nl + 1 + size));
+      buffered = buffered.subarray(nl + 1 + size + 1);
+      waiting.shift()!.resolve({ type: m[1]!, body });
+    }
+    if (waiting.length === 0) hold(false);
+  };
+  const start = (): ChildProcessWithoutNullStreams => {
+    const c = spawn('git', ['cat-file', '--batch'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', (err) => asked.forEach((p) => p.reject(new GitError(`git cat-file failed: ${err.message}`))));
-    child.on('close', (code) => {
-      if (code !== 0) {
-        asked.forEach((p) => p.reject(new GitError(`git cat-file failed: ${stderr.trim() || `exit ${code}`}`)));
-        return;
-      }
-      const out = Buffer.concat(chunks);
-      let at = 0;
-      for (const p of asked) {
-        const nl = out.indexOf(0x0a, at);
-        if (nl < 0) {
-          p.reject(new GitError(`git cat-file ended early reading ${p.spec}`));
-          continue;
-        }
-        const header = out.subarray(at, nl).toString('utf8');
-        at = nl + 1;
-        // "<oid> <type> <size>", or "<spec> missing" / "<spec> ambiguous".
-        const m = /^[0-9a-f]{40,64} (\w+) (\d+)$/.exec(header);
-        if (!m) {
-          p.resolve(undefined);
-          continue;
-        }
-        const size = Number(m[2]);
-        const body = out.subarray(at, at + size);
-        at += size + 1;
-        p.resolve(m[1] === 'blob' ? Buffer.from(body) : undefined);
-      }
+    c.stdout.on('data', (b: Buffer) => {
+      buffered = buffered.length ? Buffer.concat([buffered, b]) : b;
+      drain();
     });
-    child.stdin.end(asked.map((p) => `${p.spec}\n`).join(''));
+    c.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    c.stdin.on('error', () => undefined); // reported by 'close' below
+    c.on('error', (err) => fail(new GitError(`git cat-file failed: ${err.message}`)));
+    c.on('close', (code) => fail(new GitError(`git cat-file failed: ${stderr.trim() || `exit ${code}`}`)));
+    return c;
   };
   return (spec) =>
     new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ spec, resolve, reject });
+      if (failed) return reject(failed);
+      child ??= start();
+      if (waiting.length === 0) hold(true);
+      waiting.push({ spec, resolve, reject });
+      child.stdin.write(`${spec}\n`);
     });
 }
