@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../tools/lib/cli/run.js';
 import { buildGraph, toMermaid } from '../../tools/lib/registry/index.js';
 import { git } from '../helpers/repo.js';
-import { doc, load, removeWorlds, writeWorld } from './world.js';
+import { BASE, doc, load, removeWorlds, writeWorld } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -128,16 +128,19 @@ describe('mnops registry impact', () => {
         '  ecosystem/platform-templates/base.yaml',
         'Manifests deleted (1):',
         '  PlatformTemplate/base',
+        'Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).',
         'Platforms affected (2):',
-        '  api-platform',
-        '  db-platform',
+        '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:9) ← extends base (platforms/db-platform/platform.yaml:9)',
+        '  db-platform ← extends base (platforms/db-platform/platform.yaml:9)',
         'Environments affected (1):',
-        '  dev',
+        '  dev ← runs db-platform (ecosystem/platform-cloud/dev/platform.yaml:7) ← extends base (platforms/db-platform/platform.yaml:9)',
         '',
       ].join('\n'),
     });
     const json = await cli(['registry', 'impact', '--changed-since', 'main', '--root', root, '--format', 'json']);
-    expect(JSON.parse(json.stdout)).toEqual({
+    const { chains, ...listed } = JSON.parse(json.stdout) as { chains: unknown };
+    expect(Object.keys(chains as object)).toEqual(['platforms', 'environments']);
+    expect(listed).toEqual({
       version: 1,
       ref: 'main',
       files: ['ecosystem/platform-templates/base.yaml'],
@@ -171,5 +174,81 @@ describe('mnops registry impact', () => {
     const missing = await cli(['registry', 'impact', '--root', root]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--changed-since <ref>' not specified");
+  });
+});
+
+describe('mnops registry impact: why each platform is affected', () => {
+  /** BASE committed on main, then `change` applied to the working tree. */
+  async function impactAfter(change: (root: string) => void, overrides: Record<string, string> = {}, format = 'text') {
+    const root = writeWorld({ ...BASE, ...overrides });
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    change(root);
+    return cli(['registry', 'impact', '--changed-since', 'main', '--root', root, '--format', format]);
+  }
+  const touch = (file: string) => (root: string) => appendFileSync(path.join(root, file), '# touched\n');
+  const platformLines = (stdout: string) => stdout.split('\n').filter((l) => /^ {2}\S+-platform /.test(l));
+
+  it('a template change names the chain through extends, dependsOn and contracts, with where each reference is written', async () => {
+    const r = await impactAfter(touch('ecosystem/platform-templates/http-service.yaml'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).\n');
+    expect(platformLines(r.stdout)).toEqual([
+      '  api-platform ← extends http-service (platforms/api-platform/platform.yaml:9)',
+      '  report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11) ← extends http-service (platforms/api-platform/platform.yaml:9)',
+      '  worker-platform ← consumes queue@^1.0.0 (platforms/worker-platform/platform.yaml:11) ← provided by api-platform (platforms/api-platform/platform.yaml:11) ← extends http-service (platforms/api-platform/platform.yaml:9)',
+    ]);
+    expect(r.stdout).toContain('  staging ← runs api-platform (ecosystem/platform-cloud/staging/platform.yaml:10) ← extends http-service (platforms/api-platform/platform.yaml:9)\n');
+  });
+
+  it('a dependsOn a platform inherits from its template is named, with the template file that writes it', async () => {
+    const batch = doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']);
+    const r = await impactAfter(touch('platforms/db-platform/platform.yaml'), { 'ecosystem/platform-templates/batch.yaml': batch });
+    expect(platformLines(r.stdout)).toEqual([
+      '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:15)',
+      '  db-platform (changed)',
+      '  lone-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+      '  report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11) ← dependsOn db-platform (platforms/api-platform/platform.yaml:15)',
+      '  worker-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+    ]);
+  });
+
+  it('of two equally short chains, the first in name order read from the change', async () => {
+    // base → db-platform → api-platform (dependsOn) and base → http-service → api-platform
+    // (extends) are both two references long; Platform/db-platform sorts before PlatformTemplate/http-service.
+    const r = await impactAfter(touch('ecosystem/platform-templates/base.yaml'));
+    expect(platformLines(r.stdout)[0]).toBe(
+      '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:15) ← extends base (platforms/db-platform/platform.yaml:9)',
+    );
+  });
+
+  it('json gives each chain as hops (the reference as written: from, relation, to, file, line) and as text', async () => {
+    const batch = doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']);
+    const r = await impactAfter(touch('platforms/db-platform/platform.yaml'), { 'ecosystem/platform-templates/batch.yaml': batch }, 'json');
+    const out = JSON.parse(r.stdout) as { chains: { platforms: Record<string, unknown>; environments: Record<string, unknown> } };
+    expect(out.chains.platforms['worker-platform']).toEqual({
+      changed: 'Platform/db-platform',
+      deleted: false,
+      hops: [
+        {
+          from: 'Platform/worker-platform',
+          relation: 'dependsOn',
+          to: 'Platform/db-platform',
+          file: 'ecosystem/platform-templates/batch.yaml',
+          line: 8,
+          inheritedFrom: 'PlatformTemplate/batch',
+        },
+      ],
+      text: 'worker-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+    });
+    expect(out.chains.platforms['db-platform']).toEqual({ changed: 'Platform/db-platform', deleted: false, hops: [], text: 'db-platform (changed)' });
+    // An environment's chain: written in its instance, the reference runs from the environment.
+    expect(out.chains.environments['prod']).toEqual({
+      changed: 'Platform/db-platform',
+      deleted: false,
+      hops: [{ from: 'Environment/prod', relation: 'runs', to: 'Platform/db-platform', file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 8 }],
+      text: 'prod ← runs db-platform (ecosystem/platform-cloud/prod/platform.yaml:8)',
+    });
   });
 });

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import semver from 'semver';
 import type { Ecosystem, ManifestRecord } from '../../manifest/ecosystem.js';
-import { buildGraph, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid } from '../../registry/index.js';
+import { buildGraph, impactChain, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid, type ImpactChain } from '../../registry/index.js';
 import { changedFilesSince } from '../../repo/git.js';
 import type { Finding } from '../../report/finding.js';
 import { loadEcosystem } from '../../ecosystem-load/load-ecosystem.js';
@@ -125,7 +125,7 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
 
   registry
     .command('impact')
-    .description('list the platforms and environments a change since REF affects')
+    .description('list the platforms and environments a change since REF affects, each with the chain of references that reaches it')
     .requiredOption('--changed-since <ref>', 'git ref to compare the working tree with')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -137,14 +137,19 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
       const deleted = change.deleted.flatMap((d) => manifestKeysOfText(d.text));
       const impact = impactOfChanges(ecosystem, change.changed, deleted);
       const sorted = (s: Iterable<string>) => [...s].sort();
-      const result = {
+      const chains = (kind: string, names: string[]) =>
+        Object.fromEntries(names.map((name) => [name, impactChain(impact, `${kind}/${name}`)!]));
+      const platforms = sorted(impact.platforms);
+      const environments = sorted(impact.environments);
+      const result: ImpactResult = {
         version: 1,
         ref: flags.changedSince,
         files: change.changed,
         deletedManifests: sorted(new Set(deleted)),
         manifests: sorted(impact.manifests),
-        platforms: sorted(impact.platforms),
-        environments: sorted(impact.environments),
+        platforms,
+        environments,
+        chains: { platforms: chains('Platform', platforms), environments: chains('Environment', environments) },
       };
       if (flags.format === 'json') {
         await writeStdout(`${JSON.stringify(result, null, 2)}\n`);
@@ -155,13 +160,28 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
     });
 };
 
-function impactText(r: { ref: string; files: string[]; deletedManifests: string[]; platforms: string[]; environments: string[] }): string {
+interface ImpactResult {
+  version: 1;
+  ref: string;
+  files: string[];
+  deletedManifests: string[];
+  manifests: string[];
+  platforms: string[];
+  environments: string[];
+  /** Per affected platform and environment, the shortest chain of references back to a change. */
+  chains: { platforms: Record<string, ImpactChain>; environments: Record<string, ImpactChain> };
+}
+
+function impactText(r: ImpactResult): string {
   const section = (title: string, items: string[]) =>
     items.length === 0 ? `${title}: none\n` : `${title} (${items.length}):\n${items.map((i) => `  ${i}\n`).join('')}`;
+  const why = (names: string[], chains: Record<string, ImpactChain>) => names.map((n) => chains[n]!.text);
+  const anyChain = r.platforms.length + r.environments.length > 0;
   return [
     section(`Files changed since ${r.ref}`, r.files),
     ...(r.deletedManifests.length > 0 ? [section('Manifests deleted', r.deletedManifests)] : []),
-    section('Platforms affected', r.platforms),
-    section('Environments affected', r.environments),
+    ...(anyChain ? ['Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).\n'] : []),
+    section('Platforms affected', why(r.platforms, r.chains.platforms)),
+    section('Environments affected', why(r.environments, r.chains.environments)),
   ].join('');
 }
