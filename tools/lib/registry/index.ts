@@ -37,4 +37,5 @@ export {
   type ImpactStep,
   type TracedImpact,
 } from './impact.js';
+export { filterGraph, type GraphFilter } from './graph-view.js';
 export { impactChain, type ChainHop, type ImpactChain } from './impact-chain.js';

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import semver from 'semver';
 import type { Ecosystem, ManifestRecord } from '../../manifest/ecosystem.js';
-import { buildGraph, impactChain, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid, type ImpactChain } from '../../registry/index.js';
+import { buildGraph, filterGraph, impactChain, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid, type ImpactChain } from '../../registry/index.js';
 import { changedFilesSince } from '../../repo/git.js';
 import type { Finding } from '../../report/finding.js';
 import { loadEcosystem } from '../../ecosystem-load/load-ecosystem.js';
@@ -115,9 +115,15 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
     .description('print the dependency graph (templates, platforms, contracts, adapters, environments)')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'json']).default('mermaid'))
-    .action(async (flags: RootFlag & { format: 'mermaid' | 'dot' | 'json' }) => {
+    .option('--env <name>', 'only what the environment runs: its adapter, its platforms and their templates, namespaces and contracts, and the exceptions that apply there')
+    .option(
+      '--platform <name>',
+      'only the platform, what it references (its templates all the way up, namespace, dependencies, contracts) and what references it directly (dependents, environments, exceptions)',
+    )
+    .addHelpText('after', '\nWith both --env and --platform, what both keep. An unknown name exits 2.\n')
+    .action(async (flags: RootFlag & { format: 'mermaid' | 'dot' | 'json'; env?: string; platform?: string }) => {
       const { ecosystem } = await load(flags);
-      const graph = buildGraph(ecosystem);
+      const graph = filterGraph(ecosystem, buildGraph(ecosystem), { environment: flags.env, platform: flags.platform });
       const render = { mermaid: toMermaid, dot: toDot, json: toJson }[flags.format];
       await writeStdout(render(graph));
       setExit(EXIT.OK);
