@@ -38,10 +38,8 @@ export interface ImpactStep {
   readonly prev: ImpactStep | undefined;
   /** Of a first step: whether its manifest was deleted rather than changed. */
   readonly deleted: boolean;
-  /** The reference linking this step to `prev`; undefined on a first step. */
+  /** The relation of the reference linking this step to `prev` (impactChain finds where it is written); undefined on a first step. */
   readonly relation: ImpactRelation | undefined;
-  /** Where that reference is written; undefined when the manifest holding it is gone. */
-  readonly ref: Reference | undefined;
   /**
    * Whether the reference is written in `prev`'s manifest pointing here (api-platform
    * provides queue: the queue step is reversed), not in this one pointing at `prev`.
@@ -60,35 +58,28 @@ interface Step extends ImpactStep {
   readonly passes: Passes;
 }
 
-/** One reference found in an index: who makes it, and the reference. */
-interface Entry {
-  name: string;
-  ref: Reference;
-}
-
-/** name → the references made to it (or by it). Lists, not sets: what reads them dedupes. */
+/** name → names. A name may repeat: what reads it dedupes (a list per key costs far less than a set). */
 class ReverseIndex {
-  private readonly map = new Map<string, Entry[]>();
-  add(key: string, name: string, ref: Reference): void {
+  private readonly map = new Map<string, string[]>();
+  add(key: string, value: string): void {
     const list = this.map.get(key);
-    const entry = { name, ref };
-    if (list) list.push(entry);
-    else this.map.set(key, [entry]);
+    if (list) list.push(value);
+    else this.map.set(key, [value]);
   }
-  get(key: string): readonly Entry[] {
+  get(key: string): readonly string[] {
     return this.map.get(key) ?? NONE;
   }
 }
 
-const NONE: readonly Entry[] = [];
+const NONE: readonly string[] = [];
 
 interface Indexes {
   templatesExtending: ReverseIndex;
   platformsExtending: ReverseIndex;
   dependents: ReverseIndex;
   environmentsRunning: ReverseIndex;
-  /** contract name → platforms providing or consuming it. */
-  platformsUsingContract: ReverseIndex;
+  /** contract name → platforms providing it. */
+  platformsProviding: ReverseIndex;
   /** contract name → adapters implementing it. */
   adaptersImplementing: ReverseIndex;
   /** platform name → the contracts it provides. */
@@ -108,7 +99,7 @@ function buildIndexes(eco: Ecosystem): Indexes {
     platformsExtending: new ReverseIndex(),
     dependents: new ReverseIndex(),
     environmentsRunning: new ReverseIndex(),
-    platformsUsingContract: new ReverseIndex(),
+    platformsProviding: new ReverseIndex(),
     adaptersImplementing: new ReverseIndex(),
     contractsProvidedBy: new ReverseIndex(),
     consumers: new ReverseIndex(),
@@ -121,12 +112,12 @@ function buildIndexes(eco: Ecosystem): Indexes {
   const inherited = { eco, memo: inheritedListsMemo() };
   for (const [name, x] of eco.exceptions) {
     forEachReference(x, (ref) => {
-      if (ref.field === 'target') ix.exceptionsTargeting.add(`${ref.kind}/${ref.name}`, name, ref);
+      if (ref.field === 'target') ix.exceptionsTargeting.add(`${ref.kind}/${ref.name}`, name);
     });
   }
   for (const [name, t] of eco.templates) {
     forEachReference(t, (ref) => {
-      if (ref.field === 'extends') ix.templatesExtending.add(ref.name, name, ref);
+      if (ref.field === 'extends') ix.templatesExtending.add(ref.name, name);
     });
   }
   for (const [name, p] of eco.platforms) {
@@ -135,21 +126,20 @@ function buildIndexes(eco: Ecosystem): Indexes {
       (ref) => {
         switch (ref.field) {
           case 'extends':
-            ix.platformsExtending.add(ref.name, name, ref);
+            ix.platformsExtending.add(ref.name, name);
             break;
           case 'namespace':
-            ix.platformsInNamespace.add(ref.name, name, ref);
+            ix.platformsInNamespace.add(ref.name, name);
             break;
           case 'dependsOn':
-            ix.dependents.add(ref.name, name, ref);
+            ix.dependents.add(ref.name, name);
             break;
           case 'provides':
-            ix.platformsUsingContract.add(ref.name, name, ref);
-            ix.contractsProvidedBy.add(name, ref.name, ref);
+            ix.platformsProviding.add(ref.name, name);
+            ix.contractsProvidedBy.add(name, ref.name);
             break;
           case 'consumes':
-            ix.platformsUsingContract.add(ref.name, name, ref);
-            ix.consumers.add(ref.name, name, ref);
+            ix.consumers.add(ref.name, name);
             break;
           default:
             break;
@@ -160,16 +150,16 @@ function buildIndexes(eco: Ecosystem): Indexes {
   }
   for (const [env, inst] of eco.instances) {
     forEachReference(inst, (ref) => {
-      if (ref.field === 'platforms') ix.environmentsRunning.add(ref.name, env, ref);
+      if (ref.field === 'platforms') ix.environmentsRunning.add(ref.name, env);
     });
   }
   for (const [name, a] of eco.adapters) {
-    forEachReference(a, (ref) => ix.adaptersImplementing.add(ref.name, name, ref));
+    forEachReference(a, (ref) => ix.adaptersImplementing.add(ref.name, name));
   }
   for (const [name, e] of eco.environments) {
     forEachReference(e, (ref) => {
-      if (ref.field === 'adapter') ix.environmentsUsingAdapter.add(ref.name, name, ref);
-      else ix.promotingFrom.add(ref.name, name, ref);
+      if (ref.field === 'adapter') ix.environmentsUsingAdapter.add(ref.name, name);
+      else ix.promotingFrom.add(ref.name, name);
     });
   }
   return ix;
@@ -188,7 +178,6 @@ interface Next {
   key: string;
   passes: Passes;
   relation: ImpactRelation | undefined;
-  ref: Reference | undefined;
   reverse: boolean;
 }
 
@@ -233,7 +222,7 @@ export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedK
     if (next.passes === 'nothing' && known) return;
     const state = `${next.passes} ${next.key}`;
     if (next.passes !== 'nothing' && queued.has(state)) return;
-    const step: Step = { key: next.key, prev, deleted, relation: next.relation, ref: next.ref, reverse: next.reverse, passes: next.passes };
+    const step: Step = { key: next.key, prev, deleted, relation: next.relation, reverse: next.reverse, passes: next.passes };
     // A contract handing a change on to its consumers is not affected itself.
     if (!known && next.passes !== 'consumers') {
       impact.manifests.add(next.key);
@@ -248,7 +237,7 @@ export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedK
   };
 
   for (const key of [...roots.keys()].sort()) {
-    reach({ key, passes: 'everything', relation: undefined, ref: undefined, reverse: false }, undefined, roots.get(key));
+    reach({ key, passes: 'everything', relation: undefined, reverse: false }, undefined, roots.get(key));
   }
   for (const key of rawKeys) impact.manifests.add(key);
 
@@ -263,9 +252,9 @@ export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedK
   return impact;
 }
 
-/** Pushes `kind/name` for each entry: what it hands on, and the reference that reaches it. */
-function push(out: Next[], entries: readonly Entry[], kind: string, passes: Passes, relation: ImpactRelation, reverse = false): void {
-  for (const e of entries) out.push({ key: `${kind}/${e.name}`, passes, relation, ref: e.ref, reverse });
+/** Pushes `kind/name` for each name: what it hands on, and the relation that reaches it. */
+function push(out: Next[], names: readonly string[], kind: string, passes: Passes, relation: ImpactRelation, reverse = false): void {
+  for (const name of names) out.push({ key: `${kind}/${name}`, passes, relation, reverse });
 }
 
 /** The manifests next to `step` that it hands its change on to, pushed onto `out`. */
@@ -288,24 +277,22 @@ function nextOf(eco: Ecosystem, ix: Indexes, step: Step, out: Next[]): void {
       return;
     case 'Environment':
       instanceReferences(eco.instances.get(name), (ref) => {
-        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', ref, reverse: true });
+        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', reverse: true });
       });
       push(out, ix.promotingFrom.get(name), 'Environment', 'nothing', 'promotes-from');
       return;
     case 'PlatformInstance': {
       // Its platforms directly; through its environment, what promotes from there.
       const env = instanceEnvironment(eco, name) ?? name;
-      out.push(environmentOfInstance(eco, env, 'environments'));
+      out.push(environmentOfInstance(env, 'environments'));
       instanceReferences(eco.instances.get(env), (ref) => {
-        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', ref, reverse: true });
+        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', reverse: true });
       });
       return;
     }
     case 'Contract':
-      for (const e of ix.platformsUsingContract.get(name)) {
-        const relation = e.ref.field === 'provides' ? 'provides' : 'consumes';
-        out.push({ key: `Platform/${e.name}`, passes: 'environments', relation, ref: e.ref, reverse: false });
-      }
+      push(out, ix.platformsProviding.get(name), 'Platform', 'environments', 'provides');
+      push(out, ix.consumers.get(name), 'Platform', 'environments', 'consumes');
       push(out, ix.adaptersImplementing.get(name), 'Adapter', 'environments', 'implements');
       return;
     case 'Adapter':
@@ -320,9 +307,9 @@ function nextOf(eco: Ecosystem, ix: Indexes, step: Step, out: Next[]): void {
       forEachReference(x, (ref) => {
         if (ref.field === 'target') {
           const passes = ref.kind === 'PlatformInstance' ? 'environments' : 'nothing';
-          out.push({ key: `${ref.kind}/${ref.name}`, passes, relation: 'targets', ref, reverse: true });
+          out.push({ key: `${ref.kind}/${ref.name}`, passes, relation: 'targets', reverse: true });
         } else if (targetKind !== 'Platform') {
-          out.push({ key: `Environment/${ref.name}`, passes: 'nothing', relation: 'targets', ref, reverse: true });
+          out.push({ key: `Environment/${ref.name}`, passes: 'nothing', relation: 'targets', reverse: true });
         }
       });
       return;
@@ -346,20 +333,16 @@ function environmentsOf(eco: Ecosystem, ix: Indexes, kind: string, name: string,
       return push(out, ix.promotingFrom.get(name), 'Environment', 'nothing', 'promotes-from');
     case 'PlatformInstance':
       // Keyed by metadata name; the environment it places platforms in is what matters.
-      out.push(environmentOfInstance(eco, instanceEnvironment(eco, name) ?? name, 'nothing'));
+      out.push(environmentOfInstance(instanceEnvironment(eco, name) ?? name, 'nothing'));
       return;
     default:
       return;
   }
 }
 
-/** An instance's environment, reached through the instance's `environment` (gone with a deleted instance). */
-function environmentOfInstance(eco: Ecosystem, env: string, passes: Passes): Next {
-  let ref: Reference | undefined;
-  instanceReferences(eco.instances.get(env), (r) => {
-    if (r.field === 'environment') ref = r;
-  });
-  return { key: `Environment/${env}`, passes, relation: 'environment', ref, reverse: true };
+/** An instance's environment, reached through the instance's `environment`. */
+function environmentOfInstance(env: string, passes: Passes): Next {
+  return { key: `Environment/${env}`, passes, relation: 'environment', reverse: true };
 }
 
 function instanceReferences(inst: ManifestRecord<'PlatformInstance'> | undefined, visit: (ref: Reference) => void): void {

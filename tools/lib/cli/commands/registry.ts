@@ -144,7 +144,7 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
       const impact = impactOfChanges(ecosystem, change.changed, deleted);
       const sorted = (s: Iterable<string>) => [...s].sort();
       const chains = (kind: string, names: string[]) =>
-        Object.fromEntries(names.map((name) => [name, impactChain(impact, `${kind}/${name}`)!]));
+        Object.fromEntries(names.map((name) => [name, impactChain(ecosystem, impact, `${kind}/${name}`)!]));
       const platforms = sorted(impact.platforms);
       const environments = sorted(impact.environments);
       const result: ImpactResult = {
