@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../tools/lib/cli/run.js';
 import { buildGraph, toMermaid } from '../../tools/lib/registry/index.js';
-import { git } from '../helpers/repo.js';
-import { doc, load, removeWorlds, writeWorld } from './world.js';
+import { exampleRepo, git, removeDir } from '../helpers/repo.js';
+import { BASE, doc, load, removeWorlds, writeWorld } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -128,16 +128,19 @@ describe('mnops registry impact', () => {
         '  ecosystem/platform-templates/base.yaml',
         'Manifests deleted (1):',
         '  PlatformTemplate/base',
+        'Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).',
         'Platforms affected (2):',
-        '  api-platform',
-        '  db-platform',
+        '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:9) ← extends base (platforms/db-platform/platform.yaml:9)',
+        '  db-platform ← extends base (platforms/db-platform/platform.yaml:9)',
         'Environments affected (1):',
-        '  dev',
+        '  dev ← runs db-platform (ecosystem/platform-cloud/dev/platform.yaml:7) ← extends base (platforms/db-platform/platform.yaml:9)',
         '',
       ].join('\n'),
     });
     const json = await cli(['registry', 'impact', '--changed-since', 'main', '--root', root, '--format', 'json']);
-    expect(JSON.parse(json.stdout)).toEqual({
+    const { chains, ...listed } = JSON.parse(json.stdout) as { chains: unknown };
+    expect(Object.keys(chains as object)).toEqual(['platforms', 'environments']);
+    expect(listed).toEqual({
       version: 1,
       ref: 'main',
       files: ['ecosystem/platform-templates/base.yaml'],
@@ -171,5 +174,190 @@ describe('mnops registry impact', () => {
     const missing = await cli(['registry', 'impact', '--root', root]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--changed-since <ref>' not specified");
+  });
+});
+
+describe('mnops registry impact: why each platform is affected', () => {
+  /** BASE committed on main, then `change` applied to the working tree. */
+  async function impactAfter(change: (root: string) => void, overrides: Record<string, string> = {}, format = 'text') {
+    const root = writeWorld({ ...BASE, ...overrides });
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    change(root);
+    return cli(['registry', 'impact', '--changed-since', 'main', '--root', root, '--format', format]);
+  }
+  const touch = (file: string) => (root: string) => appendFileSync(path.join(root, file), '# touched\n');
+  const platformLines = (stdout: string) => stdout.split('\n').filter((l) => /^ {2}\S+-platform /.test(l));
+
+  it('a template change names the chain through extends, dependsOn and contracts, with where each reference is written', async () => {
+    const r = await impactAfter(touch('ecosystem/platform-templates/http-service.yaml'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).\n');
+    expect(platformLines(r.stdout)).toEqual([
+      '  api-platform ← extends http-service (platforms/api-platform/platform.yaml:9)',
+      '  report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11) ← extends http-service (platforms/api-platform/platform.yaml:9)',
+      '  worker-platform ← consumes queue@^1.0.0 (platforms/worker-platform/platform.yaml:11) ← provided by api-platform (platforms/api-platform/platform.yaml:11) ← extends http-service (platforms/api-platform/platform.yaml:9)',
+    ]);
+    expect(r.stdout).toContain('  staging ← runs api-platform (ecosystem/platform-cloud/staging/platform.yaml:10) ← extends http-service (platforms/api-platform/platform.yaml:9)\n');
+  });
+
+  it('a dependsOn a platform inherits from its template is named, with the template file that writes it', async () => {
+    const batch = doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']);
+    const r = await impactAfter(touch('platforms/db-platform/platform.yaml'), { 'ecosystem/platform-templates/batch.yaml': batch });
+    expect(platformLines(r.stdout)).toEqual([
+      '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:15)',
+      '  db-platform (changed)',
+      '  lone-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+      '  report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11) ← dependsOn db-platform (platforms/api-platform/platform.yaml:15)',
+      '  worker-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+    ]);
+  });
+
+  it('of two equally short chains, the first in name order read from the change', async () => {
+    // base → db-platform → api-platform (dependsOn) and base → http-service → api-platform
+    // (extends) are both two references long; Platform/db-platform sorts before PlatformTemplate/http-service.
+    const r = await impactAfter(touch('ecosystem/platform-templates/base.yaml'));
+    expect(platformLines(r.stdout)[0]).toBe(
+      '  api-platform ← dependsOn db-platform (platforms/api-platform/platform.yaml:15) ← extends base (platforms/db-platform/platform.yaml:9)',
+    );
+  });
+
+  it('json gives each chain as hops (the reference as written: from, relation, to, file, line) and as text', async () => {
+    const batch = doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']);
+    const r = await impactAfter(touch('platforms/db-platform/platform.yaml'), { 'ecosystem/platform-templates/batch.yaml': batch }, 'json');
+    const out = JSON.parse(r.stdout) as { chains: { platforms: Record<string, unknown>; environments: Record<string, unknown> } };
+    expect(out.chains.platforms['worker-platform']).toEqual({
+      changed: 'Platform/db-platform',
+      deleted: false,
+      hops: [
+        {
+          from: 'Platform/worker-platform',
+          relation: 'dependsOn',
+          to: 'Platform/db-platform',
+          file: 'ecosystem/platform-templates/batch.yaml',
+          line: 8,
+          inheritedFrom: 'PlatformTemplate/batch',
+        },
+      ],
+      text: 'worker-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)',
+    });
+    expect(out.chains.platforms['db-platform']).toEqual({ changed: 'Platform/db-platform', deleted: false, hops: [], text: 'db-platform (changed)' });
+    // An environment's chain: written in its instance, the reference runs from the environment.
+    expect(out.chains.environments['prod']).toEqual({
+      changed: 'Platform/db-platform',
+      deleted: false,
+      hops: [{ from: 'Environment/prod', relation: 'runs', to: 'Platform/db-platform', file: 'ecosystem/platform-cloud/prod/platform.yaml', line: 8 }],
+      text: 'prod ← runs db-platform (ecosystem/platform-cloud/prod/platform.yaml:8)',
+    });
+  });
+});
+
+describe('mnops registry graph --env, --platform', () => {
+  let root = '';
+  beforeAll(() => {
+    root = exampleRepo();
+  });
+  afterAll(() => removeDir(root));
+
+  const graph = (...args: string[]) => cli(['registry', 'graph', '--root', root, ...args]);
+  const lineCount = (stdout: string) => stdout.split('\n').length - 1;
+  async function nodeIds(...args: string[]): Promise<string[]> {
+    const r = await graph(...args, '--format', 'json');
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+  }
+
+  it('--platform keeps the platform, its templates up to the root, what it references and what references it directly', async () => {
+    const all = await graph();
+    const one = await graph('--platform', 'data-platform');
+    expect(one.code).toBe(0);
+    expect(lineCount(one.stdout)).toBeLessThan(lineCount(all.stdout) / 3);
+    const ids = await nodeIds('--platform', 'data-platform');
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'Platform/data-platform',
+        'PlatformTemplate/batch-worker', // what it extends
+        'PlatformTemplate/base-service', // what that extends
+        'Namespace/data',
+        'Platform/runtime-platform', // it depends on it
+        'Platform/semantic-platform', // depends on it
+        'Contract/storage', // it consumes
+        'Environment/dev', // runs it
+      ]),
+    );
+    // Two steps away or unrelated: left out.
+    expect(ids).not.toContain('Platform/security-platform');
+    expect(ids).not.toContain('Adapter/docker');
+    expect(ids).not.toContain('PlatformTemplate/http-service');
+    // Edges only between what is kept.
+    expect(one.stdout).toContain('-->|"extends"|');
+    expect(one.stdout).not.toContain('implements');
+  });
+
+  it('--env keeps what the environment runs and what that is built from, not what runs elsewhere', async () => {
+    const eco = await load(root, { clean: false });
+    const running = eco.instances.get('prod')!.manifest.spec.platforms.map((p) => `Platform/${p.name}`).sort();
+    const ids = await nodeIds('--env', 'prod');
+    expect(ids.filter((id) => id.startsWith('Platform/'))).toEqual(running);
+    expect(ids).toContain('Environment/prod');
+    expect(ids).toContain(`Adapter/${eco.environments.get('prod')!.manifest.spec.adapter}`);
+    expect(ids).toContain('PlatformTemplate/base-service');
+    expect(ids.filter((id) => id.startsWith('Environment/'))).toEqual(['Environment/prod']);
+    // The dev-only exception applies in dev, not in prod.
+    expect(await nodeIds('--env', 'dev')).toContain('PolicyException/semantic-platform-dev-ceiling');
+    expect(ids).not.toContain('PolicyException/semantic-platform-dev-ceiling');
+    const all = await graph();
+    expect(lineCount((await graph('--env', 'prod')).stdout)).toBeLessThan(lineCount(all.stdout));
+  });
+
+  it('--platform counts a platform that inherits its dependsOn from a template among what references it', async () => {
+    const batch = doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']);
+    const world = writeWorld({ ...BASE, 'ecosystem/platform-templates/batch.yaml': batch });
+    const r = await cli(['registry', 'graph', '--root', world, '--platform', 'db-platform', '--format', 'json']);
+    const ids = (JSON.parse(r.stdout) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+    expect(ids).toEqual(expect.arrayContaining(['Platform/api-platform', 'Platform/lone-platform', 'Platform/worker-platform', 'PlatformTemplate/batch']));
+    expect(ids).not.toContain('Platform/report-platform'); // depends on api-platform, not on db-platform
+  });
+
+  it('--env keeps an exception when it applies there: to what runs there, in every environment or in that one', async () => {
+    const waiver = doc('PolicyException', 'api-anywhere', [
+      'rule: resources.ceiling',
+      'target:',
+      '  kind: Platform',
+      '  name: api-platform',
+      'reason: a waiver long enough to be valid',
+      'approvedBy: platform-engineering',
+      'expires: 2099-12-31',
+    ]);
+    const world = writeWorld({ ...BASE, 'ecosystem/governance/exceptions/api-anywhere.yaml': waiver });
+    const r = await cli(['registry', 'graph', '--root', world, '--env', 'dev', '--format', 'json']);
+    const ids = (JSON.parse(r.stdout) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+    expect(ids).toContain('PolicyException/api-anywhere');
+    expect(ids).not.toContain('PolicyException/api-prod-replicas'); // api-platform runs in dev, but this one is for prod
+  });
+
+  it('both: what both keep', async () => {
+    const ids = await nodeIds('--env', 'prod', '--platform', 'runtime-platform');
+    expect(ids).toContain('Platform/runtime-platform');
+    expect(ids).toContain('Environment/prod');
+    expect(ids).not.toContain('Environment/dev');
+  });
+
+  it('an unknown name exits 2 and says which name is close', async () => {
+    expect(await graph('--env', 'stagin')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'mnops: --env stagin: environment "stagin" does not exist\n  did you mean "staging"?\n',
+    });
+    const platform = await graph('--platform', 'data-platfrom');
+    expect(platform).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'mnops: --platform data-platfrom: platform "data-platfrom" does not exist\n  did you mean "data-platform"?\n',
+    });
+    const far = await graph('--platform', 'zzz');
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/^mnops: --platform zzz: platform "zzz" does not exist\n {2}pick one of: automation-platform, data-platform, /);
   });
 });

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ecosystem } from '../../tools/lib/manifest/ecosystem.js';
-import { impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../../tools/lib/registry/index.js';
+import { impactChain, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../../tools/lib/registry/index.js';
 import { changedFilesSince } from '../../tools/lib/repo/git.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { git } from '../helpers/repo.js';
@@ -204,5 +204,38 @@ describe('isFindingAffected', () => {
   it('other findings in an affected environment are affected', () => {
     expect(isFindingAffected(f({ kind: 'PlatformInstance', name: 'staging', environment: 'staging' }), impact)).toBe(true);
     expect(isFindingAffected(f({ kind: 'PlatformInstance', name: 'dev', environment: 'dev' }), impact)).toBe(false);
+  });
+});
+
+describe('impactChain', () => {
+  const chainOf = async (files: string[], key: string, deleted: string[] = []) => {
+    const eco = await baseEco();
+    return impactChain(eco, impactOfChanges(eco, files, deleted), key)?.text;
+  };
+
+  it('names each relation the way it reads, with the file and line of the reference', async () => {
+    const staging = 'ecosystem/platform-cloud/staging/environment.yaml';
+    expect(await chainOf([staging], 'Platform/api-platform')).toBe('api-platform ← runs in staging (ecosystem/platform-cloud/staging/platform.yaml:10)');
+    expect(await chainOf([staging], 'Environment/prod')).toBe('prod ← promotes from staging (ecosystem/platform-cloud/prod/environment.yaml:9)');
+    expect(await chainOf([staging], 'Environment/staging')).toBe('staging (changed)');
+    const sandbox = 'ecosystem/platform-cloud/sandbox/platform.yaml';
+    expect(await chainOf([sandbox], 'Environment/sandbox')).toBe('sandbox ← environment of instance sandbox (ecosystem/platform-cloud/sandbox/platform.yaml:6)');
+    expect(await chainOf([sandbox], 'Platform/worker-platform')).toBe('worker-platform ← runs in sandbox (ecosystem/platform-cloud/sandbox/platform.yaml:8)');
+    // Through the adapter or through db-platform: both two long; Adapter/docker sorts first.
+    expect(await chainOf(['ecosystem/contracts/storage/1.1.0.yaml'], 'Environment/dev')).toBe(
+      'dev ← uses adapter docker (ecosystem/platform-cloud/dev/environment.yaml:7) ← implements storage@1.1.0 (ecosystem/ecosystem-cloud/adapters/docker.yaml:8)',
+    );
+    expect(await chainOf(['ecosystem/governance/exceptions/api-prod-replicas.yaml'], 'Platform/api-platform')).toBe(
+      'api-platform ← targeted by api-prod-replicas (ecosystem/governance/exceptions/api-prod-replicas.yaml:9)',
+    );
+    expect(await chainOf(['registry/namespaces.yaml'], 'Platform/lone-platform')).toBe('lone-platform ← in namespace data (platforms/lone-platform/platform.yaml:7)');
+    expect(await chainOf(['README.md'], 'Platform/api-platform')).toBeUndefined();
+  });
+
+  it('a deleted manifest ends the chain; the references to it are still located', async () => {
+    expect(await chainOf([], 'Platform/report-platform', ['Platform/api-platform'])).toBe(
+      'report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11)',
+    );
+    expect(await chainOf([], 'Platform/api-platform', ['Platform/api-platform'])).toBe('api-platform (deleted)');
   });
 });

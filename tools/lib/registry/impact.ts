@@ -1,11 +1,12 @@
 // What a change touches: from changed files (and manifests that vanished) to the manifests,
-// platforms and environments whose findings or deployments can differ. Reverse indexes are
-// built once from names, so a deleted manifest's dependents are found too.
+// platforms and environments whose findings or deployments can differ, and for each the
+// chain of references that reaches it. Reverse indexes are built once from names, so a
+// deleted manifest's dependents are found too.
 import type { Ecosystem, ManifestRecord } from '../manifest/ecosystem.js';
 import { parseManifestText } from '../manifest/load.js';
 import type { Finding } from '../report/finding.js';
-import { instanceEnvironment } from './graph.js';
-import { forEachReference, inheritedListsMemo, splitContractRef } from './walk.js';
+import { instanceEnvironment, type Relation } from './graph.js';
+import { forEachReference, inheritedListsMemo, splitContractRef, type Reference } from './walk.js';
 
 export interface Impact {
   /** Changed files (repo-relative posix paths), as given. */
@@ -18,7 +19,46 @@ export interface Impact {
   environments: Set<string>;
 }
 
-/** name → names. A name may repeat: what reads it adds to sets (a list per key costs far less than a set). */
+/** The impact, with how each manifest in it was reached. */
+export interface TracedImpact extends Impact {
+  /** `Kind/name` → the step that reached it first: the end of its shortest chain back to a change. */
+  reached: Map<string, ImpactStep>;
+}
+
+/** The relation of a reference between two steps; `environment` is an instance naming its environment. */
+export type ImpactRelation = Relation | 'environment';
+
+/**
+ * One manifest reached by the impact walk. Following `prev` leads back to a changed (or
+ * deleted) manifest, whose step has no `prev`.
+ */
+export interface ImpactStep {
+  /** `Kind/name` (contracts by name, without a version). */
+  readonly key: string;
+  readonly prev: ImpactStep | undefined;
+  /** Of a first step: whether its manifest was deleted rather than changed. */
+  readonly deleted: boolean;
+  /** The relation of the reference linking this step to `prev` (impactChain finds where it is written); undefined on a first step. */
+  readonly relation: ImpactRelation | undefined;
+  /**
+   * Whether the reference is written in `prev`'s manifest pointing here (api-platform
+   * provides queue: the queue step is reversed), not in this one pointing at `prev`.
+   */
+  readonly reverse: boolean;
+}
+
+/**
+ * What a step hands on to the manifests next to it: everything a change does, only its
+ * dependents (a platform depending on a changed one), only its consumers (a contract a
+ * changed platform provides), only the environments it runs in or that use it, or nothing.
+ */
+type Passes = 'everything' | 'dependents' | 'consumers' | 'environments' | 'nothing';
+
+interface Step extends ImpactStep {
+  readonly passes: Passes;
+}
+
+/** name → names. A name may repeat: what reads it dedupes (a list per key costs far less than a set). */
 class ReverseIndex {
   private readonly map = new Map<string, string[]>();
   add(key: string, value: string): void {
@@ -26,21 +66,23 @@ class ReverseIndex {
     if (list) list.push(value);
     else this.map.set(key, [value]);
   }
-  get(key: string): Iterable<string> {
-    return this.map.get(key) ?? [];
+  get(key: string): readonly string[] {
+    return this.map.get(key) ?? NONE;
   }
 }
+
+const NONE: readonly string[] = [];
 
 interface Indexes {
   templatesExtending: ReverseIndex;
   platformsExtending: ReverseIndex;
   dependents: ReverseIndex;
   environmentsRunning: ReverseIndex;
-  /** contract name → platforms providing or consuming it. */
-  platformsUsingContract: ReverseIndex;
+  /** contract name → platforms providing it. */
+  platformsProviding: ReverseIndex;
   /** contract name → adapters implementing it. */
   adaptersImplementing: ReverseIndex;
-  /** contract name → contracts platforms provide. */
+  /** platform name → the contracts it provides. */
   contractsProvidedBy: ReverseIndex;
   /** contract name → platforms consuming it. */
   consumers: ReverseIndex;
@@ -57,7 +99,7 @@ function buildIndexes(eco: Ecosystem): Indexes {
     platformsExtending: new ReverseIndex(),
     dependents: new ReverseIndex(),
     environmentsRunning: new ReverseIndex(),
-    platformsUsingContract: new ReverseIndex(),
+    platformsProviding: new ReverseIndex(),
     adaptersImplementing: new ReverseIndex(),
     contractsProvidedBy: new ReverseIndex(),
     consumers: new ReverseIndex(),
@@ -93,11 +135,10 @@ function buildIndexes(eco: Ecosystem): Indexes {
             ix.dependents.add(ref.name, name);
             break;
           case 'provides':
-            ix.platformsUsingContract.add(ref.name, name);
+            ix.platformsProviding.add(ref.name, name);
             ix.contractsProvidedBy.add(name, ref.name);
             break;
           case 'consumes':
-            ix.platformsUsingContract.add(ref.name, name);
             ix.consumers.add(ref.name, name);
             break;
           default:
@@ -132,131 +173,180 @@ function parseKey(key: string): { kind: string; name: string } {
   return { kind, name: kind === 'Contract' ? splitContractRef(rest).name : rest };
 }
 
+/** A manifest next to a step, before it is reached. */
+interface Next {
+  key: string;
+  passes: Passes;
+  relation: ImpactRelation | undefined;
+  reverse: boolean;
+}
+
 /**
  * The impact of changing `changedFiles` and deleting the manifests `deletedKeys` (`Kind/name`).
  * Changes propagate: a template to what extends it, a platform to where it runs, to what
  * depends on it and to what consumes what it provides; an environment to what it runs and
  * to what promotes from it; a contract to its providers, consumers, implementers and their
  * environments; an adapter, a namespace or an exception to what uses or names them.
+ *
+ * One breadth-first walk from every change at once, so the first step to reach a manifest
+ * ends its shortest chain of references back to a change. Ties break the same way every
+ * run: the walk takes the changes, and at each step the manifests next to it, in key order,
+ * so of equally short chains it keeps the first in that order read from the change. Linear
+ * in the references walked (plus sorting each step's neighbours).
  */
-export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedKeys: string[] = []): Impact {
+export function impactOfChanges(eco: Ecosystem, changedFiles: string[], deletedKeys: string[] = []): TracedImpact {
   const ix = buildIndexes(eco);
-  const impact: Impact = { files: new Set(changedFiles), manifests: new Set(), platforms: new Set(), environments: new Set() };
-  const changedKeys: string[] = [...deletedKeys];
-  for (const rec of eco.records) if (impact.files.has(rec.file)) changedKeys.push(rec.key);
-
-  // Affected (terminal) additions: these do not propagate further.
-  const environment = (name: string) => {
-    impact.environments.add(name);
-    impact.manifests.add(`Environment/${name}`);
+  const impact: TracedImpact = {
+    files: new Set(changedFiles),
+    manifests: new Set(),
+    platforms: new Set(),
+    environments: new Set(),
+    reached: new Map(),
   };
-  const platform = (name: string) => {
-    impact.platforms.add(name);
-    impact.manifests.add(`Platform/${name}`);
-  };
-  const platformEverywhere = (name: string) => {
-    platform(name);
-    for (const env of ix.environmentsRunning.get(name)) environment(env);
-  };
-
-  const expandedDependents = new Set<string>();
-
-  // Changes that propagate, each visited once.
-  const seen = new Set<string>();
-  const queue: { kind: string; name: string }[] = [];
-  const change = (kind: string, name: string) => {
-    const key = `${kind}/${name}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    impact.manifests.add(key);
-    queue.push({ kind, name });
-  };
-  for (const key of changedKeys) {
-    impact.manifests.add(key);
+  // Parsed key → whether it was deleted (a manifest still loaded counts as changed).
+  const roots = new Map<string, boolean>();
+  const rawKeys: string[] = [];
+  const addRoot = (key: string, deleted: boolean) => {
     const { kind, name } = parseKey(key);
-    change(kind, name);
-  }
+    const parsed = `${kind}/${name}`;
+    roots.set(parsed, deleted && roots.get(parsed) !== false);
+    rawKeys.push(key);
+  };
+  for (const key of deletedKeys) addRoot(key, true);
+  for (const rec of eco.records) if (impact.files.has(rec.file)) addRoot(rec.key, false);
 
-  for (let i = 0; i < queue.length; i++) {
-    const { kind, name } = queue[i]!;
-    for (const x of ix.exceptionsTargeting.get(`${kind}/${name}`)) impact.manifests.add(`PolicyException/${x}`);
-    switch (kind) {
-      case 'PlatformTemplate':
-        for (const t of ix.templatesExtending.get(name)) change('PlatformTemplate', t);
-        for (const p of ix.platformsExtending.get(name)) change('Platform', p);
-        break;
-      case 'Platform':
-        platformEverywhere(name);
-        for (const c of ix.contractsProvidedBy.get(name)) for (const p of ix.consumers.get(c)) platform(p);
-        dependentsOf(name, ix, expandedDependents, platform);
-        break;
-      case 'Environment':
-        environmentChanged(eco, name, ix, environment, platform);
-        break;
-      case 'PlatformInstance': {
-        // Keyed by metadata name; the environment it places platforms in is what matters.
-        const env = instanceEnvironment(eco, name) ?? name;
-        environmentChanged(eco, env, ix, environment, platform);
-        break;
-      }
-      case 'Contract':
-        for (const p of ix.platformsUsingContract.get(name)) platformEverywhere(p);
-        for (const a of ix.adaptersImplementing.get(name)) {
-          impact.manifests.add(`Adapter/${a}`);
-          for (const env of ix.environmentsUsingAdapter.get(a)) environment(env);
-        }
-        break;
-      case 'Adapter':
-        for (const env of ix.environmentsUsingAdapter.get(name)) environment(env);
-        break;
-      case 'Namespace':
-        for (const p of ix.platformsInNamespace.get(name)) platform(p);
-        break;
-      case 'PolicyException': {
-        const target = eco.exceptions.get(name)?.manifest.spec.target;
-        if (!target) break;
-        impact.manifests.add(`${target.kind}/${target.name}`);
-        if (target.kind === 'Platform') platform(target.name);
-        if (target.kind === 'Environment') environment(target.name);
-        if (target.kind === 'PlatformInstance') environment(instanceEnvironment(eco, target.name) ?? target.name);
-        if (target.environment !== undefined && target.kind !== 'Platform') environment(target.environment);
-        break;
-      }
-      default:
-        break;
+  const queued = new Set<string>();
+  const queue: Step[] = [];
+  const reach = (next: Next, prev: Step | undefined, deleted = false): void => {
+    const known = impact.manifests.has(next.key);
+    if (next.passes === 'nothing' && known) return;
+    const state = `${next.passes} ${next.key}`;
+    if (next.passes !== 'nothing' && queued.has(state)) return;
+    const step: Step = { key: next.key, prev, deleted, relation: next.relation, reverse: next.reverse, passes: next.passes };
+    // A contract handing a change on to its consumers is not affected itself.
+    if (!known && next.passes !== 'consumers') {
+      impact.manifests.add(next.key);
+      impact.reached.set(next.key, step);
+      const { kind, name } = parseKey(next.key);
+      if (kind === 'Platform') impact.platforms.add(name);
+      else if (kind === 'Environment') impact.environments.add(name);
     }
+    if (next.passes === 'nothing') return;
+    queued.add(state);
+    queue.push(step);
+  };
+
+  for (const key of [...roots.keys()].sort()) {
+    reach({ key, passes: 'everything', relation: undefined, reverse: false }, undefined, roots.get(key));
+  }
+  for (const key of rawKeys) impact.manifests.add(key);
+
+  const nexts: Next[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const step = queue[i]!;
+    nexts.length = 0;
+    nextOf(eco, ix, step, nexts);
+    nexts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const next of nexts) reach(next, step);
   }
   return impact;
 }
 
-/**
- * Platforms depending on `name`, transitively (dependsOn reversed). `expanded` is shared
- * across calls so each platform's dependents are walked once per impact computation.
- */
-function dependentsOf(name: string, ix: Indexes, expanded: Set<string>, platform: (n: string) => void): void {
-  if (expanded.has(name)) return;
-  expanded.add(name);
-  const queue = [name];
-  for (let i = 0; i < queue.length; i++) {
-    for (const d of ix.dependents.get(queue[i]!)) {
-      platform(d);
-      if (expanded.has(d)) continue;
-      expanded.add(d);
-      queue.push(d);
+/** Pushes `kind/name` for each name: what it hands on, and the relation that reaches it. */
+function push(out: Next[], names: readonly string[], kind: string, passes: Passes, relation: ImpactRelation, reverse = false): void {
+  for (const name of names) out.push({ key: `${kind}/${name}`, passes, relation, reverse });
+}
+
+/** The manifests next to `step` that it hands its change on to, pushed onto `out`. */
+function nextOf(eco: Ecosystem, ix: Indexes, step: Step, out: Next[]): void {
+  const { kind, name } = parseKey(step.key);
+  if (step.passes === 'dependents') return push(out, ix.dependents.get(name), 'Platform', 'dependents', 'dependsOn');
+  if (step.passes === 'consumers') return push(out, ix.consumers.get(name), 'Platform', 'nothing', 'consumes');
+  if (step.passes === 'environments') return environmentsOf(eco, ix, kind, name, out);
+  // Everything a change does.
+  push(out, ix.exceptionsTargeting.get(step.key), 'PolicyException', 'nothing', 'targets');
+  switch (kind) {
+    case 'PlatformTemplate':
+      push(out, ix.templatesExtending.get(name), 'PlatformTemplate', 'everything', 'extends');
+      push(out, ix.platformsExtending.get(name), 'Platform', 'everything', 'extends');
+      return;
+    case 'Platform':
+      push(out, ix.environmentsRunning.get(name), 'Environment', 'nothing', 'runs');
+      push(out, ix.contractsProvidedBy.get(name), 'Contract', 'consumers', 'provides', true);
+      push(out, ix.dependents.get(name), 'Platform', 'dependents', 'dependsOn');
+      return;
+    case 'Environment':
+      instanceReferences(eco.instances.get(name), (ref) => {
+        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', reverse: true });
+      });
+      push(out, ix.promotingFrom.get(name), 'Environment', 'nothing', 'promotes-from');
+      return;
+    case 'PlatformInstance': {
+      // Its platforms directly; through its environment, what promotes from there.
+      const env = instanceEnvironment(eco, name) ?? name;
+      out.push(environmentOfInstance(env, 'environments'));
+      instanceReferences(eco.instances.get(env), (ref) => {
+        if (ref.field === 'platforms') out.push({ key: `Platform/${ref.name}`, passes: 'nothing', relation: 'runs', reverse: true });
+      });
+      return;
     }
+    case 'Contract':
+      push(out, ix.platformsProviding.get(name), 'Platform', 'environments', 'provides');
+      push(out, ix.consumers.get(name), 'Platform', 'environments', 'consumes');
+      push(out, ix.adaptersImplementing.get(name), 'Adapter', 'environments', 'implements');
+      return;
+    case 'Adapter':
+      return environmentsOf(eco, ix, kind, name, out);
+    case 'Namespace':
+      return push(out, ix.platformsInNamespace.get(name), 'Platform', 'nothing', 'namespace');
+    case 'PolicyException': {
+      const x = eco.exceptions.get(name);
+      if (!x) return;
+      const targetKind = x.manifest.spec.target.kind;
+      // Its target (an instance hands it on to its environment), and the environment it names.
+      forEachReference(x, (ref) => {
+        if (ref.field === 'target') {
+          const passes = ref.kind === 'PlatformInstance' ? 'environments' : 'nothing';
+          out.push({ key: `${ref.kind}/${ref.name}`, passes, relation: 'targets', reverse: true });
+        } else if (targetKind !== 'Platform') {
+          out.push({ key: `Environment/${ref.name}`, passes: 'nothing', relation: 'targets', reverse: true });
+        }
+      });
+      return;
+    }
+    default:
+      return;
   }
 }
 
-function environmentChanged(
-  eco: Ecosystem,
-  env: string,
-  ix: Indexes,
-  environment: (n: string) => void,
-  platform: (n: string) => void,
-): void {
-  environment(env);
-  for (const p of eco.instances.get(env)?.manifest.spec.platforms ?? []) platform(p.name);
-  for (const e of ix.promotingFrom.get(env)) environment(e);
+/**
+ * The environments a step hands a change on to: a platform's (that run it), an adapter's
+ * (that use it), an environment's (that promote from it), an instance's own.
+ */
+function environmentsOf(eco: Ecosystem, ix: Indexes, kind: string, name: string, out: Next[]): void {
+  switch (kind) {
+    case 'Platform':
+      return push(out, ix.environmentsRunning.get(name), 'Environment', 'nothing', 'runs');
+    case 'Adapter':
+      return push(out, ix.environmentsUsingAdapter.get(name), 'Environment', 'nothing', 'adapter');
+    case 'Environment':
+      return push(out, ix.promotingFrom.get(name), 'Environment', 'nothing', 'promotes-from');
+    case 'PlatformInstance':
+      // Keyed by metadata name; the environment it places platforms in is what matters.
+      out.push(environmentOfInstance(instanceEnvironment(eco, name) ?? name, 'nothing'));
+      return;
+    default:
+      return;
+  }
+}
+
+/** An instance's environment, reached through the instance's `environment`. */
+function environmentOfInstance(env: string, passes: Passes): Next {
+  return { key: `Environment/${env}`, passes, relation: 'environment', reverse: true };
+}
+
+function instanceReferences(inst: ManifestRecord<'PlatformInstance'> | undefined, visit: (ref: Reference) => void): void {
+  if (inst) forEachReference(inst, visit);
 }
 
 /**

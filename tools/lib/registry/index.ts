@@ -27,4 +27,15 @@ export {
   type Reference,
   type ReferenceField,
 } from './walk.js';
-export { impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from './impact.js';
+export {
+  impactOfChanges,
+  isFindingAffected,
+  manifestKeysOf,
+  manifestKeysOfText,
+  type Impact,
+  type ImpactRelation,
+  type ImpactStep,
+  type TracedImpact,
+} from './impact.js';
+export { filterGraph, type GraphFilter } from './graph-view.js';
+export { impactChain, type ChainHop, type ImpactChain } from './impact-chain.js';

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import semver from 'semver';
 import type { Ecosystem, ManifestRecord } from '../../manifest/ecosystem.js';
-import { buildGraph, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid } from '../../registry/index.js';
+import { buildGraph, filterGraph, impactChain, impactOfChanges, manifestKeysOfText, toDot, toJson, toMermaid, type ImpactChain } from '../../registry/index.js';
 import { changedFilesSince } from '../../repo/git.js';
 import type { Finding } from '../../report/finding.js';
 import { loadEcosystem } from '../../ecosystem-load/load-ecosystem.js';
@@ -115,9 +115,15 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
     .description('print the dependency graph (templates, platforms, contracts, adapters, environments)')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'json']).default('mermaid'))
-    .action(async (flags: RootFlag & { format: 'mermaid' | 'dot' | 'json' }) => {
+    .option('--env <name>', 'only what the environment runs: its adapter, its platforms and their templates, namespaces and contracts, and the exceptions that apply there')
+    .option(
+      '--platform <name>',
+      'only the platform, what it references (its templates all the way up, namespace, dependencies, contracts) and what references it directly (dependents, environments, exceptions)',
+    )
+    .addHelpText('after', '\nWith both --env and --platform, what both keep. An unknown name exits 2.\n')
+    .action(async (flags: RootFlag & { format: 'mermaid' | 'dot' | 'json'; env?: string; platform?: string }) => {
       const { ecosystem } = await load(flags);
-      const graph = buildGraph(ecosystem);
+      const graph = filterGraph(ecosystem, buildGraph(ecosystem), { environment: flags.env, platform: flags.platform });
       const render = { mermaid: toMermaid, dot: toDot, json: toJson }[flags.format];
       await writeStdout(render(graph));
       setExit(EXIT.OK);
@@ -125,7 +131,7 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
 
   registry
     .command('impact')
-    .description('list the platforms and environments a change since REF affects')
+    .description('list the platforms and environments a change since REF affects, each with the chain of references that reaches it')
     .requiredOption('--changed-since <ref>', 'git ref to compare the working tree with')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -137,14 +143,19 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
       const deleted = change.deleted.flatMap((d) => manifestKeysOfText(d.text));
       const impact = impactOfChanges(ecosystem, change.changed, deleted);
       const sorted = (s: Iterable<string>) => [...s].sort();
-      const result = {
+      const chains = (kind: string, names: string[]) =>
+        Object.fromEntries(names.map((name) => [name, impactChain(ecosystem, impact, `${kind}/${name}`)!]));
+      const platforms = sorted(impact.platforms);
+      const environments = sorted(impact.environments);
+      const result: ImpactResult = {
         version: 1,
         ref: flags.changedSince,
         files: change.changed,
         deletedManifests: sorted(new Set(deleted)),
         manifests: sorted(impact.manifests),
-        platforms: sorted(impact.platforms),
-        environments: sorted(impact.environments),
+        platforms,
+        environments,
+        chains: { platforms: chains('Platform', platforms), environments: chains('Environment', environments) },
       };
       if (flags.format === 'json') {
         await writeStdout(`${JSON.stringify(result, null, 2)}\n`);
@@ -155,13 +166,28 @@ export const registerRegistry: RegisterCommand = (program: Command, setExit) => 
     });
 };
 
-function impactText(r: { ref: string; files: string[]; deletedManifests: string[]; platforms: string[]; environments: string[] }): string {
+interface ImpactResult {
+  version: 1;
+  ref: string;
+  files: string[];
+  deletedManifests: string[];
+  manifests: string[];
+  platforms: string[];
+  environments: string[];
+  /** Per affected platform and environment, the shortest chain of references back to a change. */
+  chains: { platforms: Record<string, ImpactChain>; environments: Record<string, ImpactChain> };
+}
+
+function impactText(r: ImpactResult): string {
   const section = (title: string, items: string[]) =>
     items.length === 0 ? `${title}: none\n` : `${title} (${items.length}):\n${items.map((i) => `  ${i}\n`).join('')}`;
+  const why = (names: string[], chains: Record<string, ImpactChain>) => names.map((n) => chains[n]!.text);
+  const anyChain = r.platforms.length + r.environments.length > 0;
   return [
     section(`Files changed since ${r.ref}`, r.files),
     ...(r.deletedManifests.length > 0 ? [section('Manifests deleted', r.deletedManifests)] : []),
-    section('Platforms affected', r.platforms),
-    section('Environments affected', r.environments),
+    ...(anyChain ? ['Each is followed by its shortest chain of references back to a change ("a ← extends b": a is affected because it extends b).\n'] : []),
+    section('Platforms affected', why(r.platforms, r.chains.platforms)),
+    section('Environments affected', why(r.environments, r.chains.environments)),
   ].join('');
 }
