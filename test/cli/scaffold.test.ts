@@ -98,6 +98,10 @@ describe('mnops init', () => {
     expect(r.stderr).toContain('mnops: registry/namespaces.yaml already exists; mnops never overwrites a file');
     expect(tree(taken)).toEqual(before);
     expect(readFileSync(path.join(taken, 'registry/namespaces.yaml'), 'utf8')).toBe('mine\n');
+
+    const onFile = await mnops(['init', 'LICENSE'], { cwd: dir });
+    expect(onFile.status).toBe(2);
+    expect(onFile.stderr).toContain('mnops: LICENSE is a file, not a folder');
   });
 
   it('refuses a platform name the naming rule rejects (exit 2)', async () => {

@@ -1,5 +1,6 @@
 // `mnops init [DIR]`: a new ecosystem in DIR — into an empty folder, or one that holds
 // nothing the scaffold would write (a fresh clone with its own README is refused by name).
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { scaffoldFiles, type ScaffoldNames } from './templates.js';
 import { addFiles, ScaffoldError } from './write.js';
@@ -23,6 +24,7 @@ export function initEcosystem(dir: string, names: Partial<ScaffoldNames> = {}): 
     if (!TEAM_NAME.test(value)) throw new ScaffoldError(`${flag} "${value}" is not a lower-case name`, `use letters, digits and dashes, e.g. ${flag === '--owner' ? 'platform-team' : 'apps'}`);
   }
   const abs = path.resolve(dir);
+  if (existsSync(abs) && !statSync(abs).isDirectory()) throw new ScaffoldError(`${dir} is a file, not a folder`, 'pass a folder to scaffold into (it is created when missing)');
   const files = scaffoldFiles(n);
   const shown = (rel: string) => path.relative(process.cwd(), path.join(abs, rel)) || rel;
   addFiles(abs, files, shown);
