@@ -75,7 +75,8 @@ spec:
     memoryMb: 256
     diskMb: 512
     maxOpenFds: 256
-    maxProcesses: 32
+    # Threads count against the process limit on Docker: equal limits are both enforced.
+    maxProcesses: 64
     maxThreads: 64
   network:
     policy: no-network
