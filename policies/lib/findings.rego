@@ -40,6 +40,15 @@ resolved(rule, env, platform, path, message, hint) := {
 	"resolved": true,
 }
 
+# strict_tier(rule, env, platform, path, message, hint): like resolved, for a value that is
+# wrong only because of the environment's tier (allowed in dev, refused in staging and prod).
+# "because": "tier" lets the CLI point at the environment's tier line when the value comes
+# from a file shared with other tiers.
+strict_tier(rule, env, platform, path, message, hint) := object.union(
+	resolved(rule, env, platform, path, message, hint),
+	{"because": "tier"},
+)
+
 # manifest(rule, kind, name, path, message, hint): a finding about one manifest as
 # written; path points into the manifest (input.<kind map>[name]).
 manifest(rule, kind, name, path, message, hint) := {

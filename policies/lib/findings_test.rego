@@ -28,3 +28,10 @@ test_resolved_finding if {
 		"kind": "Platform", "name": "x", "environment": "prod", "path": "/healthCheck", "resolved": true,
 	}
 }
+
+test_strict_tier_finding_says_why if {
+	f := findings.strict_tier("network.open-in-prod", "prod", "x", "/network/policy", "m", "h")
+	f.because == "tier"
+	f.resolved == true
+	f.environment == "prod"
+}

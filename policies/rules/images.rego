@@ -9,7 +9,7 @@ violation contains f if {
 	tiers.strict(env)
 	some name, spec in platforms
 	not spec.image
-	f := findings.resolved(
+	f := findings.strict_tier(
 		"images.pinned", env, name, "/image",
 		sprintf("%s has no image in %s", [name, env]),
 		"set image to a digest (@sha256:…) or an exact version tag",
@@ -22,7 +22,7 @@ violation contains f if {
 	some name, spec in platforms
 	image := spec.image
 	not pinned(image)
-	f := findings.resolved(
+	f := findings.strict_tier(
 		"images.pinned", env, name, "/image",
 		sprintf("image %s of %s in %s is %s", [image, name, env, problem(image)]),
 		"pin it to a digest (@sha256:…) or an exact version tag such as :${version}",

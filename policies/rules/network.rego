@@ -11,7 +11,7 @@ violation contains f if {
 	tiers.strict(env)
 	some name, spec in platforms
 	spec.network.policy == "allow-all"
-	f := findings.resolved(
+	f := findings.strict_tier(
 		"network.open-in-prod", env, name, "/network/policy",
 		sprintf("%s uses network policy allow-all in %s tier environment %s", [name, tiers.tier(env), env]),
 		"use egress-only, http-only or no-network with explicit rules",
@@ -29,7 +29,7 @@ violation contains f if {
 	port.hostPort
 	protocol := object.get(port, "protocol", "tcp")
 	not allowed(env, name, protocol, port)
-	f := findings.resolved(
+	f := findings.strict_tier(
 		"network.host-port", env, name, sprintf("/ports/%d/hostPort", [i]),
 		sprintf(
 			"%s publishes host port %v (container port %v/%s) in %s tier environment %s, but its network policy %v has no rule allowing ingress on that port",

@@ -56,6 +56,7 @@ test_host_port_without_rule_in_prod_fires if {
 		"environment": "prod",
 		"path": "/ports/1/hostPort",
 		"resolved": true,
+		"because": "tier",
 	}
 }
 

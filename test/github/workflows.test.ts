@@ -463,3 +463,37 @@ describe('README', () => {
     }
   }, 60_000);
 });
+
+describe('the workflows mnops init writes', () => {
+  // A new repository gets the same three workflows, on the published actions.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mnops-init-workflows-'));
+  const init = spawnSync(process.execPath, [path.join(root, 'dist/tools/mnops.js'), 'init', dir], { encoding: 'utf8' });
+  const major = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version.split('.')[0];
+  const written = ['governance.yml', 'promotion.yml', 'drift.yml'];
+  const action: Record<string, string> = { 'governance.yml': 'validate', 'promotion.yml': 'deploy', 'drift.yml': 'drift' };
+
+  it('pass actionlint and zizmor, pin third-party actions by SHA and grant what ours grant', () => {
+    try {
+      expect(init.status, init.stderr).toBe(0);
+      expect(readdirSync(path.join(dir, '.github/workflows')).sort()).toEqual([...written].sort());
+      for (const file of written) {
+        const source = readFileSync(path.join(dir, '.github/workflows', file), 'utf8');
+        expect(runActionlint(source, `.github/workflows/${file}`), file).toEqual([]);
+        const wf = parse(source) as Workflow;
+        expect(wf.permissions, file).toEqual({});
+        for (const [name, job] of Object.entries(wf.jobs)) expect(job.permissions, `${file} ${name}`).toEqual(grants[file]![name]);
+        const steps = Object.values(wf.jobs).flatMap((j) => j.steps ?? []);
+        for (const st of steps) {
+          if (st.uses && !st.uses.startsWith('machine-native-ops/')) expect(st.uses, file).toMatch(PINNED);
+          if (st.uses?.startsWith('actions/checkout@')) expect(st.with?.['persist-credentials'], file).toBe(false);
+        }
+        const ours = [...new Set(steps.flatMap((st) => (st.uses?.includes('/actions/') ? [st.uses] : [])))];
+        expect(ours, file).toEqual([`machine-native-ops/machine-native-ops/actions/${action[file]}@v${major}`]);
+      }
+      const found = runZizmor([path.join(dir, '.github/workflows')]);
+      expect(found).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

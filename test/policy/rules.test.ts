@@ -41,6 +41,8 @@ interface Case {
   at: [file: string, needle: string];
   /** Optional extra checks on the matching finding. */
   matches?: Partial<Finding>;
+  /** Text the message must contain. */
+  says?: string;
 }
 
 const T = 'ecosystem/platform-templates/base-service.yaml';
@@ -113,8 +115,11 @@ const cases: Case[] = [
     // http-only allows ingress on 8080 only: a host port for 9100 publishes what no rule allows.
     breakIt: (r) =>
       edit(r, 'platforms/observability-platform/platform.yaml', '      containerPort: 8080\n', '      containerPort: 8080\n    - name: metrics\n      containerPort: 9100\n      hostPort: 9100\n'),
-    at: ['platforms/observability-platform/platform.yaml', 'hostPort: 9100'],
+    // Wrong only in staging and prod, set in the shared catalog: it lands on the tier line,
+    // naming the catalog line.
+    at: ['ecosystem/platform-cloud/prod/environment.yaml', 'tier: prod'],
     matches: { name: 'observability-platform', environment: 'prod', path: '/ports/1/hostPort' },
+    says: 'the value is set at platforms/observability-platform/platform.yaml:',
   },
   {
     rule: 'secrets.plaintext',
@@ -127,8 +132,9 @@ const cases: Case[] = [
     rule: 'images.pinned',
     severity: 'error',
     breakIt: (r) => edit(r, GOV, 'image: "mnops/base:${version}"', 'image: "mnops/base:latest"'),
-    at: [GOV, 'mnops/base:latest'],
+    at: ['ecosystem/platform-cloud/prod/environment.yaml', 'tier: prod'],
     matches: { name: 'governance-platform', environment: 'prod' },
+    says: `the value is set at ${GOV}:`,
   },
   {
     rule: 'sandbox.hardened',
@@ -214,7 +220,7 @@ describe('the example ecosystem', () => {
   });
 });
 
-describe.each(cases.map((c) => ({ ...c, label: c.title ? `${c.rule} (${c.title})` : c.rule })))('$label', ({ rule, severity, breakIt, at, matches }) => {
+describe.each(cases.map((c) => ({ ...c, label: c.title ? `${c.rule} (${c.title})` : c.rule })))('$label', ({ rule, severity, breakIt, at, matches, says }) => {
   it(`fires alone, as ${severity}, at the line that set the value`, async () => {
     const { root, findings } = await run(breakIt);
     expect([...new Set(findings.map((f) => f.ruleId))]).toEqual([rule]);
@@ -225,6 +231,7 @@ describe.each(cases.map((c) => ({ ...c, label: c.title ? `${c.rule} (${c.title})
     expect(hit!.severity).toBe(severity);
     expect(hit!.message.length).toBeGreaterThan(10);
     expect(hit!.hint).toBeTruthy();
+    if (says) expect(hit!.message).toContain(says);
   });
 });
 

@@ -1,7 +1,8 @@
 // Files → parsed documents (cache first, then worker threads) → the indexed Ecosystem.
 import { closeSync, fstatSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { buildEcosystem, type Ecosystem, type ParsedFile } from '../manifest/ecosystem.js';
+import { buildEcosystem, type DefinitionHistory, type Ecosystem, type ParsedFile } from '../manifest/ecosystem.js';
+import { filesNotInHead } from '../repo/git.js';
 import { formatBytes, oversizeContent, parseManifestBytes, resolveLimits, type DocumentSummary, type LoadLimits, type ParsedContent, type ParsedDocument, type PositionMap } from '../manifest/load.js';
 import { MnopsError } from '../repo/errors.js';
 import { discoverManifestFiles } from '../repo/paths.js';
@@ -25,6 +26,8 @@ export interface LoadOptions {
   threads?: number;
   /** Adds this load's phases (discover, read, parse, index, cache) to a clock. */
   clock?: PhaseClock;
+  /** The files of the change under review: a name defined twice is reported on the one it touches. */
+  changed?: Promise<readonly string[]>;
 }
 
 export interface LoadedEcosystem {
@@ -118,7 +121,9 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
   }
 
   const files: ParsedFile[] = discovered.files.map((file) => ({ file, content: byFile.get(file)! }));
-  const { ecosystem, findings } = clock.time('index', () => buildEcosystem(root, files));
+  // The change's own errors (a bad ref) are the caller's to raise: here it only informs.
+  const changed = options.changed ? new Set(await options.changed.catch(() => [] as readonly string[])) : undefined;
+  const { ecosystem, findings } = clock.time('index', () => buildEcosystem(root, files, definitionHistory(root, changed)));
   // After building: the documents now carry their schema verdicts.
   await clock.timeAsync('cache', async () => {
     for (const p of parsed) cache.set(p.id, indexed.get(p.id) ?? p.content);
@@ -132,6 +137,14 @@ export async function loadEcosystem(root: string, options: LoadOptions = {}): Pr
     parsed: files,
     ...(cache.dir ? { cache: { dir: cache.dir, context: cache.context, keyValuesOf: (id: string) => cache.keyValuesOf(id) } } : {}),
     stats: { files: files.length, read: readCount, parsed: unique.length, cached: files.length - toParse.length },
+  };
+}
+
+/** Which definitions of a name are the copies: the change's files, then what git has not committed. */
+export function definitionHistory(root: string, changed?: ReadonlySet<string>): DefinitionHistory {
+  return (files) => {
+    const uncommitted = filesNotInHead(root, files);
+    return new Map(files.map((f) => [f, { changed: changed?.has(f) ?? false, uncommitted: uncommitted?.has(f) ?? false }]));
   };
 }
 

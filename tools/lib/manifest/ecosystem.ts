@@ -94,7 +94,22 @@ function rawIdentity(value: unknown): { kind?: string; name?: string; version?: 
   };
 }
 
-export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem: Ecosystem; findings: Finding[] } {
+/**
+ * What git says of files that define the same name, so the duplicate is reported on the copy:
+ * `changed` — the change under review touches it; `uncommitted` — not in the last commit.
+ */
+export type DefinitionHistory = (files: readonly string[]) => ReadonlyMap<string, { changed?: boolean; uncommitted?: boolean }>;
+
+/** A definition indexed once its duplicates are decided. */
+interface Candidate {
+  rec: ManifestRecord;
+  dupKey: string;
+  instanceKey: string | undefined;
+  environment: string | undefined;
+  loc: (pointer: string) => SourceLoc;
+}
+
+export function buildEcosystem(root: string, parsed: ParsedFile[], history?: DefinitionHistory): { ecosystem: Ecosystem; findings: Finding[] } {
   const findings: Finding[] = [];
   const eco: Ecosystem = {
     root,
@@ -112,8 +127,8 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
     documentCount: 0,
     files: [],
   };
-  // The first definition of each key; its location is computed only if a duplicate turns up.
-  const seen = new Map<string, () => SourceLoc>();
+  const candidates: Candidate[] = [];
+  const definitions = new Map<string, number>();
 
   for (const { file, content } of parsed) {
     eco.files.push(file);
@@ -156,42 +171,105 @@ export function buildEcosystem(root: string, parsed: ParsedFile[]): { ecosystem:
           return doc.positions;
         },
       } as ManifestRecord; // the document passed the schema of its kind, so kind and manifest agree
-      const instanceKey = rec.kind === 'PlatformInstance' ? `PlatformInstance@${id.environment}` : undefined;
-      const dupKey = instanceKey ?? rec.key;
-      const firstAt = seen.get(dupKey);
-      if (firstAt) {
-        const first = firstAt();
-        findings.push({
-          ruleId: 'manifest.duplicate',
-          severity: 'error',
-          message: instanceKey
-            ? `a second PlatformInstance for environment "${id.environment}" (the first is at ${first.file}:${first.line})`
-            : `${rec.key} is defined twice (the first is at ${first.file}:${first.line})`,
-          hint: 'keep one definition and remove or rename the other',
-          ...loc('/metadata/name'),
-          kind: rec.kind,
-          name: rec.name,
-          // A second instance makes its environment's desired state ambiguous.
-          ...(instanceKey ? { environment: id.environment } : {}),
-          path: '/metadata/name',
-        });
-        continue;
-      }
       const misplaced = misplacedGovernance(rec.kind, file);
       if (misplaced) {
         // Governance read from anywhere a PR can write would let the governed tune their own rules.
         findings.push({ ...misplaced, ...loc('/kind'), kind: rec.kind, name: rec.name, path: '/kind' });
         continue;
       }
-      seen.set(dupKey, () => loc('/metadata/name'));
-      eco.records.push(rec);
-      index(eco, rec);
+      const instanceKey = rec.kind === 'PlatformInstance' ? `PlatformInstance@${id.environment}` : undefined;
+      const dupKey = instanceKey ?? rec.key;
+      definitions.set(dupKey, (definitions.get(dupKey) ?? 0) + 1);
+      candidates.push({ rec, dupKey, instanceKey, environment: id.environment, loc });
     }
+  }
+
+  const duplicates = duplicateDefinitions(candidates, definitions, history);
+  for (const c of candidates) {
+    const original = duplicates.get(c);
+    if (!original) {
+      eco.records.push(c.rec);
+      index(eco, c.rec);
+      continue;
+    }
+    const first = original.to.loc('/metadata/name');
+    const { rec } = c;
+    findings.push({
+      ruleId: 'manifest.duplicate',
+      severity: 'error',
+      message: c.instanceKey
+        ? `a second PlatformInstance for environment "${c.environment}": the other is at ${first.file}:${first.line} (this one is reported: ${original.why})`
+        : `${rec.key} is defined twice: the other definition is at ${first.file}:${first.line} (this one is reported: ${original.why})`,
+      hint:
+        rec.kind === 'Environment' || rec.kind === 'PlatformInstance'
+          ? 'rename this copy (mnops new environment NAME --from ENV writes one with every name rewritten), or remove it'
+          : 'rename metadata.name here, or remove this definition',
+      ...c.loc('/metadata/name'),
+      kind: rec.kind,
+      name: rec.name,
+      // A second instance makes its environment's desired state ambiguous.
+      ...(c.instanceKey ? { environment: c.environment } : {}),
+      path: '/metadata/name',
+    });
   }
   for (const versions of eco.contracts.values()) {
     versions.sort((a, b) => compareVersions(a.manifest.spec.version, b.manifest.spec.version));
   }
   return { ecosystem: eco, findings };
+}
+
+/**
+ * Of the definitions of one name, which are the copies — each mapped to the one kept and why
+ * it is the copy. The copy is the one that came later: a file the change under review
+ * touches over one it does not; else a file not yet committed over a committed one; else one
+ * outside the folder its name calls for (platform-cloud/<env>/, platforms/<name>/) over the
+ * one inside; else the later in path order.
+ */
+function duplicateDefinitions(candidates: Candidate[], definitions: Map<string, number>, history: DefinitionHistory | undefined): Map<Candidate, { to: Candidate; why: string }> {
+  const out = new Map<Candidate, { to: Candidate; why: string }>();
+  const repeated = candidates.filter((c) => definitions.get(c.dupKey)! > 1);
+  if (repeated.length === 0) return out;
+  const facts = history?.([...new Set(repeated.map((c) => c.rec.file))]) ?? new Map<string, { changed?: boolean; uncommitted?: boolean }>();
+  // One bit per rule, the first rule the highest: the higher rank is the later definition.
+  const reasons = ['its file is not in the folder its name calls for', 'its file is not committed yet', 'the change under review touches it'];
+  const rank = (c: Candidate) => {
+    const fact = facts.get(c.rec.file);
+    return (fact?.changed ? 4 : 0) + (fact?.uncommitted ? 2 : 0) + (inItsFolder(c) ? 0 : 1);
+  };
+  const why = (copy: number, kept: number) => {
+    for (let bit = reasons.length - 1; bit >= 0; bit--) if ((copy ^ kept) & (1 << bit)) return reasons[bit]!;
+    return 'it comes later in path order';
+  };
+  const groups = new Map<string, Candidate[]>();
+  for (const c of repeated) groups.set(c.dupKey, [...(groups.get(c.dupKey) ?? []), c]);
+  for (const group of groups.values()) {
+    // The oldest definition: lowest rank, then first in path order (a stable sort keeps it).
+    const kept = [...group].sort((a, b) => rank(a) - rank(b))[0]!;
+    for (const c of group) if (c !== kept) out.set(c, { to: kept, why: why(rank(c), rank(kept)) });
+  }
+  return out;
+}
+
+/** Whether a manifest lives where the layout puts one of its name. */
+function inItsFolder(c: Candidate): boolean {
+  const parts = c.rec.file.split('/');
+  const folder = parts[parts.length - 2];
+  const base = parts[parts.length - 1]!.replace(/\.ya?ml$/i, '');
+  switch (c.rec.kind) {
+    case 'Environment':
+      return folder === c.rec.name;
+    case 'PlatformInstance':
+      return folder === c.environment;
+    case 'Platform':
+      return folder === c.rec.name;
+    case 'Contract':
+      return folder === c.rec.name && base === c.rec.manifest.spec.version;
+    case 'Namespace':
+    case 'PolicySettings':
+      return true;
+    default:
+      return base === c.rec.name;
+  }
 }
 
 /** The one place PolicySettings may live, and the one folder for PolicyExceptions. */

@@ -21,6 +21,8 @@ export interface PolicyFinding {
   environment?: string;
   path: string;
   resolved: boolean;
+  /** "tier": the value is wrong only in this environment's tier (see toFinding). */
+  because?: string;
   exception?: string;
 }
 
@@ -88,12 +90,28 @@ export class FindingLocator {
     return rec ? locateIn(rec, f.path) : undefined;
   }
 
+  /**
+   * A value wrong only because of the tier (allow-all is fine in dev, not in prod) that a file
+   * shared with other tiers sets: what made it wrong is the environment's tier line, so the
+   * finding lands there — in the environment a copy made prod — naming where the value is set.
+   */
+  private byTier(f: PolicyFinding, at: SourceLoc): { loc: SourceLoc; message: string } | undefined {
+    if (f.because !== 'tier' || f.environment === undefined) return undefined;
+    const env = this.eco.environments.get(f.environment);
+    if (!env) return undefined;
+    const own = new Set([env.file, this.eco.instances.get(f.environment)?.file]);
+    if (own.has(at.file)) return undefined;
+    return { loc: locateIn(env, '/spec/tier'), message: `${f.message} (the value is set at ${at.file}:${at.line}, shared with other environments)` };
+  }
+
   toFinding(f: PolicyFinding): Finding {
-    const loc = this.locate(f) ?? { file: '', line: 1, column: 1 };
+    const located = this.locate(f) ?? { file: '', line: 1, column: 1 };
+    const tier = this.byTier(f, located);
+    const loc = tier?.loc ?? located;
     return {
       ruleId: f.ruleId,
       severity: f.severity,
-      message: f.message,
+      message: tier?.message ?? f.message,
       ...(f.hint ? { hint: f.hint } : {}),
       ...loc,
       kind: f.kind,

@@ -1,6 +1,7 @@
 // What changed since a git ref, for `--changed-since`: the working tree (staged, unstaged and
 // untracked files) against REF, with the old text of deleted manifests so the caller can tell
 // which manifests vanished.
+import { execFileSync } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitError } from './errors.js';
 import { commitTree, type CommitTree } from './git-tree.js';
@@ -142,4 +143,21 @@ export async function ensureCommitIdentity(root: string, fallback: { name: strin
   process.env.GIT_AUTHOR_EMAIL ??= fallback.email;
   process.env.GIT_COMMITTER_NAME ??= fallback.name;
   process.env.GIT_COMMITTER_EMAIL ??= fallback.email;
+}
+
+/**
+ * Of `files` (relative to `root`), those the last commit does not hold: untracked, or added
+ * but not committed. Undefined when git cannot say (not a repository, no commit yet).
+ * Synchronous: asked only for the few files that define one name twice.
+ */
+export function filesNotInHead(root: string, files: readonly string[]): Set<string> | undefined {
+  if (files.length === 0) return new Set();
+  let out: string;
+  try {
+    out = execFileSync('git', ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...files], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+  const committed = new Set(fields(out));
+  return new Set(files.filter((f) => !committed.has(f)));
 }

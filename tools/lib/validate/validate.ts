@@ -27,6 +27,7 @@ import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from '../ecosystem-load/load-ecosystem.js';
 import { PhaseClock, type PhaseTimes } from '../ecosystem-load/phases.js';
 import { isPolicyInput, widenChange } from './scope.js';
+import { causedElsewhere, placeKey } from './path-scope.js';
 import { judgedSlice, keysAtBase, keysByName, openSnapshot } from './incremental.js';
 
 export interface ValidateOptions extends Omit<LoadOptions, 'paths'> {
@@ -98,7 +99,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
   for (const p of [changing, trusting, ownEngine]) p?.catch(() => undefined); // awaited below
   // Always load the whole ecosystem: references cross folders. Paths only scope the report.
   const clock = new PhaseClock();
-  const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads, clock });
+  const loaded = await loadEcosystem(root, { cacheDir: options.cacheDir, limits: options.limits, threads: options.threads, clock, ...(changing ? { changed: changing.then((c) => c.changed) } : {}) });
   const change: ChangedFiles | undefined = await changing;
   const trusted: PolicyInputs | undefined = await trusting;
   const eco = loaded.ecosystem;
@@ -167,7 +168,10 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const envsInScope = new Set(
       [...eco.environments.values()].filter((e) => scopes.some((s) => inScope(e.file, s))).map((e) => e.name),
     );
-    findings = findings.filter((f) => scopes.some((s) => inScope(f.file, s)) || (f.environment !== undefined && envsInScope.has(f.environment)));
+    const isInScope = (file: string) => scopes.some((s) => inScope(file, s));
+    // The paths scope the report, not the consequences: an error they cause elsewhere is theirs.
+    const caused = await causedElsewhere(loaded, isInScope, findings, options.limits);
+    findings = findings.filter((f) => isInScope(f.file) || (f.environment !== undefined && envsInScope.has(f.environment)) || caused.has(placeKey(f)));
   }
   const sorted = sortFindings(findings);
   clock.add('report', performance.now() - tReport);
