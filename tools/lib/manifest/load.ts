@@ -615,7 +615,7 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
       }
       const [line, col] = posOf(state, err.pos[0]);
       const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, 'fix the YAML syntax at this position', line, col));
+      findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, `fix the YAML at line ${line}, column ${col} (a quote, the indentation, a tab), then run mnops validate`, line, col));
     }
     for (const warn of doc.warnings) {
       const [line, col] = posOf(state, warn.pos[0]);
@@ -623,7 +623,7 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
       if (TAG_WARNINGS.has(warn.code)) {
         findings.push(finding('yaml.unknown-tag', 'error', first, 'remove the tag: manifests use plain YAML 1.2 values only', line, col));
       } else {
-        findings.push(finding('yaml.warning', 'warning', first, 'rewrite the value so the parser has nothing to warn about', line, col));
+        findings.push(finding('yaml.warning', 'warning', first, `rewrite line ${line} so the parser has nothing to warn about`, line, col));
       }
     }
     if (broken) return;

@@ -124,7 +124,7 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     case 'minLength':
       return { pointer: at, message: `${where} is too short: ${err.message ?? ''}`.trim(), hint: `give ${where} ${String(p.limit)} or more ${err.keyword === 'minItems' ? 'items' : 'characters'}` };
     default:
-      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: 'see the schema for this kind under schemas/' };
+      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: `change ${where || 'the document'} to what schemas/<Kind>.json allows there` };
   }
 }
 

@@ -35,41 +35,41 @@ export const RULES: readonly RuleDoc[] = [
   policy('naming.platform', {
     summary: 'platform names match settings naming.platform (default ^[a-z][a-z0-9-]{1,40}-platform$)',
     details: 'A platform name is used for containers, services, networks and audit records, so it follows one convention. The pattern is spec.naming.platform of ecosystem/governance/settings.yaml.',
-    example: { file: 'platforms/billing/platform.yaml', line: '5:9', message: 'platform name billing does not match ^[a-z][a-z0-9-]{1,40}-platform$', hint: 'rename it to lower-case words ending in -platform, e.g. billing-platform' },
+    example: { file: 'platforms/billing/platform.yaml', line: '5:9', message: 'platform name billing does not match ^[a-z][a-z0-9-]{1,40}-platform$', hint: 'rename metadata.name (and its folder under platforms/) to lower-case words ending in -platform, e.g. billing-platform' },
     fix: 'rename metadata.name and the folder platforms/<name>/ to match the pattern (e.g. billing-platform), and the references to it',
   }),
   policy('naming.environment', {
     summary: 'environment names match settings naming.environment (default ^[a-z][a-z0-9-]{1,30}$)',
     tiers: ALL_TIERS,
     details: 'An environment name becomes part of every engine object and audit record of that environment. The pattern is spec.naming.environment of ecosystem/governance/settings.yaml.',
-    example: { file: 'ecosystem/platform-cloud/Dev/environment.yaml', line: '5:9', message: 'environment name Dev does not match ^[a-z][a-z0-9-]{1,30}$', hint: 'rename it to a short lower-case name, e.g. staging or customer-acme' },
+    example: { file: 'ecosystem/platform-cloud/Dev/environment.yaml', line: '5:9', message: 'environment name Dev does not match ^[a-z][a-z0-9-]{1,30}$', hint: 'rename metadata.name (and its folder under ecosystem/platform-cloud/) to a short lower-case name, e.g. staging or customer-acme' },
     fix: 'rename metadata.name of the Environment, its folder and spec.environment of its platform.yaml',
   }),
   policy('ownership.owner', {
     summary: "a platform's spec.owner is one of its namespace's owners",
     details: 'Every platform belongs to a team, and the namespace it lives in (registry/namespaces.yaml) lists the teams that may own platforms there.',
-    example: { file: 'platforms/data-platform/platform.yaml', line: '10:10', message: 'owner x-team of platform data-platform is not listed by namespace data (owners: data-team, ml-team)', hint: 'add x-team to the owners of namespace data in registry/, or pick one of its owners' },
+    example: { file: 'platforms/data-platform/platform.yaml', line: '10:10', message: 'owner x-team of platform data-platform is not listed by namespace data (owners: data-team, ml-team)', hint: 'set spec.owner to one of data-team, ml-team, or add x-team to spec.owners of namespace data (registry/namespaces.yaml)' },
     fix: "set spec.owner to a listed owner, or add the team to the namespace's spec.owners in registry/namespaces.yaml",
   }),
   policy('resources.required', {
     summary: 'every deployed platform declares all six resource limits',
     tiers: ALL_TIERS,
     details: 'cpuCores, memoryMb, diskMb, maxOpenFds, maxProcesses and maxThreads bound what a platform may use on the engine. They are checked on the resolved spec: template chain, platform, environment config and instance overrides together.',
-    example: { file: 'platforms/data-platform/platform.yaml', line: '25:3', message: 'data-platform declares no maxThreads limit in dev', hint: 'set resources.maxThreads on the platform or its template' },
+    example: { file: 'platforms/data-platform/platform.yaml', line: '25:3', message: 'data-platform declares no maxThreads limit in dev', hint: 'set spec.resources.maxThreads in platforms/data-platform/platform.yaml or in the template it extends' },
     fix: 'add the missing limit under spec.resources of the platform (or of the template it extends)',
   }),
   policy('resources.ceiling', {
     summary: "each resolved resource limit is at or under the tier's ceiling (settings tiers.<tier>.ceilings)",
     tiers: ALL_TIERS,
     details: 'The ceilings of each tier are in ecosystem/governance/settings.yaml. A limit above its ceiling is an error; a tier without a ceiling for a limit is not checked for it.',
-    example: { file: 'platforms/semantic-platform/platform.yaml', line: '27:15', message: 'memoryMb 8192 of semantic-platform in dev exceeds the dev ceiling 4096', hint: 'lower it, or add a PolicyException for resources.ceiling' },
+    example: { file: 'platforms/semantic-platform/platform.yaml', line: '27:15', message: 'memoryMb 8192 of semantic-platform in dev exceeds the dev ceiling 4096', hint: 'lower resources.memoryMb to 4096 or less where it is set, or waive it with a PolicyException (mnops explain resources.ceiling)' },
     fix: 'lower the limit in spec.resources (or the environment/instance override that raised it), or waive it with a PolicyException',
   }),
   policy('network.open-in-prod', {
     summary: 'staging and prod platforms do not use network.policy allow-all',
     tiers: GATED,
     details: 'allow-all opens every port in both directions. Gated tiers declare what they need: egress-only, http-only or no-network plus network.rules.',
-    example: { file: 'platforms/runtime-platform/platform.yaml', line: '24:13', message: 'runtime-platform uses network policy allow-all in prod tier environment prod', hint: 'use egress-only, http-only or no-network with explicit rules' },
+    example: { file: 'platforms/runtime-platform/platform.yaml', line: '24:13', message: 'runtime-platform uses network policy allow-all in prod tier environment prod', hint: 'set spec.network.policy to egress-only, http-only or no-network, with spec.network.rules for what it needs' },
     fix: 'set spec.network.policy to egress-only, http-only or no-network and list the needed ports in spec.network.rules',
   }),
   policy('network.host-port', {
@@ -90,7 +90,7 @@ export const RULES: readonly RuleDoc[] = [
     summary: 'staging and prod images are pinned: a @sha256 digest or an exact semver tag',
     tiers: GATED,
     details: 'A tag like latest, or no tag, can change under a running environment. Gated tiers run an image by digest or by an exact version tag (1.2.3, v1.2.3).',
-    example: { file: 'platforms/runtime-platform/platform.yaml', line: '22:10', message: 'image mnops/base:latest of runtime-platform in prod is tagged latest, not an exact version', hint: 'pin it to a digest (@sha256:…) or an exact version tag such as :${version}' },
+    example: { file: 'platforms/runtime-platform/platform.yaml', line: '22:10', message: 'image mnops/base:latest of runtime-platform in prod is tagged latest, not an exact version', hint: 'pin spec.image to a digest (@sha256:…) or an exact version tag such as :${version}' },
     fix: 'set spec.image to name:<exact version> (e.g. "mnops/base:${version}") or name@sha256:<digest>',
   }),
   policy('sandbox.hardened', {
@@ -104,7 +104,7 @@ export const RULES: readonly RuleDoc[] = [
     summary: 'staging and prod platforms declare a healthCheck with a command',
     tiers: GATED,
     details: 'Promotion waits for a platform to be healthy in its source and rollouts wait for it in the target: without a health check neither can be judged.',
-    example: { file: 'platforms/data-platform/platform.yaml', line: '8:3', message: 'data-platform declares no health check in staging tier environment staging', hint: 'add healthCheck.command (exec form, exit 0 = healthy), or extend a template that has one' },
+    example: { file: 'platforms/data-platform/platform.yaml', line: '8:3', message: 'data-platform declares no health check in staging tier environment staging', hint: 'add spec.healthCheck.command (exec form, exit 0 = healthy) to platforms/data-platform/platform.yaml, or extend a template that has one' },
     fix: 'add spec.healthCheck: {command: [...], intervalSeconds: 10} to the platform or the template it extends',
   }),
   policy('contracts.semver', {
@@ -137,7 +137,7 @@ export const RULES: readonly RuleDoc[] = [
     summary: 'a sandbox or preview environment is past createdAt + ttl',
     tiers: ['sandbox', 'preview'],
     details: 'An expired environment still holds engine resources. The warning stays until it is torn down or its ttl is extended.',
-    example: { file: 'ecosystem/platform-cloud/preview-pr-42/environment.yaml', line: '9:3', message: 'preview environment preview-pr-42 (created 2026-11-22T14:00:00Z, ttl 48h) expired 4 hours ago', hint: 'tear it down (delete its folder under ecosystem/platform-cloud/), or extend spec.ttl' },
+    example: { file: 'ecosystem/platform-cloud/preview-pr-42/environment.yaml', line: '9:3', message: 'preview environment preview-pr-42 (created 2026-11-22T14:00:00Z, ttl 48h) expired 4 hours ago', hint: 'run mnops teardown --env preview-pr-42, then delete ecosystem/platform-cloud/preview-pr-42/; or extend spec.ttl' },
     fix: 'run mnops teardown --env <env> and delete its folder under ecosystem/platform-cloud/, or extend spec.ttl',
   }),
   policy('promotion.source', {
@@ -189,7 +189,7 @@ export const RULES: readonly RuleDoc[] = [
     summary: 'the YAML parser has nothing to warn about',
     severity: 'warning',
     details: 'A parser warning usually means a value reads differently than it looks.',
-    example: { file: 'platforms/x-platform/platform.yaml', line: '3:1', message: 'Unsupported YAML version 1.1', hint: 'rewrite the value so the parser has nothing to warn about' },
+    example: { file: 'platforms/x-platform/platform.yaml', line: '3:1', message: 'Unsupported YAML version 1.1', hint: 'rewrite line 3 so the parser has nothing to warn about' },
     fix: 'remove what the parser warns about (e.g. a %YAML 1.1 directive), then run mnops validate',
   }),
   loader('yaml.encoding', {
