@@ -72,15 +72,15 @@ describe('YAML mistakes', () => {
 });
 
 describe('an instance ahead of the catalog', () => {
-  it('is an error on the instance line, naming the catalog version and both fixes', async () => {
+  it('is a warning on the instance line, naming the catalog version and both fixes', async () => {
     const root = repo();
     const instance = 'ecosystem/platform-cloud/dev/platform.yaml';
     edit(root, instance, /(- name: data-platform\n\s+version: )0\.9\.0/, '$10.9.1');
-    const r = await mnops(['validate', '--root', root]);
+    const r = await mnops(['validate', '--root', root, '--fail-on', 'warning']);
     expect(r.status).toBe(1);
     const line = lineOf(root, instance, 'version: 0.9.1');
     expect(r.stdout).toContain(
-      `${instance}\n  ${line}:7  error  instances.version-ahead  dev runs data-platform 0.9.1, but the catalog's newest version is 0.9.0 (${PLATFORM})`,
+      `${instance}\n  ${line}:7  warning  instances.version-ahead  dev runs data-platform 0.9.1, but the catalog's newest version is 0.9.0 (${PLATFORM})`,
     );
     expect(r.stdout).toContain(`→ release it first: set spec.version: 0.9.1 in ${PLATFORM}; or write version: 0.9.0 here`);
   });

@@ -98,11 +98,12 @@ class ReferenceCheck {
     message: string,
     hint: string,
     about: { kind: KindName; name: string } = rec,
+    severity: Finding['severity'] = 'error',
   ): void {
     const environment = environmentOf(rec);
     this.findings.push({
       ruleId,
-      severity: 'error',
+      severity,
       message,
       hint,
       ...locateIn(rec, pointer),
@@ -192,7 +193,8 @@ class ReferenceCheck {
 
   // The catalog's spec.version is the newest release of a platform: an instance asking for a
   // later one names a version nobody released (its image tag is usually missing too). A
-  // pre-release (1.9.0-pr.42) is a build under review and may run ahead of the catalog.
+  // pre-release (1.9.0-pr.42) is a build under review and may run ahead of the catalog. A
+  // warning, not an error: it never blocks an apply or a deploy already under way.
   private versionsAhead(rec: ManifestRecord<'PlatformInstance'>): void {
     rec.manifest.spec.platforms.forEach((entry, i) => {
       const platform = this.eco.platforms.get(entry.name);
@@ -205,6 +207,8 @@ class ReferenceCheck {
         'instances.version-ahead',
         `${rec.manifest.spec.environment} runs ${entry.name} ${entry.version}, but the catalog's newest version is ${released} (${platform.file})`,
         `release it first: set spec.version: ${entry.version} in ${platform.file}; or write version: ${released} here`,
+        rec,
+        'warning',
       );
     });
   }

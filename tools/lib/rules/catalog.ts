@@ -265,6 +265,7 @@ export const RULES: readonly RuleDoc[] = [
     fix: 'add <env dir>/platform.yaml with kind PlatformInstance, spec.environment and spec.platforms (or platforms: [])',
   }),
   loader('instances.version-ahead', {
+    severity: 'warning',
     summary: "an instance runs no release newer than the platform's catalog spec.version",
     details: "The catalog (platforms/<name>/platform.yaml, spec.version) names a platform's newest release. An environment asking for a later version runs something nobody released, and its image tag usually does not exist. A pre-release (1.9.0-pr.42) is a build under review and may run ahead.",
     example: { file: 'ecosystem/platform-cloud/dev/platform.yaml', line: '26:7', message: "dev runs data-platform 0.9.1, but the catalog's newest version is 0.9.0 (platforms/data-platform/platform.yaml)", hint: 'release it first: set spec.version: 0.9.1 in platforms/data-platform/platform.yaml; or write version: 0.9.0 here' },
