@@ -94,7 +94,7 @@ export function formatExplanation(doc: RuleDoc, view: RuleView): string {
   const tiers = ALL_TIERS.map((t) => `${t} ${view.severity[t]}`).join(', ');
   const ex = doc.example;
   const lines = [
-    `${doc.id} (${doc.source === 'policy' ? 'policy rule, policies/rules/' : 'checked while loading the manifests'})`,
+    `${doc.id} (${doc.source === 'policy' ? 'policy rule, policies/rules/' : 'checked in code by the loader and reference checks'})`,
     `  ${doc.summary}`,
     '',
     doc.details,
