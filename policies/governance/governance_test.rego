@@ -35,7 +35,7 @@ test_finding_shape if {
 		"ruleId": "resources.ceiling",
 		"severity": "error",
 		"message": "memoryMb 32768 of api-platform in prod exceeds the prod ceiling 16384",
-		"hint": "lower it, or add a PolicyException for resources.ceiling",
+		"hint": "lower resources.memoryMb to 16384 or less where it is set, or waive it with a PolicyException (mnops explain resources.ceiling)",
 		"kind": "Platform",
 		"name": "api-platform",
 		"environment": "prod",

@@ -2,7 +2,8 @@
 #   {ruleId, severity, message, hint, kind, name, environment?, path, resolved}
 package lib.findings
 
-# Default severity of every rule the policies emit.
+# Default severity of every rule the policies emit. `mnops rules` and `mnops explain` read
+# this table too (tools/lib/rules/severities.ts): keep one "rule": "severity" per line.
 default_severity := {
 	"naming.platform": "error",
 	"naming.environment": "error",

@@ -99,6 +99,6 @@ violation contains f if {
 	f := findings.manifest_in(
 		"environments.expired", "Environment", name, name, "/spec/ttl",
 		sprintf("%s environment %s (created %s, ttl %s) expired %v hours ago", [env.spec.tier, name, env.spec.createdAt, env.spec.ttl, overdue]),
-		"tear it down (delete its folder under ecosystem/platform-cloud/), or extend spec.ttl",
+		sprintf("run mnops teardown --env %s, then delete ecosystem/platform-cloud/%s/; or extend spec.ttl", [name, name]),
 	)
 }

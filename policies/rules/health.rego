@@ -12,7 +12,7 @@ violation contains f if {
 	f := findings.resolved(
 		"health.required", env, name, "/healthCheck",
 		sprintf("%s declares no health check in %s tier environment %s", [name, tiers.tier(env), env]),
-		"add healthCheck.command (exec form, exit 0 = healthy), or extend a template that has one",
+		sprintf("add spec.healthCheck.command (exec form, exit 0 = healthy) to platforms/%s/platform.yaml, or extend a template that has one", [name]),
 	)
 }
 

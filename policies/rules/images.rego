@@ -12,7 +12,7 @@ violation contains f if {
 	f := findings.strict_tier(
 		"images.pinned", env, name, "/image",
 		sprintf("%s has no image in %s", [name, env]),
-		"set image to a digest (@sha256:…) or an exact version tag",
+		sprintf("set spec.image in platforms/%s/platform.yaml to a digest (@sha256:…) or an exact version tag such as :${version}", [name]),
 	)
 }
 
@@ -25,7 +25,7 @@ violation contains f if {
 	f := findings.strict_tier(
 		"images.pinned", env, name, "/image",
 		sprintf("image %s of %s in %s is %s", [image, name, env, problem(image)]),
-		"pin it to a digest (@sha256:…) or an exact version tag such as :${version}",
+		"pin spec.image to a digest (@sha256:…) or an exact version tag such as :${version}",
 	)
 }
 

@@ -11,7 +11,7 @@ violation contains f if {
 	f := findings.manifest(
 		"naming.platform", "Platform", name, "/metadata/name",
 		sprintf("platform name %s does not match %s", [name, pattern]),
-		"rename it to lower-case words ending in -platform, e.g. billing-platform",
+		"rename metadata.name (and its folder under platforms/) to lower-case words ending in -platform, e.g. billing-platform",
 	)
 }
 
@@ -22,6 +22,6 @@ violation contains f if {
 	f := findings.manifest_in(
 		"naming.environment", "Environment", name, name, "/metadata/name",
 		sprintf("environment name %s does not match %s", [name, pattern]),
-		"rename it to a short lower-case name, e.g. staging or customer-acme",
+		"rename metadata.name (and its folder under ecosystem/platform-cloud/) to a short lower-case name, e.g. staging or customer-acme",
 	)
 }

@@ -14,7 +14,7 @@ violation contains f if {
 	f := findings.strict_tier(
 		"network.open-in-prod", env, name, "/network/policy",
 		sprintf("%s uses network policy allow-all in %s tier environment %s", [name, tiers.tier(env), env]),
-		"use egress-only, http-only or no-network with explicit rules",
+		"set spec.network.policy to egress-only, http-only or no-network, with spec.network.rules for what it needs",
 	)
 }
 

@@ -23,6 +23,6 @@ violation contains f if {
 	f := findings.manifest(
 		"ownership.owner", "Platform", name, "/spec/owner",
 		sprintf("owner %s of platform %s is not listed by namespace %s (owners: %s)", [owner, name, ns, concat(", ", owners)]),
-		sprintf("add %s to the owners of namespace %s in registry/, or pick one of its owners", [owner, ns]),
+		sprintf("set spec.owner to one of %s, or add %s to spec.owners of namespace %s (registry/namespaces.yaml)", [concat(", ", owners), owner, ns]),
 	)
 }

@@ -14,7 +14,7 @@ violation contains f if {
 	f := findings.resolved(
 		"resources.required", env, name, "/resources",
 		sprintf("%s declares no resource limits in %s", [name, env]),
-		sprintf("set resources (%s) on the platform or its template", [concat(", ", limits)]),
+		sprintf("set spec.resources (%s) in platforms/%s/platform.yaml or in the template it extends", [concat(", ", limits), name]),
 	)
 }
 
@@ -27,7 +27,7 @@ violation contains f if {
 	f := findings.resolved(
 		"resources.required", env, name, sprintf("/resources/%s", [limit]),
 		sprintf("%s declares no %s limit in %s", [name, limit, env]),
-		sprintf("set resources.%s on the platform or its template", [limit]),
+		sprintf("set spec.resources.%s in platforms/%s/platform.yaml or in the template it extends", [limit, name]),
 	)
 }
 
@@ -41,7 +41,7 @@ violation contains f if {
 	f := findings.resolved(
 		"resources.ceiling", env, name, sprintf("/resources/%s", [limit]),
 		sprintf("%s %v of %s in %s exceeds the %s ceiling %v", [limit, value, name, env, tier, ceiling]),
-		"lower it, or add a PolicyException for resources.ceiling",
+		sprintf("lower resources.%s to %v or less where it is set, or waive it with a PolicyException (mnops explain resources.ceiling)", [limit, ceiling]),
 	)
 }
 

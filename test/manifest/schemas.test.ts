@@ -47,7 +47,7 @@ describe('validateDocument', () => {
   it('explains enum, pattern and range problems', () => {
     const { problems } = validateDocument(platform({ network: { policy: 'open' }, version: '1.0', replicas: -1 }));
     expect(problems.map((p) => p.message)).toEqual([
-      'spec.version "1.0" is not a valid semantic version',
+      'spec.version "1.0" is not a semantic version: it needs major.minor.patch',
       'spec.network.policy is "open", not one of no-network | egress-only | http-only | allow-all',
       'spec.replicas is -1, it must be >= 0',
     ]);

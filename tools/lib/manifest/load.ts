@@ -204,6 +204,28 @@ interface WalkState {
   findings: Finding[];
 }
 
+/**
+ * Where the quoted scalar that swallows `errorOffset` opened: an unclosed quote runs to the
+ * end of the file, where the parser reports it, far from the line that needs the fix.
+ */
+function unclosedQuoteAt(text: string, errorOffset: number): { offset: number; quote: string } | undefined {
+  let found: { offset: number; quote: string } | undefined;
+  const walk = (node: unknown): void => {
+    if (found || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    const n = node as { type?: unknown; offset?: unknown; source?: unknown };
+    if ((n.type === 'double-quoted-scalar' || n.type === 'single-quoted-scalar') && typeof n.offset === 'number' && typeof n.source === 'string') {
+      const quote = n.source[0]!;
+      const closed = n.source.length > 1 && n.source.endsWith(quote);
+      if (!closed && n.offset <= errorOffset && errorOffset <= n.offset + n.source.length) found = { offset: n.offset, quote };
+      return;
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'source') walk(v);
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return found;
+}
+
 function posOf(state: { lc: LineCounter }, offset: number | undefined): [number, number] {
   const p = state.lc.linePos(offset ?? 0);
   return [p.line, p.col];
@@ -582,10 +604,18 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
   list.forEach((doc, index) => {
     let broken = false;
     for (const err of doc.errors) {
+      broken = true;
+      const opened = err.code === 'MISSING_CHAR' ? unclosedQuoteAt(text, err.pos[0]) : undefined;
+      if (opened) {
+        const [line, col] = posOf(state, opened.offset);
+        findings.push(
+          finding('yaml.syntax', 'error', `YAML syntax error: the ${opened.quote} quote opened here is never closed, so the rest of the file is read as one string`, `add the closing ${opened.quote} at the end of the value on line ${line}`, line, col),
+        );
+        continue;
+      }
       const [line, col] = posOf(state, err.pos[0]);
       const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      broken = true;
-      findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, 'fix the YAML syntax at this position', line, col));
+      findings.push(finding('yaml.syntax', 'error', `YAML syntax error: ${first}`, `fix the YAML at line ${line}, column ${col} (a quote, the indentation, a tab), then run mnops validate`, line, col));
     }
     for (const warn of doc.warnings) {
       const [line, col] = posOf(state, warn.pos[0]);
@@ -593,7 +623,7 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
       if (TAG_WARNINGS.has(warn.code)) {
         findings.push(finding('yaml.unknown-tag', 'error', first, 'remove the tag: manifests use plain YAML 1.2 values only', line, col));
       } else {
-        findings.push(finding('yaml.warning', 'warning', first, 'rewrite the value so the parser has nothing to warn about', line, col));
+        findings.push(finding('yaml.warning', 'warning', first, `rewrite line ${line} so the parser has nothing to warn about`, line, col));
       }
     }
     if (broken) return;

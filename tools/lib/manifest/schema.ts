@@ -86,9 +86,25 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
       };
     case 'const':
       return { pointer: at, message: `${where} is ${describe(actual)}, expected ${JSON.stringify(p.allowedValue)}`, hint: `set ${where}: ${String(p.allowedValue)}` };
-    case 'type':
+    case 'type': {
+      const version = isVersionSchema(schemaDesc) ? versionFix(actual) : undefined;
+      if (version !== undefined && typeof actual === 'number') {
+        return {
+          pointer: at,
+          message: `${where} is the number ${String(actual)}; versions are semantic-version strings (major.minor.patch)`,
+          hint: `write ${lastKey(at)}: "${version}"`,
+        };
+      }
+      if (typeof actual === 'number' && p.type === 'string') {
+        return { pointer: at, message: `${where} is the number ${String(actual)}, expected a string`, hint: `quote it: ${lastKey(at)}: "${String(actual)}"` };
+      }
       return { pointer: at, message: `${where} is ${describe(actual)}, expected ${String(p.type)}`, hint: `write ${where} as ${article(String(p.type))}` };
-    case 'pattern':
+    }
+    case 'pattern': {
+      const version = isVersionSchema(schemaDesc) ? versionFix(actual) : undefined;
+      if (version !== undefined) {
+        return { pointer: at, message: `${where} ${describe(actual)} is not a semantic version: it needs major.minor.patch`, hint: `write ${lastKey(at)}: "${version}"` };
+      }
       return {
         pointer: at,
         message: schemaDesc
@@ -96,6 +112,7 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
           : `${where} ${describe(actual)} does not match ${String(p.pattern)}`,
         hint: schemaDesc ? `write ${schemaDesc.replace(/^(an? )?/, 'a ')}` : `change it to match ${String(p.pattern)}`,
       };
+    }
     case 'format':
       return { pointer: at, message: `${where} ${describe(actual)} is not a valid ${String(p.format)}`, hint: p.format === 'date' ? 'write it as YYYY-MM-DD' : 'write it as an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z' };
     case 'minimum':
@@ -107,8 +124,24 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     case 'minLength':
       return { pointer: at, message: `${where} is too short: ${err.message ?? ''}`.trim(), hint: `give ${where} ${String(p.limit)} or more ${err.keyword === 'minItems' ? 'items' : 'characters'}` };
     default:
-      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: 'see the schema for this kind under schemas/' };
+      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: `change ${where || 'the document'} to what schemas/<Kind>.json allows there` };
   }
+}
+
+function isVersionSchema(description: string | undefined): boolean {
+  return description?.startsWith('semantic version') ?? false;
+}
+
+/** `0.1` / `"0.1"` / `2` → the full version a user most likely meant (`0.1.0`, `2.0.0`); otherwise undefined. */
+function versionFix(value: unknown): string | undefined {
+  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
+  const m = /^v?(\d+)(?:\.(\d+))?$/.exec(String(value));
+  if (!m) return undefined;
+  return `${Number(m[1])}.${Number(m[2] ?? 0)}.0`;
+}
+
+function lastKey(pointer: string): string {
+  return unescapePointerToken(pointer.slice(pointer.lastIndexOf('/') + 1));
 }
 
 function article(t: string): string {

@@ -16,7 +16,7 @@ import { digestKeyFor } from '../secrets/digest.js';
 export { secretValues };
 import { MnopsError } from '../repo/errors.js';
 import { firstControlChar, toOneLine } from '../report/control-chars.js';
-import { loadEnvironment, type EnvironmentDeclaration } from '../reconcile/declaration.js';
+import { environmentDeclaration, loadEnvironment, readDeclarations, type EnvironmentDeclaration } from '../reconcile/declaration.js';
 import { loadEcosystem } from '../ecosystem-load/load-ecosystem.js';
 import { environmentHistory, inventoryOf } from '../reconcile/inventory.js';
 import { setInstanceVersion } from './manifest-edit.js';
@@ -131,8 +131,19 @@ export async function deployPlatform(req: DeployRequest): Promise<DeployOutcome>
   const say = req.onProgress ?? (() => undefined);
   checkDeployText(req);
   // Fails closed: a target whose declaration does not load cleanly is never deployed to.
-  const { ecosystem: eco, environment: target } = await loadEnvironment(req.root, req.to, { now: now() });
-  if (!eco.platforms.has(req.platform)) throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
+  const declarations = await readDeclarations(req.root, { now: now() });
+  const { ecosystem: eco, environment: target } = environmentDeclaration(declarations, req.to);
+  if (!eco.platforms.has(req.platform)) {
+    // A platform whose manifest fails validation is not loaded: say so, not that it is missing.
+    const broken = declarations.errors.find((f) => f.kind === 'Platform' && f.name === req.platform);
+    if (broken) {
+      throw new DeployError(
+        `platform "${req.platform}" has manifest errors: ${broken.file}:${broken.line}:${broken.column} ${broken.ruleId}: ${broken.message}; nothing was changed`,
+        `${broken.hint ? `${broken.hint}; ` : ''}fix ${broken.file}, then run mnops validate`,
+      );
+    }
+    throw new DeployError(`platform "${req.platform}" does not exist`, 'see mnops registry list');
+  }
   const instance = instanceOf(eco, req.to);
   let fromVersion = versionIn(eco, req.to, req.platform);
   if (fromVersion === undefined) throw new DeployError(`${req.platform} is not placed in ${req.to}`, `add it to ${instance.file} first`);

@@ -106,7 +106,8 @@ export function hashWorkload(w: UnhashedWorkload, key: Buffer | undefined): Desi
 function unhashedWorkload(eco: Ecosystem, platform: string, environment: string, source: Omit<SecretSource, 'digestKey'>): UnhashedWorkload {
   const r = resolvePlatform(eco, platform, environment);
   const env = eco.environments.get(environment);
-  if (!r || !env) throw new DesiredStateError(`platform ${platform} or environment ${environment} does not exist`, 'run mnops validate');
+  if (!env) throw new DesiredStateError(`environment "${environment}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
+  if (!r) throw new DesiredStateError(`platform "${platform}" in ${environment} could not be resolved: its manifest is missing or has errors; nothing was changed`, 'run mnops validate and fix what it reports');
   const s = r.spec;
   if (!s.image) {
     const file = eco.platforms.get(platform)?.file ?? `platforms/${platform}/platform.yaml`;

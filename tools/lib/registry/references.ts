@@ -98,11 +98,12 @@ class ReferenceCheck {
     message: string,
     hint: string,
     about: { kind: KindName; name: string } = rec,
+    severity: Finding['severity'] = 'error',
   ): void {
     const environment = environmentOf(rec);
     this.findings.push({
       ruleId,
-      severity: 'error',
+      severity,
       message,
       hint,
       ...locateIn(rec, pointer),
@@ -151,6 +152,7 @@ class ReferenceCheck {
   record(rec: ManifestRecord): void {
     forEachReference(rec, (ref) => this.reference(rec, ref));
     if (rec.kind === 'Environment') this.instanceMissing(rec);
+    if (rec.kind === 'PlatformInstance') this.versionsAhead(rec);
     if (rec.kind === 'Platform' || rec.kind === 'PlatformTemplate' || rec.kind === 'Environment') this.secretFiles(rec);
   }
 
@@ -187,6 +189,28 @@ class ReferenceCheck {
       `environment ${rec.name} has no PlatformInstance (expected ${dir}/platform.yaml), so nothing says what runs there`,
       `add ${dir}/platform.yaml (kind PlatformInstance, spec.environment: ${rec.name}); an empty environment declares "platforms: []"`,
     );
+  }
+
+  // The catalog's spec.version is the newest release of a platform: an instance asking for a
+  // later one names a version nobody released (its image tag is usually missing too). A
+  // pre-release (1.9.0-pr.42) is a build under review and may run ahead of the catalog. A
+  // warning, not an error: it never blocks an apply or a deploy already under way.
+  private versionsAhead(rec: ManifestRecord<'PlatformInstance'>): void {
+    rec.manifest.spec.platforms.forEach((entry, i) => {
+      const platform = this.eco.platforms.get(entry.name);
+      const released = platform?.manifest.spec.version;
+      if (!platform || !released || !semver.valid(entry.version) || !semver.valid(released)) return;
+      if (semver.prerelease(entry.version) || !semver.gt(entry.version, released)) return;
+      this.report(
+        rec,
+        `/spec/platforms/${i}/version`,
+        'instances.version-ahead',
+        `${rec.manifest.spec.environment} runs ${entry.name} ${entry.version}, but the catalog's newest version is ${released} (${platform.file})`,
+        `release it first: set spec.version: ${entry.version} in ${platform.file}; or write version: ${released} here`,
+        rec,
+        'warning',
+      );
+    });
   }
 
   /** The contract, if it is known or exists but fails its schema (then: skip, it is reported). */

@@ -22,6 +22,16 @@ export interface Finding {
   environment?: string;
   /** JSON pointer into the manifest (or the resolved spec) the finding is about. */
   path?: string;
+  /** The finding this one follows from (a template that fails its schema leaves its platforms without limits): fix that one first. */
+  causedBy?: FindingRef;
+}
+
+/** Where another finding is: enough to find it in the same report. */
+export interface FindingRef {
+  ruleId: string;
+  file: string;
+  line: number;
+  column: number;
 }
 
 export interface Summary {

@@ -4,6 +4,8 @@ import type { Report } from './finding.js';
 export interface FormatOptions {
   /** Colour the output (only on a TTY, never with NO_COLOR). */
   color: boolean;
+  /** Text: list the findings folded under their cause, not just their count. */
+  verbose?: boolean;
 }
 
 export interface FormatResult {

@@ -22,6 +22,7 @@ import { commitTree } from '../repo/git-tree.js';
 import { relativeInside } from '../repo/paths.js';
 import { RepoError } from '../repo/errors.js';
 import { checkSecretReferences } from '../secrets/check.js';
+import { linkCauses } from './cascade.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report/finding.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadEcosystem, type LoadOptions } from '../ecosystem-load/load-ecosystem.js';
@@ -173,7 +174,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateOutcom
     const caused = await causedElsewhere(loaded, isInScope, findings, options.limits);
     findings = findings.filter((f) => isInScope(f.file) || (f.environment !== undefined && envsInScope.has(f.environment)) || caused.has(placeKey(f)));
   }
-  const sorted = sortFindings(findings);
+  const sorted = sortFindings(linkCauses(findings, eco));
   clock.add('report', performance.now() - tReport);
   return {
     report: {

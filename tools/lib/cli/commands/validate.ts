@@ -18,6 +18,7 @@ interface ValidateFlags {
   failOn: 'error' | 'warning';
   cache: boolean;
   now?: string;
+  verbose?: boolean;
 }
 
 /** The time policies judge against: --now, else $MNOPS_NOW (reproducible CI runs), else the clock. */
@@ -43,6 +44,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices(['error', 'warning']).default('error'))
     .option('--no-cache', 'do not read or write the parse cache')
     .option('--now <time>', 'judge expiry (ttl, exceptions) as of this RFC 3339 time (default: $MNOPS_NOW or now)')
+    .option('--verbose', 'text format: list the findings folded under the error that caused them')
     .action(async (paths: string[], flags: ValidateFlags) => {
       const root = await rootFromOption(flags.root);
       const outcome = await validate({
@@ -55,7 +57,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         ...(flags.cache ? {} : { cacheDir: false as const }),
       });
       const { report } = outcome;
-      const formatted = FORMATTERS[flags.format](report, { color: !flags.output && useColor() });
+      const formatted = FORMATTERS[flags.format](report, { color: !flags.output && useColor(), verbose: flags.verbose ?? false });
       if (flags.format === 'text') formatted.output += proposedChangeText(report);
       else if (flags.format === 'markdown') formatted.output += proposedChangeMarkdown(report);
       if (flags.output) await writeOutputFile(flags.output, formatted.output);

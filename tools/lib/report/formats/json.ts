@@ -15,6 +15,8 @@ export interface JsonFinding {
   environment: string | null;
   path: string | null;
   hint: string | null;
+  /** Present on a finding that follows from another one in the report: fix that one first. */
+  causedBy?: { ruleId: string; file: string; line: number; column: number };
 }
 
 export interface JsonReport {
@@ -41,6 +43,7 @@ function toJsonFinding(f: Finding): JsonFinding {
     environment: f.environment ?? null,
     path: f.path ?? null,
     hint: f.hint ?? null,
+    ...(f.causedBy ? { causedBy: { ruleId: f.causedBy.ruleId, file: f.causedBy.file, line: f.causedBy.line, column: f.causedBy.column } } : {}),
   };
 }
 

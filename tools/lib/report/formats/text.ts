@@ -8,8 +8,8 @@ import type { Formatter } from '../format.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 /**
@@ -69,7 +69,28 @@ function groupByFile(findings: Finding[]): Map<string, Finding[]> {
   return groups;
 }
 
-function formatFile(c: Colors, file: string, findings: Finding[]): string[] {
+const refKey = (f: { ruleId: string; file: string; line: number; column: number }) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`;
+
+/** `resources.required ×80, health.required ×17`: what the folded findings are, most frequent first. */
+function ruleCounts(findings: Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([rule, n]) => `${escapeControlChars(rule)} ×${n}`).join(', ');
+}
+
+/** The lines under a cause: how many findings follow from it, and with --verbose which. */
+function foldedLines(c: Colors, indent: string, folded: Finding[], verbose: boolean): string[] {
+  const n = folded.length;
+  const lines = [indent + c.dim(`↳ and ${plural(n, 'finding')} caused by it (${ruleCounts(folded)}): fix this first${verbose ? '' : '; --verbose lists them'}`)];
+  if (verbose) {
+    for (const f of sortFindings(folded)) {
+      lines.push(`${indent}    ${c.dim(escapeControlChars(`${f.file}:${f.line}:${f.column}`))}  ${c.dim(escapeControlChars(f.ruleId))}  ${escapeControlChars(f.message)}`);
+    }
+  }
+  return lines;
+}
+
+function formatFile(c: Colors, file: string, findings: Finding[], folded: Map<string, Finding[]>, verbose: boolean): string[] {
   const rows = findings.map((f) => ({ f, position: `${f.line}:${f.column}` }));
   const positionWidth = Math.max(...rows.map((r) => r.position.length));
   const severityWidth = Math.max(...rows.map((r) => r.f.severity.length));
@@ -90,6 +111,8 @@ function formatFile(c: Colors, file: string, findings: Finding[]): string[] {
         escapeControlChars(f.message),
     );
     if (f.hint) lines.push(messageIndent + c.green(`→ ${escapeControlChars(f.hint)}`));
+    const consequences = folded.get(refKey(f));
+    if (consequences) lines.push(...foldedLines(c, messageIndent, consequences, verbose));
   }
   return lines;
 }
@@ -97,11 +120,22 @@ function formatFile(c: Colors, file: string, findings: Finding[]): string[] {
 export const text: Formatter = (report, options) => {
   const c = pc.createColors(options.color);
   const lines: string[] = [];
-  for (const [file, findings] of groupByFile(report.findings)) {
-    lines.push(...formatFile(c, file, findings), '');
+  // A finding whose cause is in the report is shown under it, not on its own.
+  const shown = new Set(report.findings.map(refKey));
+  const folded = new Map<string, Finding[]>();
+  const own: Finding[] = [];
+  for (const f of report.findings) {
+    const cause = f.causedBy && shown.has(refKey(f.causedBy)) ? refKey(f.causedBy) : undefined;
+    if (cause) folded.set(cause, [...(folded.get(cause) ?? []), f]);
+    else own.push(f);
+  }
+  for (const [file, findings] of groupByFile(own)) {
+    lines.push(...formatFile(c, file, findings, folded, options.verbose ?? false), '');
   }
   const verdict = summaryLine(report.summary);
   const failed = report.summary.errors + report.summary.warnings > 0;
   lines.push(c.bold(failed ? (report.summary.errors > 0 ? c.red(verdict) : c.yellow(verdict)) : c.green(verdict)));
+  const foldedCount = report.findings.length - own.length;
+  if (foldedCount > 0) lines.push(`  ${plural(foldedCount, 'of them follows', 'of them follow')} from ${plural(folded.size, 'error')} above: fix ${folded.size === 1 ? 'it' : 'those'} first`);
   return { output: lines.join('\n') + '\n' };
 };
