@@ -8,8 +8,9 @@ import { registerAudit } from './audit.js';
 import { registerReconcile, registerTeardown } from './reconcile.js';
 import { registerDeploy } from './deploy.js';
 import { registerDrift } from './drift.js';
+import { registerCompletion } from './completion.js';
 
 /** A command adds itself to the program and reports its exit code through `setExit`. */
 export type RegisterCommand = (program: Command, setExit: (code: ExitCode) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit, registerReconcile, registerTeardown, registerDeploy, registerDrift];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerRegistry, registerPolicy, registerAudit, registerReconcile, registerTeardown, registerDeploy, registerDrift, registerCompletion];
