@@ -60,7 +60,7 @@ async function localAgainstRemote(trail: AuditTrail, tip: string | undefined, se
   const remote = `${trail.remote}/${trail.branch}`;
   if (await ancestor(tip, commit)) return { local: { ...base, state: 'ahead' }, breaks: [] };
   const behind = await ancestor(commit, tip);
-  const missing = seq > localSeq ? `records #${localSeq + 1}–#${seq}` : 'records';
+  const missing = seq === localSeq + 1 ? `record #${seq}` : seq > localSeq ? `records #${localSeq + 1}–#${seq}` : 'records';
   const message = behind
     ? `the local branch ${trail.branch} (${commit.slice(0, 12)}, up to #${localSeq}) is missing ${missing} that ${remote} (${tip.slice(0, 12)}) has`
     : `the local branch ${trail.branch} (${commit.slice(0, 12)}, up to #${localSeq}) has diverged from ${remote} (${tip.slice(0, 12)}, up to #${seq})`;
