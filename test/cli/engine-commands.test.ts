@@ -42,7 +42,6 @@ describe('--dry-run changes nothing', () => {
     { line: 'rollback --env ENV --dry-run', args: () => ['rollback', 'demo-platform', '--env', env, '--to-version', '1.0.0', '--dry-run'], says: `dry run: demo-platform 1.0.0 → 1.0.0 in ${env} would be` },
     { line: 'teardown --env ENV --dry-run', args: () => ['teardown', '--env', env, '--dry-run'], says: `dry run: teardown would remove 1 workload(s) from ${env} on docker, with every secret and network mnops manages there:\n  - demo-platform 1.0.0\nnothing was changed\n` },
     { line: 'audit append --dry-run', args: () => ['audit', 'append', '--action', 'promote', '--env', env, '--outcome', 'success', '--dry-run'], says: `dry run: would record promote ${env} success by ` },
-    { line: 'drift --heal --dry-run', args: () => ['drift', '--env', env, '--heal', '--dry-run'], says: `${env} (docker): no drift` },
   ])('mnops $line: prints what it would do; engine and git unchanged', async ({ args, says }) => {
     const [engineBefore, gitBefore] = [engineState(), gitState()];
     const r = await run(args());
@@ -62,9 +61,34 @@ describe('--dry-run changes nothing', () => {
       expect((await cli(['teardown', '--env', other])).stdout).toBe(`removed everything mnops manages in ${other}\n`);
       expect(containersOf(other)).toEqual([]);
     } finally {
+      if (containersOf(other).length) await mnops(['teardown', '--env', other, '--root', dir], { env: { MNOPS_AUDIT_REMOTE: 'none' } });
       removeDir(dir);
     }
   });
+});
+
+describe('drift --heal --dry-run on a drifted environment', () => {
+  it('reports the drift, heals nothing and records nothing', async () => {
+    const other = uniqueName('h');
+    const dir = writeRepo([{ name: other, version: '1.0.0' }]);
+    const cli = (args: string[]) => mnops([...args, '--root', dir], { env: { MNOPS_AUDIT_REMOTE: 'none' } });
+    try {
+      expect((await cli(['apply', '--env', other, '--timeout', '30'])).status).toBe(0);
+      docker('stop', '-t', '0', ...containersOf(other));
+      const engineBefore = docker('ps', '-a', '--filter', `label=mnops.environment=${other}`, '--format', '{{.ID}} {{.State}}');
+      const gitBefore = git(dir, 'for-each-ref', '--format=%(refname) %(objectname)');
+      const r = await cli(['drift', '--env', other, '--heal', '--dry-run']);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).toContain(`${other} (docker):`);
+      expect(r.stderr).toContain('dry run: nothing was healed or recorded\n');
+      expect(docker('ps', '-a', '--filter', `label=mnops.environment=${other}`, '--format', '{{.ID}} {{.State}}')).toBe(engineBefore);
+      expect(engineBefore).toMatch(/exited/);
+      expect(git(dir, 'for-each-ref', '--format=%(refname) %(objectname)')).toBe(gitBefore);
+    } finally {
+      expect((await cli(['teardown', '--env', other])).status).toBe(0);
+      removeDir(dir);
+    }
+  }, 120_000);
 });
 
 describe('drift progress', () => {
