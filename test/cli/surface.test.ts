@@ -138,3 +138,27 @@ describe('the actor without a runner identity', () => {
     expect(record!.claimedActor).toBeUndefined();
   });
 });
+
+describe('audit lock --dry-run', () => {
+  it('acquire, release and break say what they would do to the lease and append nothing', async () => {
+    const root = keep(tempDir('mnops-lease-'));
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'commit', '-q', '--allow-empty', '-m', 'start');
+    const env = { MNOPS_AUDIT_REMOTE: 'none', GITHUB_ACTIONS: undefined };
+    const cli = (args: string[]) => mnops([...args, '--root', root], { env });
+    const refs = () => git(root, 'for-each-ref', '--format=%(refname) %(objectname)');
+    const before = refs();
+    const dry = await cli(['audit', 'lock', 'acquire', '--env', 'prod', '--holder', 'ada', '--dry-run']);
+    expect(dry.stdout).toBe('dry run: prod is free; acquire would take it for ada; nothing was changed\n');
+    expect(refs()).toBe(before);
+    const taken = await cli(['audit', 'lock', 'acquire', '--env', 'prod', '--holder', 'ada']);
+    const lease = /lease (\S+) on prod/.exec(taken.stdout)![1]!;
+    const held = refs();
+    const release = await cli(['audit', 'lock', 'release', '--env', 'prod', '--lease', lease, '--dry-run']);
+    expect(release.stdout).toMatch(new RegExp(`^dry run: prod is held by ada \\(lease ${lease}\\) until \\S+; release would free it; nothing was changed\\n$`));
+    const wrong = await cli(['audit', 'lock', 'break', '--env', 'prod', '--lease', 'nope', '--reason', 'test', '--dry-run']);
+    expect(wrong.stdout).toContain('break would fail: lease nope is not the live lease; nothing was changed');
+    expect(refs()).toBe(held);
+    expect((await cli(['audit', 'lock', 'status', '--env', 'prod'])).stdout).toContain(`prod is held by ada (lease ${lease})`);
+  });
+});

@@ -27,6 +27,7 @@ import { UsageError } from '../../repo/errors.js';
 import { escapeControlChars } from '../../report/formats/text.js';
 import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
+import { leaseDryRun } from '../leases.js';
 import type { RegisterCommand } from './index.js';
 
 interface TrailFlags {
@@ -229,8 +230,13 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .option('--holder <name>', 'who holds it (default: the runner identity: $GITHUB_ACTOR in Actions, else the OS user)')
     .addOption(numberOption('--ttl <duration>', 'lease duration (seconds, or 30m, 2h)', 'duration', '30m'))
     .option('--reason <text>', 'why')
-    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: number; reason?: string }) => {
+    .option('--dry-run', 'say whether the lease would be taken, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: number; reason?: string; dryRun?: boolean }) => {
       const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'acquire', { environment: flags.env, holder: flags.holder ?? cliActor(trail.root) }));
+        return setExit(EXIT.OK);
+      }
       const r = await acquireLease(trail, {
         environment: flags.env,
         holder: flags.holder ?? cliActor(trail.root),
@@ -244,8 +250,13 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
   trailOptions(lock.command('release').description('give back a lease you hold'))
     .requiredOption('--env <name>', 'environment')
     .requiredOption('--lease <id>', 'lease id')
-    .action(async (flags: TrailFlags & { env: string; lease: string }) => {
+    .option('--dry-run', 'say whether the lease would be released, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; lease: string; dryRun?: boolean }) => {
       const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'release', { environment: flags.env, holder: cliActor(trail.root), leaseId: flags.lease }));
+        return setExit(EXIT.OK);
+      }
       await releaseLease(trail, { environment: flags.env, leaseId: flags.lease, actor: cliActor(trail.root) });
       await writeStdout(`released ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
@@ -254,8 +265,13 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .requiredOption('--env <name>', 'environment')
     .requiredOption('--lease <id>', 'lease id')
     .requiredOption('--reason <text>', 'why it is safe to break')
-    .action(async (flags: TrailFlags & { env: string; lease: string; reason: string }) => {
+    .option('--dry-run', 'say whether the lease would be broken, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; lease: string; reason: string; dryRun?: boolean }) => {
       const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'break', { environment: flags.env, holder: cliActor(trail.root), leaseId: flags.lease }));
+        return setExit(EXIT.OK);
+      }
       await breakLease(trail, { environment: flags.env, leaseId: flags.lease, actor: cliActor(trail.root), reason: flags.reason });
       await writeStdout(`broke ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
