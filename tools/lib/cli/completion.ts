@@ -42,36 +42,40 @@ const quoteSh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const fn = (name: string) => `_${name.replace(/[^A-Za-z0-9_]/g, '_')}_complete`;
 
 /** The bash function: finds the command path in the words typed, then offers its words. */
+/**
+ * The bash function: finds the command path in the words typed, then offers its words. No
+ * variable is named `path` or `words`: zsh, which runs it through bashcompinit, reserves both.
+ */
 function bashFunction(name: string, model: CommandModel[]): string {
   // `path|flag` of each option that takes a value: the word after it is that value, not a command.
   const valueFlags = model.flatMap((m) => m.options.filter((o) => o.value).flatMap((o) => o.flags.map((f) => quoteSh(`${m.path}|${f}`))));
   const paths = model.filter((m) => m.path).map((m) => quoteSh(m.path));
-  const words = model.map((m) => `    ${quoteSh(m.path)}) words=${quoteSh([...m.subcommands.map((s) => s.name), ...m.options.flatMap((o) => o.flags)].join(' '))} ;;`);
+  const words = model.map((m) => `    ${quoteSh(m.path)}) offer=${quoteSh([...m.subcommands.map((s) => s.name), ...m.options.flatMap((o) => o.flags)].join(' '))} ;;`);
   const choices = model.flatMap((m) =>
     m.options.filter((o) => o.choices.length).flatMap((o) => o.flags.map((f) => `    ${quoteSh(`${m.path}|${f}`)}) COMPREPLY=($(compgen -W ${quoteSh(o.choices.join(' '))} -- "$cur")); return ;;`)),
   );
   return [
     `${fn(name)}() {`,
-    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word words="" i skip=0',
+    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" cmdpath="" word offer="" i skip=0',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    word="${COMP_WORDS[i]}"',
     '    if ((skip)); then skip=0; continue; fi',
-    '    case "$path|$word" in',
+    '    case "$cmdpath|$word" in',
     `      ${valueFlags.length ? valueFlags.join('|') : "'|--'"}) skip=1; continue ;;`,
     '      *\\|-*) continue ;;',
     '    esac',
-    '    case "${path:+$path }$word" in',
-    `      ${paths.join('|')}) path="\${path:+$path }$word" ;;`,
+    '    case "${cmdpath:+$cmdpath }$word" in',
+    `      ${paths.join('|')}) cmdpath="\${cmdpath:+$cmdpath }$word" ;;`,
     '    esac',
     '  done',
     '  ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD-1]}"',
-    '  case "$path|$prev" in',
+    '  case "$cmdpath|$prev" in',
     ...choices,
     '  esac',
-    '  case "$path" in',
+    '  case "$cmdpath" in',
     ...words,
     '  esac',
-    '  COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+    '  COMPREPLY=($(compgen -W "$offer" -- "$cur"))',
     '}',
   ].join('\n');
 }
