@@ -14,7 +14,7 @@ export MNOPS_AUDIT_REMOTE=none
 node dist/tools/mnops.js apply --env dev --concurrency 4
 echo
 echo "dev after apply (unchanged = running and healthy):"
-node dist/tools/mnops.js plan --env dev | grep -v '^!'
+node dist/tools/mnops.js plan --env dev
 echo
 echo "drift of dev against git (a fresh apply shows none):"
 node dist/tools/mnops.js drift --env dev --no-record

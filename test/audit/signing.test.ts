@@ -122,7 +122,7 @@ describe('a signed audit trail', () => {
     expect(verify.status, verify.stdout).toBe(0);
   }, 120_000);
 
-  it('outside Actions the verified actor is the OS user, whatever $GITHUB_ACTOR says', async () => {
+  it('outside Actions the verified actor is never $GITHUB_ACTOR (the OS user when no repository names a git identity)', async () => {
     const w = await world(0);
     const trail = await AuditTrail.open({ root: w.writer, key: w.key, identity: { actor: 'root-on-laptop' } });
     const r = await trail.append({ actor: 'alice', action: 'deploy', environment: 'dev', outcome: 'success' });

@@ -42,6 +42,21 @@ describe('on a terminal', () => {
     ]);
   });
 
+  it('done() takes a line away without leaving a final one (the report says how it went)', () => {
+    const out = stream({ columns: 80 });
+    const p = createProgress(out, { env: {}, now: () => 0, tickMs: 0 });
+    p.update('dev', 'reading…');
+    p.update('prod', 'reading…');
+    p.done('dev');
+    p.end();
+    expect(out.chunks).toEqual(['dev  reading… 0.0s\n', `${UP(1)}dev   reading… 0.0s\nprod  reading… 0.0s\n`, `${UP(2)}prod  reading… 0.0s\n`, `${UP(1)}prod  reading… 0.0s\n`]);
+    const piped = stream(false);
+    const q = createProgress(piped, { env: {}, now: () => 0, tickMs: 0 });
+    q.update('dev', 'reading…');
+    q.done('dev');
+    expect(piped.chunks).toEqual(['dev  reading…\n']);
+  });
+
   it('cuts lines to the terminal width (a wrapped line would break the cursor-up count)', () => {
     const out = stream({ columns: 30 });
     const p = createProgress(out, { env: {}, now: () => 0, tickMs: 0 });
@@ -123,7 +138,7 @@ describe('apply and drift through the CLI, piped', () => {
     const lines = d.stderr.trimEnd().split('\n');
     expect(lines.map((l) => l.replace(/ \d+\.\ds$/, ''))).toEqual([
       `${env}  reading…`,
-      `${env}  1 workload(s) read, 1 difference(s)`,
+      // Its result is the report's line for it: not said again here.
       `${env}/${PLATFORM}  healing…`,
       `${env}/${PLATFORM}  healed`,
     ]);

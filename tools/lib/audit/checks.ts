@@ -23,7 +23,9 @@ export type BreakKind =
   | 'bad-signature'
   | 'rewritten'
   | 'checkpoint-moved'
-  | 'head-mismatch';
+  | 'head-mismatch'
+  | 'local-behind'
+  | 'local-diverged';
 
 export interface ChainBreak {
   kind: BreakKind;

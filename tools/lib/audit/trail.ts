@@ -314,7 +314,7 @@ export class AuditTrail {
   }
 
   private get identity(): RunnerIdentity {
-    return this.options.identity ?? runnerIdentity();
+    return this.options.identity ?? runnerIdentity(process.env, this.root);
   }
 
   /** Every record at the tip (after fetching the remote), by seq, read from the day files. */

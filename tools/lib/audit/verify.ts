@@ -2,7 +2,8 @@
 // and any heads recorded elsewhere, and say exactly which record broke and how.
 import { MnopsError } from '../repo/errors.js';
 import { chainBreaks, checkpointBreaks, headBreaks, recordsOfHistory, signatureBreaks, witnessBreaks, type ChainBreak, type ChainedRecord, type ExternalHead } from './checks.js';
-import { addedRecord } from './files.js';
+import { addedRecord, recordsAt } from './files.js';
+import { gitRun, resolveRef } from './plumbing.js';
 import type { AuditGovernance } from './governance.js';
 import type { AuditRecord } from './record.js';
 import type { AuditTrail } from './trail.js';
@@ -34,7 +35,39 @@ export interface VerifyReport {
   witness?: Witness & { advanced: boolean };
   /** External heads checked. */
   heads: number;
+  /** The ref whose records were walked (the remote's branch when there is one) and its commit. */
+  verified: { ref: string; commit?: string; seq: number };
+  /** This clone's own branch, when a remote one was verified: where it stands against it. */
+  local?: { ref: string; commit?: string; seq: number; state: 'same' | 'behind' | 'ahead' | 'diverged' | 'absent' };
   ms: number;
+}
+
+const lastSeq = async (root: string, commit: string | undefined) => (commit ? Math.max(0, ...(await recordsAt(root, commit)).map((r) => r.seq)) : 0);
+
+/**
+ * Where the local branch stands against the remote one verified. A local branch missing
+ * records the remote has (cut back, or never updated) is not the trail that was verified:
+ * it is a break, so a truncated clone does not pass on the strength of the remote.
+ */
+async function localAgainstRemote(trail: AuditTrail, tip: string | undefined, seq: number): Promise<{ local: NonNullable<VerifyReport['local']>; breaks: ChainBreak[] }> {
+  const ref = `refs/heads/${trail.branch}`;
+  const commit = await resolveRef(trail.root, ref);
+  const localSeq = await lastSeq(trail.root, commit);
+  const base = { ref: trail.branch, ...(commit ? { commit } : {}), seq: localSeq };
+  if (!commit) return { local: { ...base, state: 'absent' }, breaks: [] };
+  if (!tip || commit === tip) return { local: { ...base, state: tip ? 'same' : 'ahead' }, breaks: [] };
+  const ancestor = async (a: string, b: string) => (await gitRun(trail.root, ['merge-base', '--is-ancestor', a, b])).code === 0;
+  const remote = `${trail.remote}/${trail.branch}`;
+  if (await ancestor(tip, commit)) return { local: { ...base, state: 'ahead' }, breaks: [] };
+  const behind = await ancestor(commit, tip);
+  const missing = seq === localSeq + 1 ? `record #${seq}` : seq > localSeq ? `records #${localSeq + 1}–#${seq}` : 'records';
+  const message = behind
+    ? `the local branch ${trail.branch} (${commit.slice(0, 12)}, up to #${localSeq}) is missing ${missing} that ${remote} (${tip.slice(0, 12)}) has`
+    : `the local branch ${trail.branch} (${commit.slice(0, 12)}, up to #${localSeq}) has diverged from ${remote} (${tip.slice(0, 12)}, up to #${seq})`;
+  const hint = behind
+    ? `if nobody cut it back on purpose, update it: git fetch ${trail.remote} ${trail.branch}:${trail.branch}`
+    : `find who rewrote it (git log ${trail.branch} ${remote}); the remote's trail is the published one`;
+  return { local: { ...base, state: behind ? 'behind' : 'diverged' }, breaks: [{ kind: behind ? 'local-behind' : 'local-diverged', seq: localSeq + 1, commit, message: `${message} — ${hint}` }] };
 }
 
 export async function verifyTrail(trail: AuditTrail, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -68,6 +101,11 @@ export async function verifyTrail(trail: AuditTrail, options: VerifyOptions = {}
     ...headBreaks(chain, options.heads ?? []),
   ].sort((a, b) => a.seq - b.seq);
 
+  const verifiedSeq = chain.at(-1)?.record.seq ?? 0;
+  const verified = { ref: trail.remote ? `${trail.remote}/${trail.branch}` : trail.branch, ...(tip ? { commit: tip } : {}), seq: verifiedSeq };
+  const localCheck = trail.remote ? await localAgainstRemote(trail, tip, verifiedSeq) : undefined;
+  if (localCheck) breaks.push(...localCheck.breaks);
+
   let after: VerifyReport['witness'];
   const last = chain.at(-1)?.record;
   if (file && breaks.length === 0 && last && (!witness || last.seq > witness.seq)) {
@@ -82,6 +120,8 @@ export async function verifyTrail(trail: AuditTrail, options: VerifyOptions = {}
     signatures: summary(chain, governance),
     ...(after ? { witness: after } : {}),
     heads: options.heads?.length ?? 0,
+    verified,
+    ...(localCheck ? { local: localCheck.local } : {}),
     ms: performance.now() - t0,
   };
 }

@@ -41,6 +41,17 @@ export async function writeOutputFile(file: string, content: string): Promise<vo
   await rename(tmp, abs);
 }
 
+export const OUTPUT_HELP = 'write the report to this file (atomically, no colour) instead of stdout';
+
+/**
+ * The one meaning of `--output FILE` for every command that has it: the report goes to FILE
+ * (atomically, without colour) instead of stdout. Without it, the report goes to stdout.
+ */
+export async function writeReport(output: string | undefined, render: (color: boolean) => string | Promise<string>): Promise<void> {
+  if (output) await writeOutputFile(output, await render(false));
+  else await writeStdout(await render(useColor()));
+}
+
 /** Everything the CLI prints goes through redaction: a secret this run resolved is never shown. */
 export function writeStdout(text: string): Promise<void> {
   return new Promise((resolve) => {
@@ -49,9 +60,9 @@ export function writeStdout(text: string): Promise<void> {
   });
 }
 
-/** Who runs the command, as the audit trail records it: the runner's identity (see runnerIdentity). */
-export function cliActor(): string {
-  return runnerIdentity().actor;
+/** Who runs the command on `root`, as its audit trail records it: the runner's identity (see runnerIdentity). */
+export function cliActor(root: string): string {
+  return runnerIdentity(process.env, root).actor;
 }
 
 /** `--confirm-prune N` (a count, parsed with the option): only with `--prune`. */

@@ -18,6 +18,8 @@ export interface Progress {
   update(subject: string, status: string): void;
   /** `subject` ended at `status`; its time so far is added. */
   finish(subject: string, status: string): void;
+  /** `subject` ended and the report says how: its line goes (a terminal), nothing more is printed. */
+  done(subject: string): void;
   /** A line about no one subject (e.g. waiting for a lease). */
   note(line: string): void;
   /** Finishes what is still shown as running, as it stands, and stops the clock. */
@@ -107,6 +109,10 @@ export function createProgress(stream: ProgressStream = process.stderr, options:
       if (!live) return plain(subject, text);
       running.delete(subject);
       paint(`${fit(line(subject, text))}\n`);
+    },
+    done(subject) {
+      started.delete(subject);
+      if (live && running.delete(subject)) paint();
     },
     note(text) {
       if (!live) return void write(`${text}\n`);

@@ -1,6 +1,6 @@
 // The CLI shell: commander program, one registration per command, and the single place
 // where errors become exit codes and one clear sentence (a stack only with --debug).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import pc from 'picocolors';
 import { MnopsError } from '../repo/errors.js';
 import { redact } from '../secrets/index.js';
@@ -20,6 +20,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .showHelpAfterError('(run mnops --help for usage)')
     .exitOverride()
+    // Inherited by every command: a required option says so in its help.
+    .configureHelp({ optionDescription: (option: Option) => `${Help.prototype.optionDescription.call(new Help(), option)}${option.mandatory ? ' (required)' : ''}` })
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of COMMANDS) {
     register(program, (code) => {

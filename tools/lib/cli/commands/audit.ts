@@ -27,6 +27,7 @@ import { UsageError } from '../../repo/errors.js';
 import { escapeControlChars } from '../../report/formats/text.js';
 import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
+import { leaseDryRun } from '../leases.js';
 import type { RegisterCommand } from './index.js';
 
 interface TrailFlags {
@@ -40,7 +41,7 @@ function trailOptions(cmd: Command): Command {
   return cmd
     .option('--root <dir>', 'repository root (default: git top level)')
     .option('--branch <name>', 'audit branch (default: $MNOPS_AUDIT_BRANCH or mnops/audit)')
-    .option('--remote <name>', 'remote to publish to (default: origin when it exists)')
+    .option('--remote <name>', 'remote whose audit branch is the trail: fetched before reading and verifying, pushed to after writing (default: origin when it exists)')
     .option('--no-remote', 'keep the trail local')
     .option('--governance-ref <ref>', `ref whose ${SETTINGS_FILE} lists the audit signers (default: <remote>/HEAD, else HEAD)`);
 }
@@ -84,7 +85,13 @@ function table(records: AuditRecord[], color: boolean): string {
 
 function verifyText(report: VerifyReport, color: boolean): string {
   const c = pc.createColors(color);
-  const lines = report.breaks.map((b) => `${c.red('✖')} ${b.kind.padEnd(16)} ${b.message}`);
+  const v = report.verified;
+  const lines = [`verified ${v.ref}${v.commit ? ` at ${v.commit.slice(0, 12)}` : ' (no records yet)'}${v.seq ? `, up to #${v.seq}` : ''}`];
+  const l = report.local;
+  if (l?.state === 'same') lines.push(`  the local branch ${l.ref} is the same commit`);
+  else if (l?.state === 'ahead') lines.push(`${c.yellow('!')} the local branch ${l.ref} has records not on ${v.ref} yet (up to #${l.seq}): the next append publishes them`);
+  else if (l?.state === 'absent') lines.push(`  no local branch ${l.ref} in this clone`);
+  lines.push(...report.breaks.map((b) => `${c.red('✖')} ${b.kind.padEnd(16)} ${b.message}`));
   lines.push(
     report.breaks.length === 0
       ? `${c.green('✔')} ${report.records} records, chain intact (${report.checkpoints} checkpoints)`
@@ -165,11 +172,17 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .option('--commit <sha>', 'manifest commit acted on')
     .option('--id <id>', 'idempotency key (default: a new one)')
     .option('--actor <name>', 'who you say acted: recorded as claimed, beside the runner identity that wrote the record')
-    .action(async (flags: TrailFlags & { action: AuditAction; env: string; outcome: AuditOutcome; platform?: string; fromVersion?: string; toVersion?: string; reason?: string; commit?: string; id?: string; actor?: string }) => {
+    .option('--dry-run', 'print the record that would be appended and change nothing')
+    .action(async (flags: TrailFlags & { action: AuditAction; env: string; outcome: AuditOutcome; platform?: string; fromVersion?: string; toVersion?: string; reason?: string; commit?: string; id?: string; actor?: string; dryRun?: boolean }) => {
       const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        const what = [flags.action, flags.env, flags.platform, flags.fromVersion || flags.toVersion ? `${flags.fromVersion ?? '∅'} → ${flags.toVersion ?? '∅'}` : undefined, flags.outcome].filter(Boolean).join(' ');
+        await writeStdout(`dry run: would record ${escapeControlChars(what)} by ${escapeControlChars(cliActor(trail.root))} on ${trail.branch}; nothing was changed\n`);
+        return setExit(EXIT.OK);
+      }
       const r = await trail.append({
         id: flags.id,
-        actor: flags.actor ?? cliActor(),
+        actor: flags.actor ?? cliActor(trail.root),
         action: flags.action,
         environment: flags.env,
         platform: flags.platform,
@@ -217,10 +230,16 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .option('--holder <name>', 'who holds it (default: the runner identity: $GITHUB_ACTOR in Actions, else the OS user)')
     .addOption(numberOption('--ttl <duration>', 'lease duration (seconds, or 30m, 2h)', 'duration', '30m'))
     .option('--reason <text>', 'why')
-    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: number; reason?: string }) => {
-      const r = await acquireLease(await openTrail(flags), {
+    .option('--dry-run', 'say whether the lease would be taken, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; holder?: string; ttl: number; reason?: string; dryRun?: boolean }) => {
+      const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'acquire', { environment: flags.env, holder: flags.holder ?? cliActor(trail.root) }));
+        return setExit(EXIT.OK);
+      }
+      const r = await acquireLease(trail, {
         environment: flags.env,
-        holder: flags.holder ?? cliActor(),
+        holder: flags.holder ?? cliActor(trail.root),
         ttlMs: flags.ttl,
         reason: flags.reason,
       });
@@ -231,8 +250,14 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
   trailOptions(lock.command('release').description('give back a lease you hold'))
     .requiredOption('--env <name>', 'environment')
     .requiredOption('--lease <id>', 'lease id')
-    .action(async (flags: TrailFlags & { env: string; lease: string }) => {
-      await releaseLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: cliActor() });
+    .option('--dry-run', 'say whether the lease would be released, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; lease: string; dryRun?: boolean }) => {
+      const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'release', { environment: flags.env, holder: cliActor(trail.root), leaseId: flags.lease }));
+        return setExit(EXIT.OK);
+      }
+      await releaseLease(trail, { environment: flags.env, leaseId: flags.lease, actor: cliActor(trail.root) });
       await writeStdout(`released ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
     });
@@ -240,8 +265,14 @@ export const registerAudit: RegisterCommand = (program: Command, setExit) => {
     .requiredOption('--env <name>', 'environment')
     .requiredOption('--lease <id>', 'lease id')
     .requiredOption('--reason <text>', 'why it is safe to break')
-    .action(async (flags: TrailFlags & { env: string; lease: string; reason: string }) => {
-      await breakLease(await openTrail(flags), { environment: flags.env, leaseId: flags.lease, actor: cliActor(), reason: flags.reason });
+    .option('--dry-run', 'say whether the lease would be broken, and change nothing')
+    .action(async (flags: TrailFlags & { env: string; lease: string; reason: string; dryRun?: boolean }) => {
+      const trail = await openTrail(flags);
+      if (flags.dryRun) {
+        await writeStdout(await leaseDryRun(trail, 'break', { environment: flags.env, holder: cliActor(trail.root), leaseId: flags.lease }));
+        return setExit(EXIT.OK);
+      }
+      await breakLease(trail, { environment: flags.env, leaseId: flags.lease, actor: cliActor(trail.root), reason: flags.reason });
       await writeStdout(`broke ${flags.lease} on ${flags.env}\n`);
       setExit(EXIT.OK);
     });

@@ -1,9 +1,9 @@
-// mnops deploy PLATFORM --to ENV | rollback PLATFORM --env ENV — promotion through the gate.
+// mnops deploy PLATFORM --env ENV (alias --to) | rollback PLATFORM --env ENV — promotion through the gate.
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { DeployOutcome, DeployRequest } from '../../promotion/deploy.js';
 import { cliActor, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
-import { numberOption } from '../flags.js';
+import { numberOption, targetEnvironment } from '../flags.js';
 import { createProgress } from '../progress.js';
 import type { RegisterCommand } from './index.js';
 
@@ -45,7 +45,7 @@ export function formatOutcome(o: DeployOutcome, color: boolean): string {
 
 const EXIT_OF: Record<DeployOutcome['status'], number> = { deployed: EXIT.OK, unchanged: EXIT.OK, 'dry-run': EXIT.OK, denied: EXIT.FOUND, failed: EXIT.FOUND };
 
-async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
+async function run(req: Omit<DeployRequest, 'root' | 'actor'> & { root?: string }, setExit: (c: 0 | 1 | 2) => void): Promise<void> {
   const color = useColor();
   const progress = createProgress();
   let said = false;
@@ -53,7 +53,8 @@ async function run(req: Omit<DeployRequest, 'root'> & { root?: string }, setExit
     said = true;
     progress.update(req.platform, message);
   };
-  const outcome = await (await deploys()).deployPlatform({ ...req, root: await rootFromOption(req.root), onProgress })
+  const root = await rootFromOption(req.root);
+  const outcome = await (await deploys()).deployPlatform({ ...req, root, actor: cliActor(root), onProgress })
     .then((o) => {
       // The line's last word is the outcome; the report below says the rest.
       if (said) progress.finish(req.platform, o.status);
@@ -69,7 +70,8 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .command('deploy')
     .description('promote a platform into an environment through the promotion gate (= tools/deploy_platform)')
     .argument('<platform>', 'platform name')
-    .requiredOption('--to <env>', 'target environment')
+    .option('--env <env>', 'target environment (required; --to is an alias)')
+    .option('--to <env>', 'alias of --env')
     .option('--version <v>', 'version (default: what runs in the source environment)')
     .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .option('--emergency <reason>', 'deploy through an open freeze window (recorded)')
@@ -77,14 +79,13 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--dry-run', 'ask the gate and change nothing')
     .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { to: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: number; dryRun?: boolean; push: boolean; root?: string }) => {
+    .action(async (platform: string, flags: { env?: string; to?: string; version?: string; approvedBy?: string[]; emergency?: string; timeout: number; dryRun?: boolean; push: boolean; root?: string }) => {
       await run(
         {
           root: flags.root,
           platform,
-          to: flags.to,
+          to: targetEnvironment('deploy', flags),
           version: flags.version,
-          actor: cliActor(),
           approvals: flags.approvedBy,
           emergency: flags.emergency,
           dryRun: flags.dryRun,
@@ -102,13 +103,14 @@ export const registerDeploy: RegisterCommand = (program: Command, setExit) => {
     .option('--to-version <v>', 'version to restore (default: the one before the last deploy, from the audit trail)')
     .option('--approved-by <user...>', 'approvals, for local use (actions/deploy takes them from the GitHub environment\'s reviews, never from typed input)')
     .addOption(numberOption('--timeout <duration>', 'health timeout of the rollout (seconds, or 30s, 5m)', 'duration', '120s'))
+    .option('--dry-run', 'ask the gate and change nothing')
     .option('--no-push', 'keep the manifest commit local (by default it is pushed to the audit trail\'s remote before a record names it)')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: number; push: boolean; root?: string }) => {
+    .action(async (platform: string, flags: { env: string; toVersion?: string; approvedBy?: string[]; timeout: number; dryRun?: boolean; push: boolean; root?: string }) => {
       const root = await rootFromOption(flags.root);
       const version = flags.toVersion ?? (await (await deploys()).previousVersion(root, platform, flags.env));
       await run(
-        { root, platform, to: flags.env, version, actor: cliActor(), approvals: flags.approvedBy, rollback: true, healthTimeoutMs: flags.timeout, ...(flags.push ? {} : { publish: false as const }) },
+        { root, platform, to: flags.env, version, approvals: flags.approvedBy, rollback: true, dryRun: flags.dryRun, healthTimeoutMs: flags.timeout, ...(flags.push ? {} : { publish: false as const }) },
         setExit,
       );
     });

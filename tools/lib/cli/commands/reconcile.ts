@@ -6,14 +6,12 @@ import type { Plan } from '../../reconcile/plan.js';
 import { cliActor, confirmPruneCount, EXIT, rootFromOption, useColor, writeStdout } from '../context.js';
 import { numberOption } from '../flags.js';
 import { createProgress } from '../progress.js';
+import { unenforceableText } from '../unenforceable.js';
 import type { RegisterCommand } from './index.js';
 
 // The engine side is imported when a command runs: `validate` and `--help` do not pay for it.
-const providers = () => import('../../provider/registry.js');
-const declaration = () => import('../../reconcile/declaration.js');
 const environments = () => import('../../reconcile/environment.js');
-const desired = () => import('../../reconcile/desired.js');
-const inventory = () => import('../../reconcile/inventory.js');
+const teardowns = () => import('../teardown.js');
 const plans = () => import('../../reconcile/plan.js');
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
@@ -45,6 +43,7 @@ interface PlanFlags {
   root?: string;
   prune?: boolean;
   confirmPrune?: number;
+  verbose?: boolean;
 }
 
 export const registerReconcile: RegisterCommand = (program: Command, setExit) => {
@@ -54,11 +53,12 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .requiredOption('--env <name>', 'environment')
     .option('--prune', 'plan the deletions as apply --prune would take them')
     .addOption(numberOption('--confirm-prune <n>', 'with --prune in staging and prod: the exact number of deletions', 'count'))
+    .option('--verbose', 'list every setting the engine cannot enforce (default: one summary line)')
     .option('--root <dir>', 'repository root (default: git top level)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: PlanFlags & { format: 'text' | 'json' }) => {
       const root = await rootFromOption(flags.root);
-      const { plan: p, unenforceable } = await (await environments()).planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmPruneCount(flags) });
+      const { plan: p, unenforceable, provider } = await (await environments()).planEnvironment({ root, environment: flags.env, prune: flags.prune, confirmPrune: confirmPruneCount(flags) });
       if (flags.format === 'json') {
         const actions = p.actions.map((a) => ({
           kind: a.kind,
@@ -70,8 +70,8 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         }));
         await writeStdout(`${JSON.stringify({ environment: p.environment, actions, unenforceable }, null, 2)}\n`);
       } else {
-        const warn = unenforceable.map((u) => `! ${u.platform}: ${u.field} cannot be enforced here — ${u.reason}`);
-        await writeStdout(formatPlan(p, useColor()) + (warn.length ? `\n${warn.join('\n')}\n` : ''));
+        const warn = unenforceableText(unenforceable, provider.name, flags.verbose === true);
+        await writeStdout(formatPlan(p, useColor()) + (warn ? `\n${warn}` : ''));
       }
       setExit((await plans()).differences(p).length > 0 ? EXIT.FOUND : EXIT.OK);
     });
@@ -87,6 +87,7 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
     .addOption(numberOption('--timeout <duration>', 'how long a new workload may take to become healthy (seconds, or 30s, 5m)', 'duration', '60s'))
     .option('--no-record', 'append no apply record (with its inventory) to the audit trail')
     .option('--dry-run', 'print the plan and change nothing')
+    .option('--verbose', 'list every setting the engine cannot enforce (default: one summary line)')
     .option('--root <dir>', 'repository root (default: git top level)')
     .action(async (flags: PlanFlags & { platform?: string[]; concurrency: number; timeout: number; dryRun?: boolean; record: boolean }) => {
       const color = useColor();
@@ -97,18 +98,22 @@ export const registerReconcile: RegisterCommand = (program: Command, setExit) =>
         else if (e.phase === 'done') progress.finish(e.platform, e.kind === 'delete' ? 'deleted' : 'healthy');
         else progress.finish(e.platform, `${e.phase}: ${e.message ?? ''}`);
       };
+      const root = await rootFromOption(flags.root);
       const outcome = await (await environments()).applyEnvironment({
-        root: await rootFromOption(flags.root),
+        root,
         environment: flags.env,
         only: flags.platform,
         prune: flags.prune,
         confirmPrune: confirmPruneCount(flags),
-        actor: cliActor(),
+        actor: cliActor(root),
         concurrency: flags.concurrency,
         healthTimeoutMs: flags.timeout,
         dryRun: flags.dryRun,
         record: flags.record,
-        onPlan: (planned) => writeStdout(formatPlan(planned.plan, color)),
+        onPlan: (planned) => {
+          const warn = unenforceableText(planned.unenforceable, planned.provider.name, flags.verbose === true);
+          return writeStdout(formatPlan(planned.plan, color) + (warn ? `\n${warn}` : ''));
+        },
         onEvent,
       }).finally(() => progress.end());
       if (flags.dryRun) return setExit(EXIT.OK);
@@ -131,24 +136,12 @@ export const registerTeardown: RegisterCommand = (program: Command, setExit) => 
     .command('teardown')
     .description('remove every managed workload, secret and network of an environment from its engine')
     .requiredOption('--env <name>', 'environment')
+    .option('--dry-run', 'list what would be removed and change nothing')
     .option('--root <dir>', 'repository root (default: git top level)')
-    .action(async (flags: { env: string; root?: string }) => {
+    .action(async (flags: { env: string; dryRun?: boolean; root?: string }) => {
+      const { teardownEnvironment } = await teardowns();
       const root = await rootFromOption(flags.root);
-      const { ecosystem } = await (await declaration()).loadEnvironment(root, flags.env);
-      const provider = (await providers()).providerFor(ecosystem, flags.env);
-      await provider.ping();
-      const trail = await (await environments()).openTrailIfAny(root, (await desired()).secretValues(ecosystem, { env: process.env }));
-      try {
-        await provider.teardown(flags.env);
-      } catch (err) {
-        // What is left is recorded as what mnops still owns there; the error names it (exit 2).
-        const reason = err instanceof Error ? err.message : String(err);
-        await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'failure', reason, inventory: (await inventory()).inventoryOf(await provider.list(flags.env)) });
-        throw err;
-      }
-      // What mnops owns there now is nothing: drift then treats the environment as not applied.
-      await trail?.append({ actor: cliActor(), action: 'teardown', environment: flags.env, outcome: 'success', inventory: (await inventory()).inventoryOf(await provider.list(flags.env)) });
-      await writeStdout(`removed everything mnops manages in ${flags.env}\n`);
+      await writeStdout(await teardownEnvironment({ root, environment: flags.env, actor: cliActor(root), dryRun: flags.dryRun }));
       setExit(EXIT.OK);
     });
 };

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { FORMAT_NAMES, FORMATTERS, type FormatName } from '../../report/index.js';
 import { validate } from '../../validate/validate.js';
 import { proposedChangeMarkdown, proposedChangeText } from '../../report/proposed.js';
-import { EXIT, rootFromOption, useColor, writeOutputFile, writeStdout } from '../context.js';
+import { EXIT, OUTPUT_HELP, rootFromOption, writeReport } from '../context.js';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../../repo/errors.js';
 
@@ -40,7 +40,7 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
     .option('--policy-ref <ref>', 'judge by the policies, settings and exceptions of this ref instead (a trusted branch)')
     .option('--trust-working-tree', 'judge by the working tree\'s own policies even with --changed-since (authoring policies locally)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--output <file>', OUTPUT_HELP)
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices(['error', 'warning']).default('error'))
     .option('--no-cache', 'do not read or write the parse cache')
     .option('--now <time>', 'judge expiry (ttl, exceptions) as of this RFC 3339 time (default: $MNOPS_NOW or now)')
@@ -57,13 +57,16 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
         ...(flags.cache ? {} : { cacheDir: false as const }),
       });
       const { report } = outcome;
-      const formatted = FORMATTERS[flags.format](report, { color: !flags.output && useColor(), verbose: flags.verbose ?? false });
-      if (flags.format === 'text') formatted.output += proposedChangeText(report);
-      else if (flags.format === 'markdown') formatted.output += proposedChangeMarkdown(report);
-      if (flags.output) await writeOutputFile(flags.output, formatted.output);
-      else await writeStdout(formatted.output);
-      if (formatted.jobSummary && process.env.GITHUB_STEP_SUMMARY) {
-        await appendFile(process.env.GITHUB_STEP_SUMMARY, formatted.jobSummary);
+      let jobSummary: string | undefined;
+      await writeReport(flags.output, (color) => {
+        const formatted = FORMATTERS[flags.format](report, { color, verbose: flags.verbose ?? false });
+        jobSummary = formatted.jobSummary;
+        if (flags.format === 'text') return formatted.output + proposedChangeText(report);
+        if (flags.format === 'markdown') return formatted.output + proposedChangeMarkdown(report);
+        return formatted.output;
+      });
+      if (jobSummary && process.env.GITHUB_STEP_SUMMARY) {
+        await appendFile(process.env.GITHUB_STEP_SUMMARY, jobSummary);
       }
       const failing = report.summary.errors + (flags.failOn === 'warning' ? report.summary.warnings : 0);
       setExit(failing > 0 ? EXIT.FOUND : EXIT.OK);
