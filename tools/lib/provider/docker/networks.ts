@@ -61,14 +61,15 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
       for (const n of names) known.delete(n);
     },
     async removeAll(environment) {
-      const nets = await engine(() => docker.listNetworks({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`] } }));
+      const listed = await engine(() => docker.listNetworks({ filters: { label: client.scoped([`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`]) } }));
+      const nets = listed.filter((n) => client.owns(n.Labels));
       const left: string[] = [];
       for (const n of nets) {
         known.delete(n.Name);
         const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs);
         if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
       }
-      const names = networkNames(environment);
+      const names = networkNames(environment, client.project);
       known.delete(names.egress);
       known.delete(names.internal);
       return left;

@@ -52,7 +52,7 @@ export function swarmNetworks(client: SwarmClient) {
 
   async function ensureNetworks(d: DesiredWorkload): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
-    for (const net of planNetwork(d).networks) {
+    for (const net of planNetwork(d, client.project).networks) {
       let pending = networks.get(net.name);
       if (!pending) {
         pending = ensureNetwork(d.environment, net);
@@ -71,7 +71,7 @@ export function swarmNetworks(client: SwarmClient) {
   /** Removes the managed networks matching `filter` (the environment's, or a platform's
    * private one), once the endpoints of stopped tasks are gone; returns what it could not remove. */
   async function removeNetworks(filter: { label: string[] }): Promise<string[]> {
-    const found = await engine('list networks', () => docker.listNetworks({ filters: filter }));
+    const found = (await engine('list networks', () => docker.listNetworks({ filters: filter }))).filter((n) => client.owns(n.Labels));
     const left: string[] = [];
     for (const n of found) {
       let last: unknown;

@@ -97,7 +97,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
     let rollingBackSince: number | undefined;
     for (;;) {
       const svc = await inspectService(id);
-      if (!svc) throw new ProviderError(`service ${serviceName(d.environment, d.platform)} was removed during the rollout`);
+      if (!svc) throw new ProviderError(`service ${serviceName(d.environment, d.platform, client.project)} was removed during the rollout`);
       const status = svc.UpdateStatus;
       // An update resets UpdateStatus, so a status with the old start time is not ours.
       const ours = status?.State !== undefined && !(previousUpdate !== undefined && status.StartedAt === previousUpdate);
@@ -149,7 +149,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
 
   async function replace(d: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload> {
     const deadline = Date.now() + timeoutMs;
-    const name = serviceName(d.environment, d.platform);
+    const name = serviceName(d.environment, d.platform, client.project);
     const image = await resolveImage(d.image);
     const spec = buildServiceSpec(d, {
       image: image.id,
@@ -157,6 +157,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
       networks: await ensureNetworks(d),
       secrets: await ensureSecrets(d),
       labels: extraLabels,
+      project: client.project,
       monitorSeconds,
       stopGraceSeconds,
     });
@@ -214,7 +215,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
   async function actualOf(id: string, d: DesiredWorkload): Promise<ActualWorkload> {
     const svc = await inspectService(id);
     const actual = svc ? toActual(svc, await tasksOf([id])) : undefined;
-    if (!actual) throw new ProviderError(`service ${serviceName(d.environment, d.platform)} cannot be read back`);
+    if (!actual) throw new ProviderError(`service ${serviceName(d.environment, d.platform, client.project)} cannot be read back`);
     return actual;
   }
 
