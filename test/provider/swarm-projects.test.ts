@@ -1,6 +1,7 @@
 // Two projects on the setup's one-node swarm, one environment name: each runs its service with
 // its secret, networks and digest key; neither lists nor observes the other's; tearing one
-// down leaves every object of the other in place.
+// down leaves every object of the other in place; a service of another project that happens to
+// have the same name is refused, never taken over.
 import { createHash, randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,14 @@ describe('swarm projects', () => {
       const seen = await providers[project]!.observe(ENV, [web(project)]);
       expect(seen.instances.map((i) => i.name)).toEqual([`mnops-${project}-${ENV}-web`]);
     }
+
+    // Names can meet across projects (project p1-x, env y and no project, env p1-x-y): the
+    // service of the other project is refused by name, never updated.
+    const unnamed = createSwarmProvider(settings);
+    const clash = { ...web(P1), environment: `${P1}-${ENV}` };
+    await expect(unnamed.replace(clash, undefined, 30_000)).rejects.toThrow(`a service named mnops-${P1}-${ENV}-web belongs to project ${P1}, not to the unnamed project`);
+    await unnamed.teardown(clash.environment);
+    expect((await providers[P1]!.list(ENV)).map((w) => w.healthy)).toEqual([true]);
 
     await providers[P1]!.teardown(ENV);
     expect(await objectsOf(P1)).toEqual({ services: [], networks: [], secrets: [], configs: [] });

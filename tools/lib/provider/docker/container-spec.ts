@@ -80,8 +80,8 @@ export function shortHash(specHash: string): string {
 }
 
 /** A docker workload's opaque id: its replicas are found by their labels, not by it. */
-export function workloadId(environment: string, platform: string, project = ''): string {
-  return `${namePrefix(project)}-${environment}-${platform}`;
+export function workloadId(environment: string, platform: string): string {
+  return `mnops-${environment}-${platform}`;
 }
 
 /** `mnops[-<project>]-<environment>-<platform>-<short spec hash>-<replica>[-<generation>]`. */

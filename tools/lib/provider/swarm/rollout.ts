@@ -150,6 +150,8 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
   async function replace(d: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload> {
     const deadline = Date.now() + timeoutMs;
     const name = serviceName(d.environment, d.platform, client.project);
+    // First: a same-named service of another project is refused before anything is created.
+    const existing = await findService(name);
     const image = await resolveImage(d.image);
     const spec = buildServiceSpec(d, {
       image: image.id,
@@ -161,7 +163,6 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
       monitorSeconds,
       stopGraceSeconds,
     });
-    const existing = await findService(name);
     const seconds = Math.round(timeoutMs / 1000);
 
     if (!existing) {
