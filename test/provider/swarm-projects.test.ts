@@ -88,6 +88,9 @@ describe('swarm projects', () => {
     const unnamed = createSwarmProvider(settings);
     const clash = { ...web(P1), environment: `${P1}-${ENV}` };
     await expect(unnamed.replace(clash, undefined, 30_000)).rejects.toThrow(`a service named mnops-${P1}-${ENV}-web belongs to project ${P1}, not to the unnamed project`);
+    // Another platform there has a service name of its own, but the networks' names are P1's.
+    const api = { ...clash, platform: 'api', secrets: [] };
+    await expect(unnamed.replace(api, undefined, 30_000)).rejects.toThrow(`network mnops-${P1}-${ENV} belongs to project ${P1}, environment ${ENV}: the name is taken`);
     await unnamed.teardown(clash.environment);
     expect((await providers[P1]!.list(ENV)).map((w) => w.healthy)).toEqual([true]);
 

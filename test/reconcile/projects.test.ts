@@ -114,11 +114,15 @@ describe('project ids keep clones that share an engine apart', () => {
 describe('the unnamed project (no project id)', () => {
   const env = `np-${RUN}`;
   const labelled = `mnops-${A}-${env}-web-0`;
+  const network = `mnops-${A}-${env}-internal`;
   afterAll(() => {
-    try {
-      docker('rm', '-f', labelled);
-    } catch {
-      // not there
+    const joined = lines(docker('ps', '-aq', '--filter', `label=mnops.environment=${A}-${env}`));
+    for (const rm of [['rm', '-f', labelled, ...joined], ['network', 'rm', network]]) {
+      try {
+        docker(...rm);
+      } catch {
+        // not there
+      }
     }
   });
 
@@ -130,6 +134,17 @@ describe('the unnamed project (no project id)', () => {
     expect(exists(labelled)).toBe(true);
     // Its own project sees it.
     expect((await createDockerProvider({ project: A }).list(env)).map((w) => w.platform)).toEqual(['web']);
+  }, 60_000);
+
+  it('refuses a network of the same name that another project made, rather than join it', async () => {
+    // No project, environment `<A>-<env>`, names its networks as project A's <env> does.
+    docker('network', 'create', '--internal', '--label', 'mnops.managed=true', '--label', `mnops.environment=${env}`, '--label', `mnops.project=${A}`, network);
+    const d = {
+      platform: 'web', environment: `${A}-${env}`, version: '1.0.0', specHash: 'sha256:0123456789abcdef', image: 'mnops/base:busybox', command: ['sleep', '60'],
+      env: {}, secrets: [], resources: {}, network: { policy: 'http-only' as const }, sandbox: {}, replicas: 1, ports: [], dependsOn: [],
+    };
+    await expect(createDockerProvider().replace(d, undefined, 20_000)).rejects.toThrow(`network ${network} belongs to project ${A}, environment ${env}: the name is taken`);
+    expect(docker('ps', '-a', '--filter', `label=mnops.environment=${A}-${env}`, '--format', '{{.Names}}')).toBe('');
   }, 60_000);
 });
 

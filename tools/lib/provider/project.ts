@@ -68,3 +68,23 @@ function suggestion(typed: string): string {
   return id || 'my-project';
 }
 
+
+/** Who else an mnops object with these labels belongs to ("project shop-eu, environment dev"),
+ * or undefined when it is this project's and environment's (or not mnops' at all). Names can
+ * meet across projects: the unnamed project's environment `a-dev` names its networks as
+ * project `a`'s `dev` does. */
+export function otherOwner(project: string, environment: string, labels: Record<string, string> | undefined | null): string | undefined {
+  if (labels?.[LABELS.managed] !== 'true') return undefined;
+  const theirs = labels[LABELS.project] ?? '';
+  const env = labels[LABELS.environment] ?? '';
+  if (theirs === project && env === environment) return undefined;
+  return `${theirs ? `project ${theirs}` : 'no project'}, environment ${env}`;
+}
+
+/** The refusal to use an object of another project or environment that has the name ours needs. */
+export function nameTakenError(what: string, owner: string): ProviderError {
+  return new ProviderError(
+    `${what} belongs to ${owner}: the name is taken`,
+    `give this repository (or that one) a different project id (spec.project in the settings, or ${PROJECT_ENV}), or rename one of the environments`,
+  );
+}

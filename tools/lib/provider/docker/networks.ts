@@ -2,6 +2,7 @@
 // created once however many platforms ask at the same time, removed by teardown.
 import { removeNetworkOnceFree } from '../engine.js';
 import { ProviderError, engineMessage, statusOf } from '../errors.js';
+import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS } from '../types.js';
 import type { DockerClient } from './client.js';
 import { networkNames, type NetworkAttachment } from './container-spec.js';
@@ -40,6 +41,8 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
         found = await find();
       }
     }
+    const owner = otherOwner(client.project, environment, found?.Labels);
+    if (owner) throw nameTakenError(`network ${net.name}`, owner);
     if (found && found.Internal !== net.internal) {
       throw new ProviderError(
         `network ${net.name} exists with internal=${found.Internal}, but the policy needs internal=${net.internal}`,

@@ -3,6 +3,7 @@
 // endpoints of stopped tasks are gone.
 import { removeNetworkOnceFree, sleep } from '../engine.js';
 import { ProviderError, statusOf, engineMessage } from '../errors.js';
+import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
 import type { SwarmClient } from './client.js';
 import { planNetwork, type SwarmNetwork } from './service-spec.js';
@@ -40,6 +41,8 @@ export function swarmNetworks(client: SwarmClient) {
       existing = await find();
       if (!existing) throw new ProviderError(`network ${net.name} was created but cannot be found`);
     }
+    const owner = otherOwner(client.project, environment, existing.Labels);
+    if (owner) throw nameTakenError(`network ${net.name}`, owner);
     // A just-created overlay lists with an empty Driver until the manager allocated it.
     if ((existing.Driver && existing.Driver !== 'overlay') || existing.Scope !== 'swarm') {
       throw new ProviderError(`network ${net.name} exists as a ${existing.Scope} ${existing.Driver} network, not a swarm overlay`, `remove it (docker network rm ${net.name}) or deploy this environment with the docker provider`);
