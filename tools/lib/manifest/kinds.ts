@@ -28,6 +28,9 @@ const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const IsoDateTime = Type.String({ format: 'date-time' });
 /** Free-form settings: scalars, lists and maps of them. */
 const Settings = Type.Record(Type.String(), Type.Unknown());
+/** A project id (PolicySettings spec.project, MNOPS_PROJECT): a DNS label piece of at most 20,
+ * which leaves room in swarm's 63-character service names for the environment and platform. */
+export const PROJECT_ID_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$';
 
 const Metadata = Type.Object(
   {
@@ -390,6 +393,16 @@ export const PolicySettings = envelope(
   Type.Object(
     {
       description: Type.Optional(Type.String()),
+      // The id in the name and the mnops.project label of every engine object this repository
+      // creates, so repositories and clones sharing one engine never touch each other's. Absent:
+      // the plain mnops-<env>-… names of before projects. MNOPS_PROJECT overrides it per clone.
+      // The length is in the pattern, so a bad id gets the one message that says what a good one is.
+      project: Type.Optional(
+        Type.String({
+          pattern: PROJECT_ID_PATTERN,
+          description: 'project id: lower-case letters, digits and inner hyphens, at most 20 characters, e.g. shop-eu',
+        }),
+      ),
       tiers: Type.Optional(
         Type.Object(
           {

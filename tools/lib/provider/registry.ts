@@ -3,15 +3,16 @@
 import type { Ecosystem } from '../manifest/ecosystem.js';
 import { ProviderError } from './errors.js';
 import { createDockerProvider } from './docker/index.js';
+import { projectOf } from './project.js';
 import { createSwarmProvider } from './swarm/index.js';
 import type { Provider } from './types.js';
 
-export const PROVIDERS: Record<string, () => Provider> = {
-  docker: () => createDockerProvider(),
-  swarm: () => createSwarmProvider(),
+export const PROVIDERS: Record<string, (project: string) => Provider> = {
+  docker: (project) => createDockerProvider({ project }),
+  swarm: (project) => createSwarmProvider({ project }),
 };
 
-/** The provider for an environment, from its adapter. */
+/** The provider for an environment, from its adapter, scoped to the project of this run (project.ts). */
 export function providerFor(eco: Ecosystem, environment: string): Provider {
   const env = eco.environments.get(environment);
   if (!env) throw new ProviderError(`environment "${environment}" does not exist`, `pick one of: ${[...eco.environments.keys()].join(', ')}`);
@@ -24,5 +25,5 @@ export function providerFor(eco: Ecosystem, environment: string): Provider {
       'only docker and swarm adapters are executed; cloud adapters are validated for contract coverage only',
     );
   }
-  return make();
+  return make(projectOf(eco));
 }

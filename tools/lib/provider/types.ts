@@ -9,6 +9,8 @@ import type { DriftObservation } from './view.js';
 /** Labels on every managed object, so actual state is read with a few list calls. */
 export const LABELS = {
   managed: 'mnops.managed',
+  /** The project (repository or clone) an object belongs to; absent for the unnamed project. */
+  project: 'mnops.project',
   platform: 'mnops.platform',
   environment: 'mnops.environment',
   version: 'mnops.version',

@@ -13,9 +13,9 @@ import { MnopsError } from '../repo/errors.js';
 
 export const DIGEST_KEY_BYTES = 32;
 
-/** The engine object that holds an environment's key. */
-export function digestKeyName(environment: string): string {
-  return `mnops-key-${environment}`;
+/** The engine object that holds an environment's key: `mnops[-<project>]-key-<env>`. */
+export function digestKeyName(environment: string, project = ''): string {
+  return `${project ? `mnops-${project}` : 'mnops'}-key-${environment}`;
 }
 
 /** The key an engine stores, or why it cannot be used. */

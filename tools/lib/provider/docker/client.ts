@@ -3,12 +3,19 @@
 import Docker from 'dockerode';
 import { endpointOf, unreachableError } from '../engine.js';
 import { EngineUnreachableError, isUnreachable, statusOf } from '../errors.js';
+import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
 
 export interface DockerClient {
   docker: Docker;
-  /** Extra labels on every container and network created. */
+  /** The project whose objects this client creates and lists ('' : the unnamed one). */
+  project: string;
+  /** Extra labels on every container, network and volume created, the project's among them. */
   labels: Record<string, string>;
+  /** `filters` narrowed to the project's objects (an engine-side label filter). */
+  scoped: (filters: string[]) => string[];
+  /** True when an object with these labels is the project's (what `scoped` cannot say for ''). */
+  owns: (labels: Record<string, string> | undefined | null) => boolean;
   stopTimeoutSeconds: number;
   pollMs: number;
   settleMs: number;
@@ -19,7 +26,10 @@ export interface DockerClient {
   removeContainer: (id: string, stopFirst: boolean) => Promise<void>;
 }
 
-export function dockerClient(options: { docker?: Docker; socketPath?: string; labels?: Record<string, string>; stopTimeoutSeconds?: number; pollMs?: number; settleMs?: number }): DockerClient {
+export function dockerClient(options: { docker?: Docker; socketPath?: string; project?: string; labels?: Record<string, string>; stopTimeoutSeconds?: number; pollMs?: number; settleMs?: number }): DockerClient {
+  const project = options.project ?? '';
+  const scoped = (filters: string[]) => [...filters, ...projectFilters(project)];
+  const owns = (labels: Record<string, string> | undefined | null) => ownedBy(project, labels);
   const docker = options.docker ?? new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
   const endpoint = endpointOf(docker, options.socketPath);
   const stopTimeoutSeconds = options.stopTimeoutSeconds ?? 3;
@@ -50,13 +60,16 @@ export function dockerClient(options: { docker?: Docker; socketPath?: string; la
 
   return {
     docker,
-    labels: options.labels ?? {},
+    project,
+    labels: { ...options.labels, ...projectLabels(project) },
+    scoped,
+    owns,
     stopTimeoutSeconds,
     pollMs: options.pollMs ?? 250,
     settleMs: options.settleMs ?? 1000,
     engine,
-    listEnvironment: (environment) =>
-      engine(() => docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`] } })),
+    listEnvironment: async (environment) =>
+      (await engine(() => docker.listContainers({ all: true, filters: { label: scoped([`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`]) } }))).filter((c) => owns(c.Labels)),
     removeContainer,
   };
 }

@@ -3,6 +3,7 @@
 // comparison of what was asked with what `inspect` says the engine applied. No I/O here.
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
+import { namePrefix } from '../project.js';
 import { SECRETS_DIR } from '../secret-files.js';
 import type { DesiredWorkload, ResolvedSecret, Unenforceable } from '../types.js';
 import { caps, health, list, mismatches, num, ulimits, type Mismatch } from '../workload/compare.js';
@@ -23,9 +24,10 @@ export const DOCKER_LABELS = { replica: 'mnops.replica', replicas: 'mnops.replic
 /** The restart policy of a replica that passed its rollout (survives an engine restart). */
 export const RESTART_POLICY = { Name: 'unless-stopped', MaximumRetryCount: 0 } as const;
 
-/** The per-environment networks: `mnops-<env>` routes out (NAT), `mnops-<env>-internal` does not. */
-export function networkNames(environment: string): { egress: string; internal: string } {
-  return { egress: `mnops-${environment}`, internal: `mnops-${environment}-internal` };
+/** The per-environment networks: `mnops[-<project>]-<env>` routes out (NAT), `…-<env>-internal` does not. */
+export function networkNames(environment: string, project = ''): { egress: string; internal: string } {
+  const base = `${namePrefix(project)}-${environment}`;
+  return { egress: base, internal: `${base}-internal` };
 }
 
 export interface NetworkAttachment {
@@ -53,9 +55,9 @@ export interface NetworkPlan {
  * egress-only → the routed network, nothing published; allow-all → the routed network, host
  * ports published. Both also join the internal network so they can call http-only peers.
  */
-export function planNetwork(d: DesiredWorkload): NetworkPlan {
+export function planNetwork(d: DesiredWorkload, project = ''): NetworkPlan {
   const policy = policyOf(d);
-  const names = networkNames(d.environment);
+  const names = networkNames(d.environment, project);
   const egress = { name: names.egress, internal: false };
   const internal = { name: names.internal, internal: true };
   switch (policy) {
@@ -82,9 +84,9 @@ export function workloadId(environment: string, platform: string): string {
   return `mnops-${environment}-${platform}`;
 }
 
-/** `mnops-<environment>-<platform>-<short spec hash>-<replica>[-<generation>]`. */
-export function containerName(d: DesiredWorkload, replica: number, generation?: string): string {
-  const base = `mnops-${d.environment}-${d.platform}-${shortHash(d.specHash)}-${replica}`;
+/** `mnops[-<project>]-<environment>-<platform>-<short spec hash>-<replica>[-<generation>]`. */
+export function containerName(d: DesiredWorkload, replica: number, generation?: string, project = ''): string {
+  const base = `${namePrefix(project)}-${d.environment}-${d.platform}-${shortHash(d.specHash)}-${replica}`;
   return generation ? `${base}-${generation}` : base;
 }
 
@@ -108,17 +110,17 @@ export function deliveredSecrets(d: Pick<DesiredWorkload, 'secrets'>): ResolvedS
   return d.secrets.filter((s) => s.from !== 'swarm');
 }
 
-/** `mnops-<env>-<platform>-<short spec hash>[-<generation>]-secrets`: one per rollout. */
-export function secretVolumeName(d: Pick<DesiredWorkload, 'environment' | 'platform' | 'specHash'>, generation?: string): string {
-  return `mnops-${d.environment}-${d.platform}-${shortHash(d.specHash)}${generation ? `-${generation}` : ''}-secrets`;
+/** `mnops[-<project>]-<env>-<platform>-<short spec hash>[-<generation>]-secrets`: one per rollout. */
+export function secretVolumeName(d: Pick<DesiredWorkload, 'environment' | 'platform' | 'specHash'>, generation?: string, project = ''): string {
+  return `${namePrefix(project)}-${d.environment}-${d.platform}-${shortHash(d.specHash)}${generation ? `-${generation}` : ''}-secrets`;
 }
 
 /** The read-only mount of the rollout's secrets volume at /run/secrets, or undefined without secrets. */
-export function secretsMount(d: DesiredWorkload, generation?: string): Docker.MountSettings | undefined {
+export function secretsMount(d: DesiredWorkload, generation?: string, project = ''): Docker.MountSettings | undefined {
   if (deliveredSecrets(d).length === 0) return undefined;
   return {
     Type: 'volume',
-    Source: secretVolumeName(d, generation),
+    Source: secretVolumeName(d, generation, project),
     Target: SECRETS_DIR,
     ReadOnly: true,
     VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
@@ -132,10 +134,12 @@ export interface SpecOptions {
   stopTimeoutSeconds?: number;
   /** Appended to the name when the plain name is taken (same spec hash replaced in place). */
   generation?: string;
+  /** The project whose names the objects get (empty: the plain `mnops-…` names). */
+  project?: string;
 }
 
 export function createBody(d: DesiredWorkload, replica: number, opts: SpecOptions = {}): Docker.ContainerCreateOptions {
-  const net = planNetwork(d);
+  const net = planNetwork(d, opts.project);
   const r = d.resources;
   const readOnly = d.sandbox.readOnlyRootfs === true;
   const host: Docker.HostConfig = {
@@ -158,11 +162,11 @@ export function createBody(d: DesiredWorkload, replica: number, opts: SpecOption
   if (r.maxOpenFds !== undefined) host.Ulimits = [{ Name: 'nofile', Soft: r.maxOpenFds, Hard: r.maxOpenFds }];
   // A read-only root leaves /tmp as the only writable place; its size bounds the disk used.
   if (readOnly) host.Tmpfs = { '/tmp': `rw,nosuid,nodev,noexec${r.diskMb !== undefined ? `,size=${r.diskMb}m` : ''}` };
-  const secrets = secretsMount(d, opts.generation);
+  const secrets = secretsMount(d, opts.generation, opts.project);
   if (secrets) host.Mounts = [secrets];
 
   const body: Docker.ContainerCreateOptions = {
-    name: containerName(d, replica, opts.generation),
+    name: containerName(d, replica, opts.generation, opts.project),
     Image: d.image,
     Env: environment(d),
     Labels: containerLabels(d, replica, opts.labels),

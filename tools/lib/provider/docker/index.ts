@@ -21,6 +21,12 @@ export interface DockerProviderOptions {
   docker?: Docker;
   /** Default: DOCKER_HOST, else /var/run/docker.sock. */
   socketPath?: string;
+  /**
+   * The project: its id is in every object's name and its `mnops.project` label on every
+   * object, so this provider never sees or touches another project's (default '': the plain
+   * `mnops-…` names of before projects, objects without the label).
+   */
+  project?: string;
   /** Extra labels on every container and network created (e.g. a CI or test run id). */
   labels?: Record<string, string>;
   /** Seconds a stop waits before SIGKILL (default 3). */
@@ -61,7 +67,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     },
 
     digestKey(environment, { create }) {
-      return environmentDigestKey(volumes.keyStore, environment, create, `the volume ${digestKeyName(environment)}`);
+      return environmentDigestKey(volumes.keyStore, environment, create, `the volume ${digestKeyName(environment, client.project)}`);
     },
 
     async teardown(environment: string): Promise<void> {

@@ -2,6 +2,7 @@
 // created once however many platforms ask at the same time, removed by teardown.
 import { removeNetworkOnceFree } from '../engine.js';
 import { ProviderError, engineMessage, statusOf } from '../errors.js';
+import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS } from '../types.js';
 import type { DockerClient } from './client.js';
 import { networkNames, type NetworkAttachment } from './container-spec.js';
@@ -40,6 +41,8 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
         found = await find();
       }
     }
+    const owner = otherOwner(client.project, environment, found?.Labels);
+    if (owner) throw nameTakenError(`network ${net.name}`, owner);
     if (found && found.Internal !== net.internal) {
       throw new ProviderError(
         `network ${net.name} exists with internal=${found.Internal}, but the policy needs internal=${net.internal}`,
@@ -61,14 +64,15 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
       for (const n of names) known.delete(n);
     },
     async removeAll(environment) {
-      const nets = await engine(() => docker.listNetworks({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`] } }));
+      const listed = await engine(() => docker.listNetworks({ filters: { label: client.scoped([`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`]) } }));
+      const nets = listed.filter((n) => client.owns(n.Labels));
       const left: string[] = [];
       for (const n of nets) {
         known.delete(n.Name);
         const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs);
         if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
       }
-      const names = networkNames(environment);
+      const names = networkNames(environment, client.project);
       known.delete(names.egress);
       known.delete(names.internal);
       return left;

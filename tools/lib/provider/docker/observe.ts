@@ -79,7 +79,7 @@ export function dockerObserver(client: DockerClient, volumes: SecretVolumes) {
       const defaults = await defaultsOf(d.image);
       desiredViews.set(
         d.platform,
-        Array.from({ length: Math.max(1, d.replicas) }, (_, i) => desiredContainerView(d, i, defaults, client.labels)),
+        Array.from({ length: Math.max(1, d.replicas) }, (_, i) => desiredContainerView(d, i, defaults, client.labels, client.project)),
       );
     }
     instances.sort((a, b) => a.platform.localeCompare(b.platform) || a.replica - b.replica || a.name.localeCompare(b.name));

@@ -52,7 +52,7 @@ export function dockerRollout(client: DockerClient, networks: DockerNetworks, vo
       // A network removed behind our back (another process tore the environment down) shows
       // at create or at start: forget what we knew, recreate the networks, try once more.
       if (!(err instanceof NetworkGone)) throw err;
-      const plan = planNetwork(d);
+      const plan = planNetwork(d, client.project);
       networks.forget(plan.networks.map((n) => n.name));
       for (const net of plan.networks) await networks.ensure(d.environment, net);
       return createAndStart(d, replica, generation).catch((again: unknown) => {
@@ -62,8 +62,8 @@ export function dockerRollout(client: DockerClient, networks: DockerNetworks, vo
   }
 
   async function createAndStart(d: DesiredWorkload, replica: number, generation: string | undefined): Promise<string> {
-    const body = createBody(d, replica, { labels: client.labels, stopTimeoutSeconds: client.stopTimeoutSeconds, ...(generation ? { generation } : {}) });
-    const plan = planNetwork(d);
+    const body = createBody(d, replica, { labels: client.labels, project: client.project, stopTimeoutSeconds: client.stopTimeoutSeconds, ...(generation ? { generation } : {}) });
+    const plan = planNetwork(d, client.project);
     const failed = (step: string, err: unknown) => {
       if (err instanceof EngineUnreachableError) return err;
       const message = `cannot ${step} ${body.name}: ${engineMessage(err)}`;
@@ -141,17 +141,17 @@ export function dockerRollout(client: DockerClient, networks: DockerNetworks, vo
     const what = `${d.platform}@${d.version} in ${d.environment}`;
     let oldRestored = true;
     try {
-      const plan = planNetwork(d);
+      const plan = planNetwork(d, client.project);
       for (const net of plan.networks) await networks.ensure(d.environment, net);
       const listed = await client.listEnvironment(d.environment);
       const mine = listed.filter((c) => c.Labels[LABELS.platform] === d.platform);
       const oldIds = old ? instancesOf(old) : [];
       // Same spec hash replaced in place (drift heal, a half-finished rollout): new names.
       const taken = new Set(mine.flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))));
-      const clash = Array.from({ length: d.replicas }, (_, i) => containerName(d, i)).some((n) => taken.has(n));
+      const clash = Array.from({ length: d.replicas }, (_, i) => containerName(d, i, undefined, client.project)).some((n) => taken.has(n));
       const generation = clash ? Date.now().toString(36) : undefined;
       // The secret files first: the replicas mount them, read-only, from their first moment.
-      const volume = deliveredSecrets(d).length ? secretVolumeName(d, generation) : undefined;
+      const volume = deliveredSecrets(d).length ? secretVolumeName(d, generation, client.project) : undefined;
       if (volume) {
         try {
           await volumes.deliver(d, volume, secretFileOwner(d, d.sandbox.user ? '' : await imageUser(d.image)));

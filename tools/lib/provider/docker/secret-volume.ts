@@ -13,7 +13,7 @@
 // The volume is removed with the replicas that mount it (the engine refuses to remove one a
 // container still mounts, which guards every sweep), and by teardown.
 //
-// Key: a volume `mnops-key-<env>` whose label holds the key, read with one inspect.
+// Key: a volume `mnops[-<project>]-key-<env>` whose label holds the key, read with one inspect.
 import type Docker from 'dockerode';
 import { canonicalJson } from '../../json/canonical.js';
 import { digestKeyName, type DigestKeyStore } from '../../secrets/digest.js';
@@ -45,8 +45,9 @@ export function secretVolumes(client: DockerClient): SecretVolumes {
   const { docker, engine, labels: extraLabels } = client;
   const envLabels = (environment: string, role: string) => ({ ...extraLabels, [LABELS.managed]: 'true', [LABELS.environment]: environment, [DOCKER_LABELS.role]: role });
   const filter = (environment: string, role: string, platform?: string) => ({
-    label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${role}`, ...(platform ? [`${LABELS.platform}=${platform}`] : [])],
+    label: client.scoped([`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${role}`, ...(platform ? [`${LABELS.platform}=${platform}`] : [])]),
   });
+  const keyName = (environment: string) => digestKeyName(environment, client.project);
 
   async function remove(volume: string): Promise<void> {
     await engine(() => docker.getVolume(volume).remove()).catch((err: unknown) => {
@@ -56,7 +57,7 @@ export function secretVolumes(client: DockerClient): SecretVolumes {
   }
 
   async function listVolumes(f: { label: string[] }): Promise<Docker.VolumeInspectInfo[]> {
-    return (await engine(() => docker.listVolumes({ filters: f }))).Volumes ?? [];
+    return ((await engine(() => docker.listVolumes({ filters: f }))).Volumes ?? []).filter((v) => client.owns(v.Labels));
   }
 
   return {
@@ -98,11 +99,11 @@ export function secretVolumes(client: DockerClient): SecretVolumes {
 
     async removeAll(environment) {
       const loaders = await engine(() =>
-        docker.listContainers({ all: true, filters: { label: [`${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${ROLE.loader}`] } }),
-      );
+        docker.listContainers({ all: true, filters: { label: client.scoped([`${LABELS.environment}=${environment}`, `${DOCKER_LABELS.role}=${ROLE.loader}`]) } }),
+      ).then((found) => found.filter((c) => client.owns(c.Labels)));
       await Promise.all(loaders.map((c) => client.removeContainer(c.Id, false)));
       for (const v of await listVolumes(filter(environment, ROLE.secrets))) await remove(v.Name);
-      await remove(digestKeyName(environment));
+      await remove(keyName(environment));
       // remove() leaves a volume a container still mounts: teardown says so.
       const left = [...(await listVolumes(filter(environment, ROLE.secrets))), ...(await listVolumes(filter(environment, ROLE.key)))];
       return left.map((v) => `volume ${v.Name} (still mounted by a container)`);
@@ -111,7 +112,7 @@ export function secretVolumes(client: DockerClient): SecretVolumes {
     keyStore: {
       async read(environment) {
         try {
-          const v = await engine(() => docker.getVolume(digestKeyName(environment)).inspect());
+          const v = await engine(() => docker.getVolume(keyName(environment)).inspect());
           return v.Labels?.[DOCKER_LABELS.digestKey];
         } catch (err) {
           if (statusOf(err) === 404) return undefined;
@@ -120,7 +121,7 @@ export function secretVolumes(client: DockerClient): SecretVolumes {
       },
       async create(environment, key) {
         // Creating an existing volume returns it unchanged: the first key stored stays.
-        await engine(() => docker.createVolume({ Name: digestKeyName(environment), Labels: { ...envLabels(environment, ROLE.key), [DOCKER_LABELS.digestKey]: key } }));
+        await engine(() => docker.createVolume({ Name: keyName(environment), Labels: { ...envLabels(environment, ROLE.key), [DOCKER_LABELS.digestKey]: key } }));
       },
     },
   };

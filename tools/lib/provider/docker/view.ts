@@ -130,9 +130,9 @@ function recordedSecrets(labels: Record<string, string> | undefined): string[] {
 }
 
 /** The view of replica `replica` as the provider would create it, once it passed its rollout. */
-export function desiredContainerView(d: DesiredWorkload, replica: number, image: ImageDefaults, extraLabels: Record<string, string> = {}): WorkloadView {
-  const body = createBody(d, replica, { labels: extraLabels });
-  const plan = planNetwork(d);
+export function desiredContainerView(d: DesiredWorkload, replica: number, image: ImageDefaults, extraLabels: Record<string, string> = {}, project = ''): WorkloadView {
+  const body = createBody(d, replica, { labels: extraLabels, project });
+  const plan = planNetwork(d, project);
   const v = view(
     {
       image: body.Image ?? d.image,

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { MnopsError } from '../../repo/errors.js';
 import { endpointOf, sleep, unreachableError } from '../engine.js';
 import { ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
+import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
 
 /** The fields of a swarm task this provider reads (dockerode types tasks as any). */
@@ -20,6 +21,12 @@ export interface SwarmSettings {
   docker?: Docker;
   /** Default: DOCKER_HOST, else /var/run/docker.sock. */
   socketPath?: string;
+  /**
+   * The project: its id is in every object's name and its `mnops.project` label on every
+   * object, so this provider never sees or touches another project's (default '': the plain
+   * `mnops-…` names of before projects, objects without the label).
+   */
+  project?: string;
   /** Extra labels on every service, secret and network created (e.g. a CI or test run id). */
   labels?: Record<string, string>;
   /** How long swarm watches an updated task for failure (UpdateConfig.Monitor, default 5 s). */
@@ -39,6 +46,9 @@ export function swarmClient(options: SwarmSettings) {
   const endpoint = endpointOf(docker, options.socketPath);
   const stopGraceSeconds = options.stopGraceSeconds ?? 10;
   const pollMs = options.pollMs ?? 500;
+  const project = options.project ?? '';
+  /** True when an object with these labels is the project's: what a label filter cannot say for ''. */
+  const owns = (labels: Record<string, string> | undefined | null) => ownedBy(project, labels);
 
   /** The error an engine failure becomes: a dead endpoint is EngineUnreachableError, anything
    * else a ProviderError saying what was being done. */
@@ -58,8 +68,14 @@ export function swarmClient(options: SwarmSettings) {
   }
 
   const managedFilter = (environment: string, platform?: string) => ({
-    label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, ...(platform ? [`${LABELS.platform}=${platform}`] : [])],
+    label: [`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`, ...(platform ? [`${LABELS.platform}=${platform}`] : []), ...projectFilters(project)],
   });
+
+  /** The project's managed services of an environment. */
+  async function listServices(environment: string): Promise<Docker.Service[]> {
+    const found = await engine(`list the services of ${environment}`, () => docker.listServices({ filters: managedFilter(environment) }));
+    return found.filter((s) => owns(s.Spec?.Labels));
+  }
 
   async function inspectService(id: string): Promise<Docker.Service | undefined> {
     try {
@@ -75,6 +91,13 @@ export function swarmClient(options: SwarmSettings) {
     const svc = found.find((s) => s.Spec?.Name === name);
     if (svc && svc.Spec?.Labels?.[LABELS.managed] !== 'true') {
       throw new ProviderError(`a service named ${name} exists but is not managed by mnops`, 'remove or rename it (docker service rm), then apply again');
+    }
+    if (svc && !owns(svc.Spec?.Labels)) {
+      const theirs = svc.Spec?.Labels?.[LABELS.project];
+      throw new ProviderError(
+        `a service named ${name} belongs to ${theirs ? `project ${theirs}` : 'the unnamed project (made before projects)'}, not to ${project ? `project ${project}` : 'the unnamed project'}`,
+        'give one of the two a different project id (settings spec.project, or MNOPS_PROJECT), then apply again',
+      );
     }
     return svc;
   }
@@ -109,7 +132,9 @@ export function swarmClient(options: SwarmSettings) {
   return {
     docker,
     endpoint,
-    labels: options.labels ?? {},
+    project,
+    owns,
+    labels: { ...options.labels, ...projectLabels(project) },
     monitorSeconds: options.monitorSeconds ?? 5,
     stopGraceSeconds,
     pollMs,
@@ -117,6 +142,7 @@ export function swarmClient(options: SwarmSettings) {
     engine,
     engineError,
     managedFilter,
+    listServices,
     inspectService,
     findService,
     tasksOf,

@@ -48,7 +48,7 @@ export function createSwarmProvider(options: SwarmSettings = {}): SwarmProvider 
     observe,
 
     async remove(actual) {
-      const svc = (await client.inspectService(actual.id)) ?? (await client.findService(serviceName(actual.environment, actual.platform)));
+      const svc = (await client.inspectService(actual.id)) ?? (await client.findService(serviceName(actual.environment, actual.platform, client.project)));
       if (svc) await client.removeService(svc.ID);
       await secrets.pruneSecrets(actual.environment, actual.platform);
       const left = await networks.removeNetworks(client.managedFilter(actual.environment, actual.platform));
@@ -57,7 +57,7 @@ export function createSwarmProvider(options: SwarmSettings = {}): SwarmProvider 
 
     async teardown(environment) {
       const left: string[] = [];
-      const services = await client.engine(`list the services of ${environment}`, () => client.docker.listServices({ filters: client.managedFilter(environment) }));
+      const services = await client.listServices(environment);
       const removed = await Promise.allSettled(services.map((s) => client.removeService(s.ID)));
       removed.forEach((r, i) => {
         if (r.status === 'rejected') left.push(`service ${services[i]!.Spec?.Name ?? services[i]!.ID} (${(r.reason as Error).message})`);
@@ -67,7 +67,7 @@ export function createSwarmProvider(options: SwarmSettings = {}): SwarmProvider 
     },
 
     digestKey(environment, { create }) {
-      return environmentDigestKey(secrets.keyStore, environment, create, `the swarm config ${digestKeyName(environment)}`);
+      return environmentDigestKey(secrets.keyStore, environment, create, `the swarm config ${digestKeyName(environment, client.project)}`);
     },
   };
 }

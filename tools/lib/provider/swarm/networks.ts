@@ -3,6 +3,7 @@
 // endpoints of stopped tasks are gone.
 import { removeNetworkOnceFree, sleep } from '../engine.js';
 import { ProviderError, statusOf, engineMessage } from '../errors.js';
+import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
 import type { SwarmClient } from './client.js';
 import { planNetwork, type SwarmNetwork } from './service-spec.js';
@@ -40,6 +41,8 @@ export function swarmNetworks(client: SwarmClient) {
       existing = await find();
       if (!existing) throw new ProviderError(`network ${net.name} was created but cannot be found`);
     }
+    const owner = otherOwner(client.project, environment, existing.Labels);
+    if (owner) throw nameTakenError(`network ${net.name}`, owner);
     // A just-created overlay lists with an empty Driver until the manager allocated it.
     if ((existing.Driver && existing.Driver !== 'overlay') || existing.Scope !== 'swarm') {
       throw new ProviderError(`network ${net.name} exists as a ${existing.Scope} ${existing.Driver} network, not a swarm overlay`, `remove it (docker network rm ${net.name}) or deploy this environment with the docker provider`);
@@ -52,7 +55,7 @@ export function swarmNetworks(client: SwarmClient) {
 
   async function ensureNetworks(d: DesiredWorkload): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
-    for (const net of planNetwork(d).networks) {
+    for (const net of planNetwork(d, client.project).networks) {
       let pending = networks.get(net.name);
       if (!pending) {
         pending = ensureNetwork(d.environment, net);
@@ -71,7 +74,7 @@ export function swarmNetworks(client: SwarmClient) {
   /** Removes the managed networks matching `filter` (the environment's, or a platform's
    * private one), once the endpoints of stopped tasks are gone; returns what it could not remove. */
   async function removeNetworks(filter: { label: string[] }): Promise<string[]> {
-    const found = await engine('list networks', () => docker.listNetworks({ filters: filter }));
+    const found = (await engine('list networks', () => docker.listNetworks({ filters: filter }))).filter((n) => client.owns(n.Labels));
     const left: string[] = [];
     for (const n of found) {
       let last: unknown;

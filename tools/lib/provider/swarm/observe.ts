@@ -44,10 +44,10 @@ export function toActual(svc: Docker.Service, tasks: SwarmTask[]): ActualWorkloa
 }
 
 export function swarmObserver(client: SwarmClient, resolveImage: (ref: string) => Promise<{ id: string; user: string }>) {
-  const { docker, engine, managedFilter, tasksOf } = client;
+  const { docker, engine, listServices, tasksOf } = client;
 
   async function list(environment: string): Promise<ActualWorkload[]> {
-    const services = await engine(`list the services of ${environment}`, () => docker.listServices({ filters: managedFilter(environment) }));
+    const services = await listServices(environment);
     const tasks = await tasksOf(services.map((s) => s.ID));
     return services
       .map((s) => toActual(s, tasks))
@@ -60,7 +60,7 @@ export function swarmObserver(client: SwarmClient, resolveImage: (ref: string) =
   async function observe(environment: string, desired: DesiredWorkload[]): Promise<DriftObservation> {
     let calls = 3;
     const [services, nets] = await Promise.all([
-      engine(`list the services of ${environment}`, () => docker.listServices({ filters: managedFilter(environment) })),
+      listServices(environment),
       engine('list networks', () => docker.listNetworks()),
     ]);
     const tasks = await tasksOf(services.map((s) => s.ID));
@@ -92,7 +92,7 @@ export function swarmObserver(client: SwarmClient, resolveImage: (ref: string) =
         view: serviceView(svc.Spec, names, byPlatform.get(actual.platform)),
       });
     }
-    const options = { labels: client.labels, monitorSeconds: client.monitorSeconds, stopGraceSeconds: client.stopGraceSeconds };
+    const options = { labels: client.labels, project: client.project, monitorSeconds: client.monitorSeconds, stopGraceSeconds: client.stopGraceSeconds };
     const desiredViews = new Map<string, WorkloadView[]>(
       desired.map((d) => [d.platform, [desiredServiceView(d, images.get(d.image) ?? { id: d.image, user: '' }, names, options)]]),
     );

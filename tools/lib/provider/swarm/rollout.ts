@@ -97,7 +97,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
     let rollingBackSince: number | undefined;
     for (;;) {
       const svc = await inspectService(id);
-      if (!svc) throw new ProviderError(`service ${serviceName(d.environment, d.platform)} was removed during the rollout`);
+      if (!svc) throw new ProviderError(`service ${serviceName(d.environment, d.platform, client.project)} was removed during the rollout`);
       const status = svc.UpdateStatus;
       // An update resets UpdateStatus, so a status with the old start time is not ours.
       const ours = status?.State !== undefined && !(previousUpdate !== undefined && status.StartedAt === previousUpdate);
@@ -149,7 +149,9 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
 
   async function replace(d: DesiredWorkload, old: ActualWorkload | undefined, timeoutMs: number): Promise<ActualWorkload> {
     const deadline = Date.now() + timeoutMs;
-    const name = serviceName(d.environment, d.platform);
+    const name = serviceName(d.environment, d.platform, client.project);
+    // First: a same-named service of another project is refused before anything is created.
+    const existing = await findService(name);
     const image = await resolveImage(d.image);
     const spec = buildServiceSpec(d, {
       image: image.id,
@@ -157,10 +159,10 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
       networks: await ensureNetworks(d),
       secrets: await ensureSecrets(d),
       labels: extraLabels,
+      project: client.project,
       monitorSeconds,
       stopGraceSeconds,
     });
-    const existing = await findService(name);
     const seconds = Math.round(timeoutMs / 1000);
 
     if (!existing) {
@@ -214,7 +216,7 @@ export function swarmRollout(client: SwarmClient, networks: ReturnType<typeof sw
   async function actualOf(id: string, d: DesiredWorkload): Promise<ActualWorkload> {
     const svc = await inspectService(id);
     const actual = svc ? toActual(svc, await tasksOf([id])) : undefined;
-    if (!actual) throw new ProviderError(`service ${serviceName(d.environment, d.platform)} cannot be read back`);
+    if (!actual) throw new ProviderError(`service ${serviceName(d.environment, d.platform, client.project)} cannot be read back`);
     return actual;
   }
 

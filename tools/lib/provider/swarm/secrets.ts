@@ -9,14 +9,18 @@ import { secretName } from './service-spec.js';
 import type Docker from 'dockerode';
 
 export function swarmSecrets(client: SwarmClient) {
-  const { docker, engine, engineError, managedFilter } = client;
+  const { docker, engine, engineError, managedFilter, owns } = client;
+  const keyName = (environment: string) => digestKeyName(environment, client.project);
+  /** The project's managed secrets of an environment (of one platform). */
+  const listManaged = async (environment: string, platform?: string) =>
+    (await engine('list secrets', () => docker.listSecrets({ filters: managedFilter(environment, platform) }))).filter((s) => owns(s.Spec?.Labels));
   const extraLabels = client.labels;
 
   /** One swarm secret per (platform, name, value); `from: swarm` refers to an existing one. */
   async function ensureSecrets(d: DesiredWorkload): Promise<Map<string, { id: string; name: string }>> {
     const out = new Map<string, { id: string; name: string }>();
     if (d.secrets.length === 0) return out;
-    const listMine = () => engine('list secrets', () => docker.listSecrets({ filters: managedFilter(d.environment, d.platform) }));
+    const listMine = () => listManaged(d.environment, d.platform);
     let mine = await listMine();
     for (const s of d.secrets) {
       if (s.from === 'swarm') {
@@ -26,7 +30,7 @@ export function swarmSecrets(client: SwarmClient) {
         out.set(s.name, { id: hit.ID, name: s.key });
         continue;
       }
-      const name = secretName(d, s);
+      const name = secretName(d, s, client.project);
       let hit = mine.find((x) => x.Spec?.Name === name);
       if (!hit) {
         try {
@@ -57,9 +61,9 @@ export function swarmSecrets(client: SwarmClient) {
    * in its spec or its previous spec (which a swarm rollback restores).
    */
   async function pruneSecrets(environment: string, platform: string): Promise<void> {
-    const secrets = await engine('list secrets', () => docker.listSecrets({ filters: managedFilter(environment, platform) }));
+    const secrets = await listManaged(environment, platform);
     if (secrets.length === 0) return;
-    const services = await engine(`list the services of ${environment}`, () => docker.listServices({ filters: managedFilter(environment) }));
+    const services = await client.listServices(environment);
     const used = new Set<string>();
     for (const svc of services) {
       for (const spec of [svc.Spec, svc.PreviousSpec]) {
@@ -83,7 +87,7 @@ export function swarmSecrets(client: SwarmClient) {
    * key, and readable through the API only by those who could read the secrets anyway.
    */
   async function findKeyConfig(environment: string): Promise<Docker.ConfigInfo | undefined> {
-    const name = digestKeyName(environment);
+    const name = keyName(environment);
     const found = await engine(`list configs named ${name}`, () => docker.listConfigs({ filters: { name: [name] } }));
     return found.find((c) => c.Spec?.Name === name);
   }
@@ -92,20 +96,20 @@ export function swarmSecrets(client: SwarmClient) {
     async read(environment) {
       const hit = await findKeyConfig(environment);
       if (!hit) return undefined;
-      const config = await engine(`read config ${digestKeyName(environment)}`, () => docker.getConfig(hit.ID).inspect());
+      const config = await engine(`read config ${keyName(environment)}`, () => docker.getConfig(hit.ID).inspect());
       const data = config.Spec?.Data;
       return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
     },
     async create(environment, key) {
       try {
         await docker.createConfig({
-          Name: digestKeyName(environment),
+          Name: keyName(environment),
           Labels: { ...extraLabels, [LABELS.managed]: 'true', [LABELS.environment]: environment },
           Data: Buffer.from(key, 'utf8').toString('base64'),
         });
       } catch (err) {
         // 409: another run created it first; its key is the one read back.
-        if (statusOf(err) !== 409) throw engineError(`create config ${digestKeyName(environment)}`, err);
+        if (statusOf(err) !== 409) throw engineError(`create config ${keyName(environment)}`, err);
       }
     },
   };
@@ -116,14 +120,14 @@ export function swarmSecrets(client: SwarmClient) {
     try {
       await docker.getConfig(hit.ID).remove();
     } catch (err) {
-      if (statusOf(err) !== 404) throw engineError(`remove config ${digestKeyName(environment)}`, err);
+      if (statusOf(err) !== 404) throw engineError(`remove config ${keyName(environment)}`, err);
     }
   }
 
   /** Teardown: every managed secret of the environment and its digest key; returns what it could not remove. */
   async function removeAll(environment: string): Promise<string[]> {
     const left: string[] = [];
-    const found = await engine('list secrets', () => docker.listSecrets({ filters: managedFilter(environment) }));
+    const found = await listManaged(environment);
     for (const s of found) {
       try {
         await docker.getSecret(s.ID).remove();
@@ -134,7 +138,7 @@ export function swarmSecrets(client: SwarmClient) {
     try {
       await removeDigestKey(environment);
     } catch (err) {
-      left.push(`config ${digestKeyName(environment)} (${(err as Error).message})`);
+      left.push(`config ${keyName(environment)} (${(err as Error).message})`);
     }
     return left;
   }

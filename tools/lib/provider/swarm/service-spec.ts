@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { managedLabels } from '../labels.js';
+import { namePrefix } from '../project.js';
 import { LABELS, type DesiredWorkload, type ResolvedSecret, type Unenforceable } from '../types.js';
 import { caps, health, list, mismatches, num, ulimits, type Mismatch } from '../workload/compare.js';
 import { healthConfig } from '../workload/health.js';
@@ -30,32 +31,33 @@ function fit(base: string, max: number): string {
   return `${base.slice(0, max - tail.length - 1).replace(/[-_.]+$/, '')}-${tail}`;
 }
 
-/** `mnops-<environment>-<platform>`: one service per platform per environment. */
-export function serviceName(environment: string, platform: string): string {
-  return fit(`mnops-${environment}-${platform}`, SERVICE_NAME_MAX);
+/** `mnops[-<project>]-<environment>-<platform>`: one service per platform per environment. */
+export function serviceName(environment: string, platform: string, project = ''): string {
+  return fit(`${namePrefix(project)}-${environment}-${platform}`, SERVICE_NAME_MAX);
 }
 
 /**
- * `mnops-<env>-<platform>-<name>-<digest8>`. Swarm secrets are immutable, so a new value is a
+ * `mnops[-<project>]-<env>-<platform>-<name>-<digest8>`. Swarm secrets are immutable, so a new value is a
  * new secret; the digest is keyed (secrets/digest.ts) and covers the owner as well as the
  * value, so equal values of different platforms do not share a name and the name says
  * nothing about the value to whoever cannot read the environment's key.
  */
-export function secretName(d: Pick<DesiredWorkload, 'environment' | 'platform'>, s: Pick<ResolvedSecret, 'name' | 'digest'>): string {
+export function secretName(d: Pick<DesiredWorkload, 'environment' | 'platform'>, s: Pick<ResolvedSecret, 'name' | 'digest'>, project = ''): string {
   const digest = s.digest.slice(0, 8);
-  const base = `mnops-${d.environment}-${d.platform}-${s.name}`;
+  const base = `${namePrefix(project)}-${d.environment}-${d.platform}-${s.name}`;
   return `${fit(base, SECRET_NAME_MAX - digest.length - 1)}-${digest}`;
 }
 
 /**
- * The overlay networks of an environment: `mnops-<env>` routes out (through docker_gwbridge),
- * `mnops-<env>-internal` does not. `isolated` is a platform's private internal network.
+ * The overlay networks of an environment: `mnops[-<project>]-<env>` routes out (through
+ * docker_gwbridge), `…-<env>-internal` does not. `isolated` is a platform's private internal network.
  */
-export function networkNames(environment: string): { egress: string; internal: string; isolated: (platform: string) => string } {
+export function networkNames(environment: string, project = ''): { egress: string; internal: string; isolated: (platform: string) => string } {
+  const base = `${namePrefix(project)}-${environment}`;
   return {
-    egress: `mnops-${environment}`,
-    internal: `mnops-${environment}-internal`,
-    isolated: (platform) => `mnops-${environment}-${platform}-isolated`,
+    egress: base,
+    internal: `${base}-internal`,
+    isolated: (platform) => `${base}-${platform}-isolated`,
   };
 }
 
@@ -82,9 +84,9 @@ export interface NetworkPlan {
  * mesh). egress-only → the routed network, nothing published; allow-all → the routed network,
  * host ports published. Both also join the internal network so they can call http-only peers.
  */
-export function planNetwork(d: DesiredWorkload): NetworkPlan {
+export function planNetwork(d: DesiredWorkload, project = ''): NetworkPlan {
   const policy = policyOf(d);
-  const names = networkNames(d.environment);
+  const names = networkNames(d.environment, project);
   const egress = { name: names.egress, internal: false };
   const internal = { name: names.internal, internal: true };
   switch (policy) {
@@ -123,6 +125,8 @@ export interface ServiceRefs {
   imageUser: string;
   /** Extra labels on the service (e.g. a test-run id). */
   labels?: Record<string, string>;
+  /** The project whose names the service and its networks get ('' : the plain `mnops-…` names). */
+  project?: string;
   /** UpdateConfig.Monitor and RollbackConfig.Monitor, seconds. */
   monitorSeconds: number;
   /** Seconds between SIGTERM and SIGKILL when a task stops. */
@@ -130,7 +134,7 @@ export interface ServiceRefs {
 }
 
 export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.ServiceSpec {
-  const net = planNetwork(d);
+  const net = planNetwork(d, refs.project);
   const r = d.resources;
   const readOnly = d.sandbox.readOnlyRootfs === true;
   // Only asked when there are secrets: a named user is an error for them alone.
@@ -170,7 +174,7 @@ export function buildServiceSpec(d: DesiredWorkload, refs: ServiceRefs): Docker.
 
   const monitor = refs.monitorSeconds * NS;
   const spec: Docker.ServiceSpec = {
-    Name: serviceName(d.environment, d.platform),
+    Name: serviceName(d.environment, d.platform, refs.project),
     Labels: { ...(refs.labels ?? {}), ...managedLabels(d) },
     TaskTemplate: {
       ContainerSpec: container,

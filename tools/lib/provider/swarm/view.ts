@@ -59,15 +59,16 @@ export function desiredServiceView(
   d: DesiredWorkload,
   image: { id: string; user: string },
   names: SwarmNames,
-  options: { labels: Record<string, string>; monitorSeconds: number; stopGraceSeconds: number },
+  options: { labels: Record<string, string>; project?: string; monitorSeconds: number; stopGraceSeconds: number },
 ): WorkloadView {
-  const plan = planNetwork(d);
+  const plan = planNetwork(d, options.project);
   const spec = buildServiceSpec(d, {
     image: image.id,
     imageUser: image.user,
     networks: new Map(plan.networks.map((n) => [n.name, n.name])),
-    secrets: new Map(d.secrets.map((s) => [s.name, { id: '', name: s.from === 'swarm' ? s.key : secretName(d, s) }])),
+    secrets: new Map(d.secrets.map((s) => [s.name, { id: '', name: s.from === 'swarm' ? s.key : secretName(d, s, options.project) }])),
     labels: options.labels,
+    ...(options.project ? { project: options.project } : {}),
     monitorSeconds: options.monitorSeconds,
     stopGraceSeconds: options.stopGraceSeconds,
   });
