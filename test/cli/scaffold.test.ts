@@ -84,6 +84,21 @@ describe('mnops init', () => {
     expect((await validateJson(dir)).report.findings).toEqual([]);
   });
 
+  it("gives the ecosystem a project id, from the folder's name or --project, and refuses one that is not valid", async () => {
+    const parent = fresh();
+    const named = path.join(parent, 'Shop EU_Platforms');
+    expect((await mnops(['init', named])).status).toBe(0);
+    expect(readFileSync(path.join(named, 'ecosystem/governance/settings.yaml'), 'utf8')).toMatch(/^ {2}project: shop-eu-platforms$/m);
+    expect((await validateJson(named)).report.findings).toEqual([]);
+    const given = path.join(parent, 'given');
+    expect((await mnops(['init', given, '--project', 'billing'])).status).toBe(0);
+    expect(readFileSync(path.join(given, 'ecosystem/governance/settings.yaml'), 'utf8')).toMatch(/^ {2}project: billing$/m);
+    const bad = await mnops(['init', path.join(parent, 'bad'), '--project', 'Not_Valid']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/project id "Not_Valid" is not valid/);
+    expect(existsSync(path.join(parent, 'bad', 'ecosystem')), 'nothing written').toBe(false);
+  });
+
   it('scaffolds into a folder holding other files, and refuses one holding a file it would write, naming it (exit 2, nothing written)', async () => {
     const dir = fresh();
     writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n');

@@ -10,6 +10,8 @@ export interface ScaffoldNames {
   /** Its namespace and owning team. */
   namespace: string;
   owner: string;
+  /** The project id every engine object of this repository is named and labelled with. */
+  project: string;
 }
 
 /** The `$schema` line of a manifest at `file`: the schemas the installed package publishes. */
@@ -34,7 +36,7 @@ const DOCKER = 'ecosystem/ecosystem-cloud/adapters/docker.yaml';
 const SWARM = 'ecosystem/ecosystem-cloud/adapters/swarm.yaml';
 const NAMESPACES = 'registry/namespaces.yaml';
 
-function settings(): string {
+function settings(n: ScaffoldNames): string {
   return `${schemaLine(SETTINGS, 'PolicySettings')}
 # The rules' tunables: ceilings per tier, severity overrides, naming. Change them in a pull
 # request; the governance check judges a pull request by the settings of its base branch.
@@ -44,6 +46,9 @@ metadata:
   name: governance
 spec:
   description: Tier ceilings and rule severities of this ecosystem.
+  # In the name and the mnops.project label of everything mnops creates on an engine, so
+  # other repositories can share the engine; MNOPS_PROJECT overrides it for one clone.
+  project: ${n.project}
   tiers:
     dev:
       ceilings: {cpuCores: 4, memoryMb: 4096, diskMb: 20480, maxOpenFds: 65536, maxProcesses: 4096, maxThreads: 8192}
@@ -410,7 +415,7 @@ export function scaffoldFiles(n: ScaffoldNames): Map<string, string> {
   files.set('README.md', readme(n));
   files.set('package.json', packageJson());
   files.set('.gitignore', 'node_modules/\nmnops.sarif\n');
-  files.set(SETTINGS, settings());
+  files.set(SETTINGS, settings(n));
   files.set(TEMPLATE, template());
   files.set(DOCKER, adapter(DOCKER, 'docker', 'The local Docker Engine (dev).'));
   files.set(SWARM, adapter(SWARM, 'swarm', 'Docker Swarm services with rolling updates (staging, prod).'));

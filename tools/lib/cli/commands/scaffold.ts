@@ -18,8 +18,9 @@ export const registerInit: RegisterCommand = (program: Command, setExit) => {
     .option('--platform <name>', 'name of the first platform', 'example-platform')
     .option('--namespace <name>', 'its namespace', 'apps')
     .option('--owner <team>', 'the team that owns it', 'platform-team')
-    .action(async (dir: string | undefined, flags: { platform: string; namespace: string; owner: string }) => {
-      const result = initEcosystem(dir ?? '.', { platform: flags.platform, namespace: flags.namespace, owner: flags.owner });
+    .option('--project <id>', "the project id of its engine objects (default: from the folder's name)")
+    .action(async (dir: string | undefined, flags: { platform: string; namespace: string; owner: string; project?: string }) => {
+      const result = initEcosystem(dir ?? '.', { platform: flags.platform, namespace: flags.namespace, owner: flags.owner, ...(flags.project !== undefined ? { project: flags.project } : {}) });
       const where = path.relative(process.cwd(), result.dir) || '.';
       const cd = where === '.' ? '' : `cd ${where} && `;
       await writeStdout(
