@@ -101,6 +101,16 @@ fi
 if node24_ok "$NODE24_BIN"; then ln -sf "$NODE24_BIN" node_modules/.bin/node24
 else log "Node ${NODE24_VERSION} could not be fetched (${NODE24_PACKAGE}): the bundle tests will fail"; fi
 
+# 3c. zsh and fish, so the completion tests run each shell's script rather than skip it.
+if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing zsh and fish for the completion tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q zsh fish >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q zsh fish >/dev/null 2>&1; } \
+      || log "zsh or fish could not be installed: their completion tests are skipped"
+  else log "zsh or fish is missing (installing needs root and apt-get): their completion tests are skipped"; fi
+fi
+
 # 4. A real Docker engine (a one-node swarm) and the local base image, for reconcile and its tests.
 if [ "${MNOPS_SKIP_ENGINE:-}" != 1 ]; then
   bash scripts/engine.sh

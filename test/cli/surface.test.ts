@@ -107,11 +107,31 @@ describe('mnops completion', () => {
   });
 
   const shell = (name: string) => spawnSync(name, ['--version']).status === 0;
-  it.skipIf(!shell('zsh'))('the zsh script is valid zsh', async () => {
-    expect(spawnSync('zsh', ['-n', await script('zsh')]).status).toBe(0);
+  it.skipIf(!shell('zsh'))('the zsh script is valid zsh and completes "mnops dep" to deploy', async () => {
+    const file = await script('zsh');
+    expect(spawnSync('zsh', ['-n', file]).status).toBe(0);
+    // zsh runs the bash function through bashcompinit, whose compgen calls it under `emulate -L sh`.
+    const zsh = (words: string[]) =>
+      execFileSync('zsh', ['-c', `source "$0"; offers() { emulate -L sh; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mnops_complete; print -l -- "\${COMPREPLY[@]}"; }; offers "$@"`, file, 'mnops', ...words], { encoding: 'utf8', env: { ...process.env, HOME: tempDir('mnops-zsh-') } })
+        .split('\n')
+        .filter(Boolean);
+    // Its compgen -W offers every word; zsh's compadd then keeps those the typed prefix starts.
+    const typed = (words: string[]) => zsh(words).filter((w) => w.startsWith(words.at(-1)!));
+    expect(typed(['dep'])).toEqual(['deploy']);
+    expect(typed(['audit', 'lock', 'a'])).toEqual(['acquire']);
+    expect(typed(['plan', '--format', ''])).toEqual(['text', 'json']);
   });
-  it.skipIf(!shell('fish'))('the fish script is valid fish', async () => {
-    expect(spawnSync('fish', ['-n', await script('fish')]).status).toBe(0);
+  it.skipIf(!shell('fish'))('the fish script is valid fish and completes commands, subcommands and options', async () => {
+    const file = await script('fish');
+    expect(spawnSync('fish', ['-n', file]).status).toBe(0);
+    const fish = (line: string) =>
+      execFileSync('fish', ['--no-config', '-c', `source $argv[1]; complete -C "$argv[2]"`, file, line], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]!);
+    expect(fish('mnops dep')).toEqual(['deploy']);
+    expect(fish('mnops audit lock a')).toEqual(['acquire']);
+    expect(fish('mnops deploy --e')).toEqual(expect.arrayContaining(['--env', '--emergency']));
   });
 
   it('an unknown shell is exit 2 naming the shells there are', async () => {
