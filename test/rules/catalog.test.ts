@@ -24,8 +24,12 @@ const loaderIds = RULES.filter((r) => r.source === 'loader').map((r) => r.id);
 /** Rule ids the Rego emits: the first argument of every findings.resolved / manifest / manifest_in call. */
 function regoEmitted(): Set<string> {
   const ids = new Set<string>();
+  // Every constructor of policies/lib/findings.rego that takes the rule id first.
+  const makers = [...readFileSync(path.join(PROJECT_ROOT, 'policies/lib/findings.rego'), 'utf8').matchAll(/^([a-z_]+)\(rule,/gm)].map((m) => m[1]!);
+  expect(makers.length).toBeGreaterThan(0);
+  const call = new RegExp(`findings\\.(?:${makers.join('|')})\\(\\s*"([^"]+)"`, 'g');
   for (const f of files(path.join(PROJECT_ROOT, 'policies/rules'), '.rego')) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/findings\.(?:resolved|manifest|manifest_in)\(\s*"([^"]+)"/g)) ids.add(m[1]!);
+    for (const m of readFileSync(f, 'utf8').matchAll(call)) ids.add(m[1]!);
   }
   return ids;
 }
