@@ -108,6 +108,8 @@ describe('a path-scoped validate reports the errors the scoped files cause elsew
   it('still leaves out errors elsewhere the scoped files have nothing to do with', async () => {
     const root = repo();
     copyDev(root);
+    // And a policy error of another environment: never in the structural builds, never "caused".
+    edit(root, 'ecosystem/platform-cloud/prod/environment.yaml', 'readOnlyRootfs: true', 'readOnlyRootfs: false');
     const { status, found } = await findings(root, path.join(root, 'ecosystem/platform-cloud/customer-acme'));
     expect(found).toEqual([]);
     expect(status).toBe(0);

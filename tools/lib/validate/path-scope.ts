@@ -27,13 +27,16 @@ function structuralFindings(root: string, parsed: ParsedFile[]): Set<string> {
  * now, gone in the repository without them or with them as last committed.
  */
 export async function causedElsewhere(
-  loaded: Pick<LoadedEcosystem, 'parsed' | 'ecosystem'>,
+  loaded: Pick<LoadedEcosystem, 'parsed' | 'ecosystem' | 'findings'>,
   isInScope: (file: string) => boolean,
   now: Finding[],
   limits?: Partial<LoadLimits>,
 ): Promise<Set<string>> {
   const root = loaded.ecosystem.root;
-  const outside = now.filter((f) => f.severity === 'error' && !isInScope(f.file));
+  // Only what the structural builds can say: a policy finding is never "gone" from them. The
+  // loaded ecosystem is that build for the whole tree; it is not built again.
+  const possible = new Set([...loaded.findings, ...checkReferences(loaded.ecosystem)].map(placeKey));
+  const outside = now.filter((f) => f.severity === 'error' && !isInScope(f.file) && possible.has(placeKey(f)));
   const scoped = loaded.parsed.filter((p) => isInScope(p.file));
   if (outside.length === 0 || scoped.length === 0) return new Set();
   const rest = loaded.parsed.filter((p) => !isInScope(p.file));
@@ -45,9 +48,7 @@ export async function causedElsewhere(
     const key = placeKey(f);
     if (builds.some((b) => !b.has(key))) caused.add(key);
   }
-  // Only what the structural builds can say: a policy finding is never "gone" from them.
-  const possible = structuralFindings(root, loaded.parsed);
-  return new Set([...caused].filter((k) => possible.has(k)));
+  return caused;
 }
 
 /** The scoped files as HEAD holds them (those it does not hold left out); undefined outside git. */
