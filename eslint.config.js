@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'actions/*/dist/', 'coverage/', 'reports/'] },
+  { ignores: ['dist/', 'node_modules/', 'actions/*/dist/', 'coverage/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // TypeScript is linted with type information: a promise nobody awaits, an unsafe `any`

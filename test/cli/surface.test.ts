@@ -109,10 +109,12 @@ describe('mnops completion', () => {
   const shell = (name: string) => spawnSync(name, ['--version']).status === 0;
   it.skipIf(!shell('zsh'))('the zsh script is valid zsh and completes "mnops dep" to deploy', async () => {
     const file = await script('zsh');
+    const home = tempDir('mnops-zsh-');
+    dirs.push(home);
     expect(spawnSync('zsh', ['-n', file]).status).toBe(0);
     // zsh runs the bash function through bashcompinit, whose compgen calls it under `emulate -L sh`.
     const zsh = (words: string[]) =>
-      execFileSync('zsh', ['-c', `source "$0"; offers() { emulate -L sh; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mnops_complete; print -l -- "\${COMPREPLY[@]}"; }; offers "$@"`, file, 'mnops', ...words], { encoding: 'utf8', env: { ...process.env, HOME: tempDir('mnops-zsh-') } })
+      execFileSync('zsh', ['-c', `source "$0"; offers() { emulate -L sh; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mnops_complete; print -l -- "\${COMPREPLY[@]}"; }; offers "$@"`, file, 'mnops', ...words], { encoding: 'utf8', env: { ...process.env, HOME: home } })
         .split('\n')
         .filter(Boolean);
     // Its compgen -W offers every word; zsh's compadd then keeps those the typed prefix starts.

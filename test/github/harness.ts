@@ -3,8 +3,9 @@
 // real event payload from @octokit/webhooks-examples adapted to the test repository, and
 // the exit code core.setFailed sets.
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { tempDir } from '../helpers/repo.js';
 
 const require = createRequire(import.meta.url);
@@ -114,9 +115,17 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+// The runner's temp folders outlive each run (tests read the report files an action leaves
+// there); they go when the test file that made them ends.
+const runnerTemps: string[] = [];
+afterAll(() => {
+  for (const dir of runnerTemps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Sets up the runner environment, runs `run`, and reads back what the runner would see. */
 export async function runAction(run: () => Promise<void>, o: RunOptions): Promise<ActionRun> {
   const dir = tempDir('mnops-action-');
+  runnerTemps.push(dir);
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
@@ -163,11 +172,13 @@ export async function runAction(run: () => Promise<void>, o: RunOptions): Promis
   }
   const parsed = parseCommands(stdout);
   const failure = parsed.annotations.find((a) => a.level === 'error' && a.file === undefined);
+  const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
+  const summary = readFileSync(files.summary, 'utf8');
   return {
     ...parsed,
     annotations: parsed.annotations.filter((a) => a !== failure),
-    outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
-    summary: readFileSync(files.summary, 'utf8'),
+    outputs,
+    summary,
     failed: exitCode === 1,
     ...(failure ? { failure: failure.message } : {}),
   };

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import { connectEngine } from '../../tools/lib/provider/engine.js';
 import { destroy, pidAlive, processesUnder, sh, sleep, startDaemon, stderrOf, sweepCrashedRuns, tail, type DaemonNode, type RunState } from './namespaced-dockerd.js';
 
 export { leftovers } from './namespaced-dockerd.js';
@@ -93,15 +93,6 @@ export function twoNodeSwarmUnavailable(): string | undefined {
   return undefined;
 }
 
-/** A client for exactly this socket: the modem would otherwise prefer a tcp:// DOCKER_HOST. */
-function clientFor(socket: string): Docker {
-  const docker = new Docker({ socketPath: socket });
-  const modem = docker.modem as { socketPath?: unknown; host?: unknown };
-  if (modem.socketPath !== socket || modem.host) {
-    throw new Error(`a dockerode client for ${socket} would talk to ${String(modem.host ?? modem.socketPath)} (DOCKER_HOST=${process.env.DOCKER_HOST}); unset DOCKER_HOST for this test`);
-  }
-  return docker;
-}
 
 export interface StartOptions {
   /** Images of the machine's engine to copy into both nodes (docker save | load). */
@@ -123,7 +114,7 @@ export async function startTwoNodeSwarm(options: StartOptions): Promise<TwoNodeS
   mkdirSync(dir, { recursive: true });
   const node = (role: NodeRole, addr: string): SwarmNode => {
     const socket = path.join(dir, `${role}.sock`);
-    return { role, hostname: `mnops-${role}`, netns: `m2n${run}${role[0]}`, link: `m2n${run}${role[0]}0`, addr, socket, dataRoot: path.join(dir, role, 'data'), docker: clientFor(socket), nodeId: '' };
+    return { role, hostname: `mnops-${role}`, netns: `m2n${run}${role[0]}`, link: `m2n${run}${role[0]}0`, addr, socket, dataRoot: path.join(dir, role, 'data'), docker: connectEngine(socket), nodeId: '' };
   };
   const manager = node('manager', '10.231.1.1');
   const worker = node('worker', '10.231.1.2');

@@ -1,7 +1,32 @@
-// What both engines' clients share: where the engine is, the one wording of "it does not
-// answer", waiting between polls, and removing a network whose endpoints are still going away.
-import type Docker from 'dockerode';
-import { EngineUnreachableError, isUnreachable, statusOf } from './errors.js';
+// What both engines' clients share: connecting to the engine and where it is, the one wording
+// of "it does not answer", waiting between polls, and removing a network whose endpoints are
+// still going away.
+import Docker from 'dockerode';
+import { EngineUnreachableError, ProviderError, isUnreachable, statusOf } from './errors.js';
+
+/**
+ * A client for the engine at `socketPath`, else where DOCKER_HOST says (unix://, tcp:// with
+ * DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or ssh://). An explicit socket wins over DOCKER_HOST:
+ * docker-modem would otherwise keep a tcp:// host from the environment and ignore the socket.
+ */
+export function connectEngine(socketPath?: string): Docker {
+  try {
+    return new Docker(socketPath ? { socketPath, host: undefined, port: undefined, protocol: 'http' } : undefined);
+  } catch (err) {
+    // docker-modem reads the TLS files while it is built: a wrong DOCKER_CERT_PATH throws here.
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') {
+      throw new ProviderError(
+        `cannot read the engine's TLS file ${e.path ?? '(unknown)'} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : 'a folder'})`,
+        'point DOCKER_CERT_PATH at the folder holding ca.pem, cert.pem and key.pem for DOCKER_HOST',
+      );
+    }
+    if (err instanceof Error && /DOCKER_HOST/.test(err.message)) {
+      throw new ProviderError(`DOCKER_HOST=${process.env.DOCKER_HOST ?? ''} is not an engine address`, 'use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST');
+    }
+    throw err;
+  }
+}
 
 /** The engine's address as a person would type it: a socket path or host:port. */
 export function endpointOf(docker: Docker, socketPath?: string): string {

@@ -1,7 +1,7 @@
 // The docker provider's hold on the engine: the client, the settings every part shares, and
 // the one wrapper every engine call goes through (a dead endpoint becomes EngineUnreachableError).
-import Docker from 'dockerode';
-import { endpointOf, unreachableError } from '../engine.js';
+import type Docker from 'dockerode';
+import { connectEngine, endpointOf, unreachableError } from '../engine.js';
 import { EngineUnreachableError, isUnreachable, statusOf } from '../errors.js';
 import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
@@ -30,7 +30,7 @@ export function dockerClient(options: { docker?: Docker; socketPath?: string; pr
   const project = options.project ?? '';
   const scoped = (filters: string[]) => [...filters, ...projectFilters(project)];
   const owns = (labels: Record<string, string> | undefined | null) => ownedBy(project, labels);
-  const docker = options.docker ?? new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
+  const docker = options.docker ?? connectEngine(options.socketPath);
   const endpoint = endpointOf(docker, options.socketPath);
   const stopTimeoutSeconds = options.stopTimeoutSeconds ?? 3;
 

@@ -1,8 +1,8 @@
 // The swarm provider's hold on the engine: the client, the settings every part shares, the one
 // wrapper every engine call goes through, and the services: found, inspected, removed.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { MnopsError } from '../../repo/errors.js';
-import { endpointOf, sleep, unreachableError } from '../engine.js';
+import { connectEngine, endpointOf, sleep, unreachableError } from '../engine.js';
 import { ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
 import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
@@ -42,7 +42,7 @@ export interface SwarmSettings {
 export type SwarmClient = ReturnType<typeof swarmClient>;
 
 export function swarmClient(options: SwarmSettings) {
-  const docker = options.docker ?? new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
+  const docker = options.docker ?? connectEngine(options.socketPath);
   const endpoint = endpointOf(docker, options.socketPath);
   const stopGraceSeconds = options.stopGraceSeconds ?? 10;
   const pollMs = options.pollMs ?? 500;
