@@ -154,6 +154,63 @@ describe('text', () => {
     expect(lines[2]).toContain('→ h\\n::error::forged');
   });
 
+  describe('findings that follow from an error above', () => {
+    const cause: Finding = { ...CEILING, ruleId: 'schema.invalid', message: 'template base-service fails its schema', file: 'ecosystem/platform-templates/base-service.yaml', line: 3, column: 1 };
+    const ref = { ruleId: cause.ruleId, file: cause.file, line: cause.line, column: cause.column };
+    const consequence = (n: number, ruleId: string): Finding => ({ ...CEILING, ruleId, message: `p${n} inherits nothing`, file: `platforms/p${n}/platform.yaml`, line: n, column: 3, causedBy: ref });
+    const folded = reportOf([consequence(2, 'resources.required'), cause, consequence(1, 'health.required'), consequence(3, 'resources.required')]);
+
+    it('are folded under their cause with a count by rule, most frequent first', () => {
+      const { output } = FORMATTERS.text(folded, plain);
+      expect(output).toBe(
+        [
+          'ecosystem/platform-templates/base-service.yaml',
+          '  3:1  error  schema.invalid  template base-service fails its schema',
+          '                              → lower it or add a PolicyException',
+          '                              ↳ and 3 findings caused by it (resources.required ×2, health.required ×1): fix this first; --verbose lists them',
+          '',
+          '✖ 4 problems (4 errors, 0 warnings) in 120 manifests',
+          '  3 of them follow from 1 error above: fix it first',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('are listed in order under the cause with --verbose', () => {
+      const lines = FORMATTERS.text(folded, { ...plain, verbose: true }).output.split('\n');
+      const at = lines.findIndex((l) => l.includes('↳ and 3 findings'));
+      expect(lines[at]).toMatch(/fix this first$/);
+      expect(lines.slice(at + 1, at + 4)).toEqual([
+        '                                  platforms/p1/platform.yaml:1:3  health.required  p1 inherits nothing',
+        '                                  platforms/p2/platform.yaml:2:3  resources.required  p2 inherits nothing',
+        '                                  platforms/p3/platform.yaml:3:3  resources.required  p3 inherits nothing',
+      ]);
+    });
+
+    it('stand on their own when their cause is not in the report, and one folded finding is singular', () => {
+      const alone = FORMATTERS.text(reportOf([consequence(1, 'health.required')]), plain).output;
+      expect(alone).toContain('  1:3  error  health.required  p1 inherits nothing');
+      expect(alone).not.toMatch(/caused by it|follow/);
+      const one = FORMATTERS.text(reportOf([cause, consequence(1, 'health.required'), { ...cause, line: 9, causedBy: undefined }]), plain).output;
+      expect(one).toContain('↳ and 1 finding caused by it (health.required ×1)');
+      expect(one).toContain('  1 of them follows from 1 error above: fix it first');
+    });
+
+    it('ties in the rule counts go in rule order, and two causes are "those"', () => {
+      const other = { ...cause, line: 7 };
+      const otherRef = { ...ref, line: 7 };
+      const out = FORMATTERS.text(reportOf([cause, other, consequence(1, 'b.rule'), consequence(2, 'a.rule'), { ...consequence(3, 'c.rule'), causedBy: otherRef }]), plain).output;
+      expect(out).toContain('(a.rule ×1, b.rule ×1)');
+      expect(out).toContain('  3 of them follow from 2 errors above: fix those first');
+    });
+
+    it('fold in time linear in their number: 200,000 under one cause', () => {
+      const many = Array.from({ length: 200_000 }, (_, i) => consequence(i + 1, 'resources.required'));
+      const { output } = FORMATTERS.text(reportOf([cause, ...many]), plain);
+      expect(output).toContain('↳ and 200000 findings caused by it (resources.required ×200000)');
+    });
+  });
+
   it('summarizes with correct plurals', () => {
     expect(summaryLine({ manifests: 1, errors: 1, warnings: 0, notes: 0 })).toBe(
       '✖ 1 problem (1 error, 0 warnings) in 1 manifest',

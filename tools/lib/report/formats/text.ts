@@ -126,7 +126,11 @@ export const text: Formatter = (report, options) => {
   const own: Finding[] = [];
   for (const f of report.findings) {
     const cause = f.causedBy && shown.has(refKey(f.causedBy)) ? refKey(f.causedBy) : undefined;
-    if (cause) folded.set(cause, [...(folded.get(cause) ?? []), f]);
+    if (cause) {
+      const under = folded.get(cause);
+      if (under) under.push(f);
+      else folded.set(cause, [f]);
+    }
     else own.push(f);
   }
   for (const [file, findings] of groupByFile(own)) {
