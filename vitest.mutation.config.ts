@@ -6,7 +6,7 @@ import base from './vitest.config.js';
 
 const TESTS = [
   'test/manifest/*.test.ts',
-  'test/registry/{graph,impact,references,git}.test.ts',
+  'test/registry/{graph,graph-view,impact,references,git}.test.ts',
   'test/report/*.test.ts',
   'test/{json,suggest}/*.test.ts',
   'test/policy/input.test.ts',
