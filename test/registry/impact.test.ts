@@ -2,7 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ecosystem } from '../../tools/lib/manifest/ecosystem.js';
-import { impactChain, impactOfChanges, isFindingAffected, manifestKeysOfText, type Impact } from '../../tools/lib/registry/index.js';
+import { impactChain, impactOfChanges, isFindingAffected, manifestKeysOf, manifestKeysOfText, type Impact } from '../../tools/lib/registry/index.js';
+import { isRecordAffected } from '../../tools/lib/registry/impact.js';
 import { changedFilesSince } from '../../tools/lib/repo/git.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { git } from '../helpers/repo.js';
@@ -207,6 +208,60 @@ describe('isFindingAffected', () => {
   });
 });
 
+describe('isRecordAffected', () => {
+  const none = (): Impact => ({ files: new Set(), manifests: new Set(), platforms: new Set(), environments: new Set() });
+  const record = async (key: string) => {
+    const rec = (await baseEco()).records.find((r) => r.key === key);
+    expect(rec, key).toBeDefined();
+    return rec!;
+  };
+
+  it('a record in a changed file, or whose manifest is affected (a contract by its name, any version)', async () => {
+    const db = await record('Platform/db-platform');
+    expect(isRecordAffected(db, none())).toBe(false);
+    expect(isRecordAffected(db, { ...none(), files: new Set([db.file]) })).toBe(true);
+    expect(isRecordAffected(db, { ...none(), files: new Set(['platforms/api-platform/platform.yaml']) })).toBe(false);
+    const template = await record('PlatformTemplate/base');
+    expect(isRecordAffected(template, { ...none(), manifests: new Set(['PlatformTemplate/base']) })).toBe(true);
+    expect(isRecordAffected(template, { ...none(), manifests: new Set(['PlatformTemplate/batch']) })).toBe(false);
+    const storage = await record('Contract/storage@1.0.0');
+    expect(isRecordAffected(storage, { ...none(), manifests: new Set(['Contract/storage']) })).toBe(true);
+    expect(isRecordAffected(storage, { ...none(), manifests: new Set(['Contract/storage@1.0.0']) })).toBe(false);
+  });
+
+  it('a platform when it is affected, whatever environment is; an environment or instance when its environment is', async () => {
+    const api = await record('Platform/api-platform');
+    expect(isRecordAffected(api, { ...none(), platforms: new Set(['api-platform']) })).toBe(true);
+    expect(isRecordAffected(api, { ...none(), platforms: new Set(['db-platform']), environments: new Set(['dev']) })).toBe(false);
+    const staging = await record('Environment/staging');
+    expect(isRecordAffected(staging, { ...none(), environments: new Set(['staging']) })).toBe(true);
+    expect(isRecordAffected(staging, { ...none(), environments: new Set(['prod']), platforms: new Set(['staging']) })).toBe(false);
+    const instance = await record('PlatformInstance/sandbox');
+    expect(isRecordAffected(instance, { ...none(), environments: new Set(['sandbox']) })).toBe(true);
+    expect(isRecordAffected(instance, { ...none(), environments: new Set(['dev']) })).toBe(false);
+    // Other kinds have no environment of their own.
+    const adapter = await record('Adapter/docker');
+    expect(isRecordAffected(adapter, { ...none(), environments: new Set(['docker', 'dev']), platforms: new Set(['docker']) })).toBe(false);
+  });
+});
+
+describe('manifestKeysOf', () => {
+  it('keys of what looks like a manifest, plus the contracts it provides or consumes; anything else is skipped', () => {
+    expect(
+      manifestKeysOf([
+        null,
+        'text',
+        { kind: 'Platform' },
+        { kind: 7, metadata: { name: 'x' } },
+        { kind: 'Platform', metadata: { name: 3 } },
+        { kind: 'Platform', metadata: { name: 'p' }, spec: { provides: ['queue@1.0.0', 5], consumes: 'storage' } },
+        { kind: 'PlatformTemplate', metadata: { name: 't' }, spec: { consumes: ['storage@^1.0.0'] } },
+        { kind: 'Namespace', metadata: { name: 'ops' } },
+      ]),
+    ).toEqual(['Platform/p', 'Contract/queue', 'PlatformTemplate/t', 'Contract/storage', 'Namespace/ops']);
+  });
+});
+
 describe('impactChain', () => {
   const chainOf = async (files: string[], key: string, deleted: string[] = []) => {
     const eco = await baseEco();
@@ -237,5 +292,13 @@ describe('impactChain', () => {
       'report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11)',
     );
     expect(await chainOf([], 'Platform/api-platform', ['Platform/api-platform'])).toBe('api-platform (deleted)');
+  });
+
+  it('a manifest named deleted whose file still loads and changed counts as changed', async () => {
+    const file = 'platforms/api-platform/platform.yaml';
+    expect(await chainOf([file], 'Platform/api-platform', ['Platform/api-platform'])).toBe('api-platform (changed)');
+    expect(await chainOf([file], 'Platform/report-platform', ['Platform/api-platform'])).toBe(
+      'report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11)',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkReferences } from '../../tools/lib/registry/index.js';
+import { checkReferences, impactOfChanges } from '../../tools/lib/registry/index.js';
 import { closestName, editDistance } from '../../tools/lib/suggest/closest-name.js';
 import { sortFindings, type Finding } from '../../tools/lib/report/finding.js';
 import { doc, removeWorlds, world } from './world.js';
@@ -224,6 +224,76 @@ describe('checkReferences', () => {
     expect(await refs({ [file]: exc('PlatformInstance', 'sandbox', 'sandbox') })).toEqual([]);
     expect(await refs({ [file]: exc('Adapter', 'swarn', 'prod') })).toEqual([
       { ...on, message: 'adapter "swarn" does not exist', hint: 'did you mean "swarm"?', line: 9, column: 5, path: '/spec/target/name' },
+    ]);
+  });
+
+  it('a PolicyException naming a contract or a platform instance that does not exist', async () => {
+    const file = 'ecosystem/governance/exceptions/api-prod-replicas.yaml';
+    const exc = (kind: string, name: string) =>
+      doc('PolicyException', 'api-prod-replicas', [
+        'rule: resources.ceiling',
+        'target:',
+        `  kind: ${kind}`,
+        `  name: ${name}`,
+        'reason: load tests need more memory until the cache lands',
+        'approvedBy: platform-engineering',
+        'expires: 2099-12-31',
+      ]);
+    const on = { ruleId: 'ref.unknown', severity: 'error', file, kind: 'PolicyException', name: 'api-prod-replicas', line: 9, column: 5, path: '/spec/target/name' } as const;
+    expect(await refs({ [file]: exc('Contract', 'stroage') })).toEqual([{ ...on, message: 'contract "stroage" does not exist', hint: 'did you mean "storage"?' }]);
+    expect(await refs({ [file]: exc('PlatformInstance', 'sandbx') })).toEqual([
+      { ...on, message: 'platform instance "sandbx" does not exist', hint: 'did you mean "sandbox"?' },
+    ]);
+    expect(await refs({ [file]: exc('PlatformInstance', 'zzzzzzzz') })).toEqual([
+      { ...on, message: 'platform instance "zzzzzzzz" does not exist', hint: 'existing platform instances: dev, prod, sandbox, staging' },
+    ]);
+  });
+
+  it('an instance running a version newer than the catalog\'s is a warning; a pre-release, an older or an equal one is not', async () => {
+    const file = 'ecosystem/platform-cloud/staging/platform.yaml';
+    const inst = (db: string, api: string) =>
+      doc('PlatformInstance', 'staging', ['environment: staging', 'platforms:', '  - name: db-platform', `    version: ${db}`, '  - name: api-platform', `    version: ${api}`]);
+    expect(await refs({ [file]: inst('1.0.1', '1.2.0') })).toEqual([
+      {
+        ruleId: 'instances.version-ahead',
+        severity: 'warning',
+        message: "staging runs db-platform 1.0.1, but the catalog's newest version is 1.0.0 (platforms/db-platform/platform.yaml)",
+        hint: 'release it first: set spec.version: 1.0.1 in platforms/db-platform/platform.yaml; or write version: 1.0.0 here',
+        file,
+        line: 9,
+        column: 7,
+        kind: 'PlatformInstance',
+        name: 'staging',
+        environment: 'staging',
+        path: '/spec/platforms/0/version',
+      },
+    ]);
+    expect(await refs({ [file]: inst('1.0.1-pr.3', '1.1.9') })).toEqual([]);
+    expect((await refs({ [file]: inst('0.9.0', '2.0.0') })).map((f) => f.path)).toEqual(['/spec/platforms/1/version']);
+  });
+
+  it('a long list of what exists is cut at eight, saying how many more', async () => {
+    const versions = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`ecosystem/contracts/queue/1.0.${i}.yaml`, doc('Contract', 'queue', [`version: 1.0.${i}`, 'operations:', '  - name: ping'])]),
+    );
+    const found = await refs({ ...versions, [API]: apiSpec({ provides: ['provides:', '  - queue@1.5.0'] }) });
+    expect(found.map((f) => f.hint)).toEqual(['existing versions: 1.0.0, 1.0.1, 1.0.2, 1.0.3, 1.0.4, 1.0.5, 1.0.6, 1.0.7 and 2 more']);
+  });
+
+  it('checked against a change, only the manifests it can affect are checked; cycles are still found', async () => {
+    const { eco } = await world({
+      // Errors in two platforms, and a cycle report → api → report.
+      [API]: apiSpec({ namespace: ['namespace: opz'], dependsOn: ['dependsOn:', '  - db-platform', '  - report-platform'] }),
+      'platforms/lone-platform/platform.yaml': doc('Platform', 'lone-platform', ['owner: team-b', 'namespace: dta', 'version: 0.1.0', 'extends: batch']),
+    });
+    const all = sortFindings(checkReferences(eco)).map((f) => `${f.ruleId} ${f.name} ${f.path}`);
+    expect(all).toEqual(['ref.unknown api-platform /spec/namespace', 'ref.cycle api-platform /spec/dependsOn/1', 'ref.unknown lone-platform /spec/namespace']);
+    const lone = impactOfChanges(eco, ['platforms/lone-platform/platform.yaml']);
+    expect(sortFindings(checkReferences(eco, lone)).map((f) => `${f.ruleId} ${f.name} ${f.path}`)).toEqual(['ref.unknown lone-platform /spec/namespace']);
+    const report = impactOfChanges(eco, ['platforms/report-platform/platform.yaml']);
+    expect(sortFindings(checkReferences(eco, report)).map((f) => `${f.ruleId} ${f.name} ${f.path}`)).toEqual([
+      'ref.unknown api-platform /spec/namespace',
+      'ref.cycle api-platform /spec/dependsOn/1',
     ]);
   });
 
