@@ -48,22 +48,25 @@ export function unreachableError(endpoint: string, err: NodeJS.ErrnoException): 
 
 export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Removes a network, trying again while the engine still counts endpoints of containers or
- * tasks that were just removed (they linger a moment after the remove returns). Returns the
- * engine's last refusal after `attempts` polls, or undefined once the network is gone; an
- * engine that does not answer throws at once. */
-export async function removeNetworkOnceFree(remove: () => Promise<unknown>, pollMs: number, attempts = 20): Promise<unknown> {
-  let last: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
+/** How long a teardown waits for a network's endpoints to go: after a hundred containers are
+ * removed at once, the engine takes seconds to release their endpoints. */
+export const NETWORK_RELEASE_MS = 60_000;
+
+/** Removes a network, trying again every `pollMs` while the engine still counts endpoints of
+ * containers or tasks that were just removed (they linger after the remove returns). Returns
+ * the engine's last refusal once `withinMs` has passed, or undefined once the network is
+ * gone; an engine that does not answer throws at once. */
+export async function removeNetworkOnceFree(remove: () => Promise<unknown>, pollMs: number, withinMs = NETWORK_RELEASE_MS): Promise<unknown> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
     try {
       await remove();
       return undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       if (err instanceof EngineUnreachableError || isUnreachable(err)) throw err;
-      last = err;
-      if (attempt + 1 < attempts) await sleep(pollMs);
+      if (Date.now() + pollMs >= deadline) return err;
+      await sleep(pollMs);
     }
   }
-  return last;
 }

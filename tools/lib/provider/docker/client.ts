@@ -1,7 +1,7 @@
 // The docker provider's hold on the engine: the client, the settings every part shares, and
 // the one wrapper every engine call goes through (a dead endpoint becomes EngineUnreachableError).
 import type Docker from 'dockerode';
-import { connectEngine, endpointOf, unreachableError } from '../engine.js';
+import { connectEngine, endpointOf, NETWORK_RELEASE_MS, unreachableError } from '../engine.js';
 import { EngineUnreachableError, isUnreachable, statusOf } from '../errors.js';
 import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
@@ -19,6 +19,7 @@ export interface DockerClient {
   stopTimeoutSeconds: number;
   pollMs: number;
   settleMs: number;
+  networkReleaseMs: number;
   engine: <T>(call: () => Promise<T>) => Promise<T>;
   /** Every managed container of an environment, stopped ones included: one list call. */
   listEnvironment: (environment: string) => Promise<Docker.ContainerInfo[]>;
@@ -26,7 +27,7 @@ export interface DockerClient {
   removeContainer: (id: string, stopFirst: boolean) => Promise<void>;
 }
 
-export function dockerClient(options: { docker?: Docker; socketPath?: string; project?: string; labels?: Record<string, string>; stopTimeoutSeconds?: number; pollMs?: number; settleMs?: number }): DockerClient {
+export function dockerClient(options: { docker?: Docker; socketPath?: string; project?: string; labels?: Record<string, string>; stopTimeoutSeconds?: number; pollMs?: number; settleMs?: number; networkReleaseMs?: number }): DockerClient {
   const project = options.project ?? '';
   const scoped = (filters: string[]) => [...filters, ...projectFilters(project)];
   const owns = (labels: Record<string, string> | undefined | null) => ownedBy(project, labels);
@@ -67,6 +68,7 @@ export function dockerClient(options: { docker?: Docker; socketPath?: string; pr
     stopTimeoutSeconds,
     pollMs: options.pollMs ?? 250,
     settleMs: options.settleMs ?? 1000,
+    networkReleaseMs: options.networkReleaseMs ?? NETWORK_RELEASE_MS,
     engine,
     listEnvironment: async (environment) =>
       (await engine(() => docker.listContainers({ all: true, filters: { label: scoped([`${LABELS.managed}=true`, `${LABELS.environment}=${environment}`]) } }))).filter((c) => owns(c.Labels)),

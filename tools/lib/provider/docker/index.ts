@@ -37,6 +37,8 @@ export interface DockerProviderOptions {
    * Without a health check, how long a replica must have been running to count as up (default 1000 ms): a process that exits at once must not pass.
    */
   settleMs?: number;
+  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: after many removals the engine takes seconds to release them). */
+  networkReleaseMs?: number;
 }
 
 export type DockerProvider = Provider;

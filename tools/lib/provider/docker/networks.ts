@@ -69,7 +69,7 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
       const left: string[] = [];
       for (const n of nets) {
         known.delete(n.Name);
-        const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs);
+        const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs, client.networkReleaseMs);
         if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
       }
       const names = networkNames(environment, client.project);

@@ -2,7 +2,7 @@
 // wrapper every engine call goes through, and the services: found, inspected, removed.
 import type Docker from 'dockerode';
 import { MnopsError } from '../../repo/errors.js';
-import { connectEngine, endpointOf, sleep, unreachableError } from '../engine.js';
+import { connectEngine, endpointOf, NETWORK_RELEASE_MS, sleep, unreachableError } from '../engine.js';
 import { ProviderError, engineMessage, isUnreachable, statusOf } from '../errors.js';
 import { ownedBy, projectFilters, projectLabels } from '../project.js';
 import { LABELS } from '../types.js';
@@ -37,6 +37,8 @@ export interface SwarmSettings {
   pollMs?: number;
   /** How long past the health timeout a rollback may take to finish (default 60 s). */
   rollbackGraceMs?: number;
+  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: after many removals the engine takes seconds to release them). */
+  networkReleaseMs?: number;
 }
 
 export type SwarmClient = ReturnType<typeof swarmClient>;
@@ -139,6 +141,7 @@ export function swarmClient(options: SwarmSettings) {
     stopGraceSeconds,
     pollMs,
     rollbackGraceMs: options.rollbackGraceMs ?? 60_000,
+    networkReleaseMs: options.networkReleaseMs ?? NETWORK_RELEASE_MS,
     engine,
     engineError,
     managedFilter,

@@ -9,7 +9,7 @@ import type { SwarmClient } from './client.js';
 import { planNetwork, type SwarmNetwork } from './service-spec.js';
 
 export function swarmNetworks(client: SwarmClient) {
-  const { docker, engine, engineError, pollMs } = client;
+  const { docker, engine, engineError, pollMs, networkReleaseMs } = client;
   const extraLabels = client.labels;
   /** Network ensures in flight, so parallel platforms of one environment create it once. */
   const networks = new Map<string, Promise<string>>();
@@ -79,7 +79,7 @@ export function swarmNetworks(client: SwarmClient) {
     for (const n of found) {
       let last: unknown;
       try {
-        last = await removeNetworkOnceFree(() => docker.getNetwork(n.Id).remove(), pollMs);
+        last = await removeNetworkOnceFree(() => docker.getNetwork(n.Id).remove(), pollMs, networkReleaseMs);
       } catch (err) {
         throw engineError('remove network', err);
       }
