@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEcosystem, type ParsedFile } from '../../tools/lib/manifest/ecosystem.js';
-import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText, parseWithYaml } from '../../tools/lib/manifest/load.js';
+import { DEFAULT_LIMITS, locate, parseManifestBytes, parseManifestText, parseWithYaml, resolveLimits } from '../../tools/lib/manifest/load.js';
 import { pointerToPath } from '../../tools/lib/manifest/schema.js';
 import { checkReferences } from '../../tools/lib/registry/references.js';
 import { MnopsError } from '../../tools/lib/repo/errors.js';
@@ -258,5 +258,62 @@ describe('loadEcosystem: caps on the whole load', () => {
     const error = await loadEcosystem(root, { cacheDir: false, limits: { maxTotalBytes: 256 * 1024 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MnopsError);
     expect((error as Error).message).toMatch(/^the repository's \d+ manifest files total [\d.]+ KiB, over the limit of 256\.0 KiB$/);
+  });
+});
+
+describe('YAML problems: one finding each, at the place, with the fix', () => {
+  const findingsOf = (text: string, limits?: Partial<typeof DEFAULT_LIMITS>) =>
+    parseManifestText(text, limits ? { ...DEFAULT_LIMITS, ...limits } : DEFAULT_LIMITS).findings.map((f) => `${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.message} → ${f.hint}`);
+  const SIMPLIFY = 'simplify the document: fewer aliases, less nesting or fewer values';
+
+  it('a quote never closed is reported where it opened, double or single', () => {
+    expect(findingsOf('kind: Platform\nmetadata:\n  name: "abc\nspec: {}\n')).toEqual([
+      '3:9 error yaml.syntax YAML syntax error: the " quote opened here is never closed, so the rest of the file is read as one string → add the closing " at the end of the value on line 3',
+    ]);
+    expect(findingsOf("kind: 'Platform\nspec: {}\n")).toEqual([
+      "1:7 error yaml.syntax YAML syntax error: the ' quote opened here is never closed, so the rest of the file is read as one string → add the closing ' at the end of the value on line 1",
+    ]);
+  });
+
+  it('complex keys, aliases to nothing, repeated and reserved keys', () => {
+    expect(findingsOf('? [a, b]\n: 1\n')).toEqual(['1:3 error yaml.complex-key a map key must be a plain scalar, not a collection → write the key as a string']);
+    expect(findingsOf('a: *nope\n')).toEqual([`1:4 error yaml.limit alias *nope refers to no anchor → ${SIMPLIFY}`]);
+    expect(findingsOf('a: 1\nb: 2\na: 3\n')).toEqual(['3:1 error yaml.duplicate-key map key "a" appears twice: first at line 1, again at line 3 → remove or rename the repeated key']);
+    expect(findingsOf('__proto__: 1\n')).toEqual([
+      '1:1 error yaml.forbidden-key the key "__proto__" is not allowed in a manifest → remove "__proto__": it is reserved because it can alter object prototypes',
+    ]);
+    // The reserved key is kept as data of its own, never as the prototype.
+    const { documents } = parseManifestText('__proto__: {polluted: true}\n');
+    expect(Object.getPrototypeOf(documents[0]!.value)).toBe(Object.prototype);
+    expect(Object.keys(documents[0]!.value as object)).toEqual(['__proto__']);
+  });
+
+  it('limits given lower than the defaults: nesting, values and documents, each where it is crossed', () => {
+    expect(findingsOf('a: [[[[[[]]]]]]\n', { maxDepth: 3 })).toEqual(['1:7 error yaml.limit nesting is deeper than 3 levels → flatten the structure']);
+    expect(findingsOf('a: [1,2,3,4,5,6,7,8,9,10]\n', { maxNodes: 5 })).toEqual([`1:11 error yaml.limit the file expands to more than 5 values → ${SIMPLIFY}`]);
+    expect(findingsOf('a: 1\n---\nb: 2\n---\nc: 3\n', { maxDocuments: 2 })).toEqual([`4:1 error yaml.limit the file holds more than 2 documents → ${SIMPLIFY}`]);
+    expect(findingsOf('a: 1\n---\nb: 2\n', { maxDocuments: 2 })).toEqual([]);
+  });
+
+  it('bytes: invalid UTF-8 at its column, a file over the size limit in B or KiB', () => {
+    const f = (bytes: Uint8Array, limits = DEFAULT_LIMITS) => parseManifestBytes(bytes, limits).findings.map((x) => `${x.line}:${x.column} ${x.severity} ${x.ruleId} ${x.message} → ${x.hint}`);
+    expect(f(new Uint8Array([0x61, 0x3a, 0x20, 0xff, 0x0a]))).toEqual(['1:4 error yaml.encoding the file is not valid UTF-8 → re-save the file as UTF-8']);
+    expect(f(enc('a: ' + 'x'.repeat(3000)), { ...DEFAULT_LIMITS, maxFileBytes: 2048 })).toEqual([
+      '1:1 error yaml.limit the file is 2.9 KiB, over the 2.0 KiB limit for a manifest → split it into smaller manifests',
+    ]);
+    expect(f(enc('a: ' + 'x'.repeat(300)), { ...DEFAULT_LIMITS, maxFileBytes: 200 })).toEqual(['1:1 error yaml.limit the file is 303 B, over the 200 B limit for a manifest → split it into smaller manifests']);
+    expect(f(enc('a: ' + 'x'.repeat(197)), { ...DEFAULT_LIMITS, maxFileBytes: 200 })).toEqual([]);
+  });
+});
+
+describe('resolveLimits', () => {
+  it('takes positive integer overrides and ignores the rest', () => {
+    expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
+    expect(resolveLimits({ maxDepth: 8, maxNodes: 0, maxAliases: -1, maxDocuments: 2.5, maxFiles: Number.MAX_SAFE_INTEGER + 2, maxFileBytes: '9' as unknown as number })).toEqual({
+      ...DEFAULT_LIMITS,
+      maxDepth: 8,
+    });
+    expect(resolveLimits({ maxFiles: 1 }).maxFiles).toBe(1);
+    expect(DEFAULT_LIMITS.maxDepth).toBe(64); // the defaults themselves are not changed
   });
 });

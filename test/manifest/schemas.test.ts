@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../../tools/lib/manifest/kinds.js';
-import { validateDocument } from '../../tools/lib/manifest/schema.js';
+import { pointerToPath, validateDocument } from '../../tools/lib/manifest/schema.js';
 import { schemaJson } from '../../tools/lib/manifest/write-schemas.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
 
@@ -51,5 +51,58 @@ describe('validateDocument', () => {
       'spec.network.policy is "open", not one of no-network | egress-only | http-only | allow-all',
       'spec.replicas is -1, it must be >= 0',
     ]);
+  });
+
+  const problemsOf = (d: unknown) => validateDocument(d).problems.map((p) => `${p.pointer} | ${p.message} | ${p.hint}`);
+  const doc = (kind: string, spec: object, metadata: object = { name: 'w' }) => ({ apiVersion: 'mnops/v1', kind, metadata, spec });
+
+  it('an unknown field: the closest known one, else the fields allowed there, in the spec or at the top', () => {
+    expect(problemsOf(platform({ replicaz: 2 }))).toEqual(['/spec/replicaz | unknown field "replicaz" in spec | did you mean "replicas"?']);
+    expect(problemsOf(platform({ zzzzzzzzzz: 2 }))[0]).toMatch(/^\/spec\/zzzzzzzzzz \| unknown field "zzzzzzzzzz" in spec \| allowed fields: description, owner, namespace, .*, driftIgnore$/);
+    expect(problemsOf({ ...platform({}), extra: 1 })).toEqual(['/extra | unknown field "extra" in the document | allowed fields: apiVersion, kind, metadata, spec']);
+  });
+
+  it('a wrong type: a version written as a number gives the string to write; a number for a string is quoted; otherwise the type wanted', () => {
+    expect(problemsOf(platform({ version: 2 }))).toEqual(['/spec/version | spec.version is the number 2; versions are semantic-version strings (major.minor.patch) | write version: "2.0.0"']);
+    expect(problemsOf(platform({ version: 1.5 }))).toEqual(['/spec/version | spec.version is the number 1.5; versions are semantic-version strings (major.minor.patch) | write version: "1.5.0"']);
+    expect(problemsOf(platform({ owner: 42 }))).toEqual(['/spec/owner | spec.owner is the number 42, expected a string | quote it: owner: "42"']);
+    expect(problemsOf(platform({ dependsOn: 'db' }))).toEqual(['/spec/dependsOn | spec.dependsOn is "db", expected array | write spec.dependsOn as an array']);
+    expect(problemsOf(platform({ dependsOn: null }))).toEqual(['/spec/dependsOn | spec.dependsOn is null, expected array | write spec.dependsOn as an array']);
+    expect(problemsOf(platform({ replicas: 'two' }))).toEqual(['/spec/replicas | spec.replicas is "two", expected integer | write spec.replicas as an integer']);
+    expect(problemsOf(platform({ resources: [] }))).toEqual(['/spec/resources | spec.resources is a list, expected object | write spec.resources as an object']);
+    expect(problemsOf(platform({ resources: 3 }))).toEqual(['/spec/resources | spec.resources is 3, expected object | write spec.resources as an object']);
+  });
+
+  it('a described pattern names what is expected; a long value is cut', () => {
+    expect(problemsOf({ ...platform({}), metadata: { name: 'Bad_Name' } })).toEqual([
+      '/metadata/name | metadata.name "Bad_Name" is not a valid lower-case identifier | write a lower-case identifier',
+    ]);
+    const long = 'X'.repeat(80);
+    expect(problemsOf({ ...platform({}), metadata: { name: long } })[0]).toContain(`metadata.name "${'X'.repeat(57)}..." is not a valid`);
+  });
+
+  it('dates, too-short texts and lists', () => {
+    const waiver = (spec: object) =>
+      doc('PolicyException', { rule: 'resources.ceiling', target: { kind: 'Platform', name: 'api-platform' }, reason: 'a waiver long enough to be valid', approvedBy: 'pe', expires: '2099-12-31', ...spec });
+    expect(problemsOf(waiver({}))).toEqual([]);
+    expect(problemsOf(waiver({ expires: '31-12-2099' }))).toEqual(['/spec/expires | spec.expires "31-12-2099" is not a valid date | write it as YYYY-MM-DD']);
+    expect(problemsOf(waiver({ reason: 'short' }))).toEqual(['/spec/reason | spec.reason is too short: must NOT have fewer than 10 characters | give spec.reason 10 or more characters']);
+    expect(problemsOf(doc('Namespace', { owners: [] }, { name: 'ops' }))).toEqual(['/spec/owners | spec.owners is too short: must NOT have fewer than 1 items | give spec.owners 1 or more items']);
+  });
+
+  it('a document that is not a map, and one with no apiVersion or kind', () => {
+    const notMap = 'start the document with apiVersion, kind, metadata and spec';
+    expect(problemsOf([1])).toEqual([` | a manifest must be a map, got a list | ${notMap}`]);
+    expect(problemsOf(null)).toEqual([` | a manifest must be a map, got null | ${notMap}`]);
+    expect(problemsOf('text')).toEqual([` | a manifest must be a map, got "text" | ${notMap}`]);
+    expect(problemsOf({ kind: 'Platform' })).toEqual([' | apiVersion is missing | set apiVersion: mnops/v1']);
+    expect(problemsOf({ apiVersion: 'mnops/v1' })[0]).toMatch(/^ \| kind is missing \| use one of: Platform, /);
+    expect(problemsOf({ apiVersion: 'mnops/v1', kind: 7 })[0]).toMatch(/^\/kind \| kind 7 is not a manifest kind \| use one of: /);
+  });
+
+  it('pointerToPath reads a JSON pointer the way a user writes the path', () => {
+    expect(pointerToPath('')).toBe('(document)');
+    expect(pointerToPath('/spec/resources/memoryMb')).toBe('spec.resources.memoryMb');
+    expect(pointerToPath('/spec/a~1b/0/c~0d')).toBe('spec.a/b[0].c~d');
   });
 });
