@@ -8,6 +8,7 @@ import {
   topologicalOrder,
   type Graph,
 } from '../../tools/lib/registry/index.js';
+import { cycleThrough, cyclicComponents, dependencyCycles, reachableDependencies } from '../../tools/lib/registry/graph.js';
 import { doc, load, removeWorlds, world, writeWorld } from './world.js';
 
 afterAll(removeWorlds);
@@ -190,5 +191,103 @@ describe('topologicalOrder', () => {
     });
     // worker and lone inherit db-platform; report has its own list (lists replace).
     expect(topologicalOrder(eco).layers).toEqual([['db-platform'], ['api-platform', 'lone-platform', 'worker-platform'], ['report-platform']]);
+  });
+});
+
+describe('cycles', () => {
+  const graph = (edges: Record<string, string[]>) => (n: string) => edges[n] ?? [];
+
+  it('cyclicComponents: each strongly connected component of two or more, or a node naming itself; the rest none', () => {
+    const next = graph({ a: ['b'], b: ['c'], c: ['a', 'd'], d: ['e'], e: ['d'], f: ['f'], g: ['a'], h: ['outside'] });
+    const found = cyclicComponents(['h', 'g', 'f', 'e', 'd', 'c', 'b', 'a'], next).map((c) => [...c].sort());
+    expect(found.sort((x, y) => (x[0]! < y[0]! ? -1 : 1))).toEqual([['a', 'b', 'c'], ['d', 'e'], ['f']]);
+    expect(cyclicComponents(['a', 'b'], graph({ a: ['b'] }))).toEqual([]);
+    expect(cyclicComponents([], next)).toEqual([]);
+  });
+
+  it('cycleThrough: the shortest way back to the smallest name, read in order', () => {
+    // Two ways back from a: a → b → a and a → c → d → a.
+    const next = graph({ a: ['c', 'b'], b: ['a'], c: ['d'], d: ['a'] });
+    expect(cycleThrough(['d', 'c', 'b', 'a'], next)).toEqual(['a', 'b', 'a']);
+    expect(cycleThrough(['c', 'd', 'a'], graph({ a: ['c'], c: ['d'], d: ['a'] }))).toEqual(['a', 'c', 'd', 'a']);
+    expect(cycleThrough(['f'], graph({ f: ['f'] }))).toEqual(['f', 'f']);
+    // Edges leaving the component are not followed.
+    expect(cycleThrough(['x', 'y'], graph({ x: ['z', 'y'], z: ['x'], y: ['x'] }))).toEqual(['x', 'y', 'x']);
+  });
+
+  it('dependencyCycles: every cycle once, in order of its first name; reachableDependencies only what the start reaches', async () => {
+    const p = (name: string, deps: string[]) => doc('Platform', name, ['owner: team-a', 'namespace: ops', 'version: 1.0.0', `dependsOn: [${deps.join(', ')}]`]);
+    // Files in an order other than the names', so nothing comes sorted by accident.
+    const { eco } = await world({
+      'platforms/a.yaml': p('z-platform', ['y-platform']),
+      'platforms/b.yaml': p('y-platform', ['z-platform']),
+      'platforms/c.yaml': p('c-platform', ['b-platform', 'b-platform', 'ghost-platform']),
+      'platforms/d.yaml': p('b-platform', ['c-platform']),
+    });
+    expect(dependencyCycles(eco)).toEqual([
+      ['b-platform', 'c-platform', 'b-platform'],
+      ['y-platform', 'z-platform', 'y-platform'],
+    ]);
+    const reach = reachableDependencies(eco, ['c-platform', 'nobody-platform']);
+    expect(Object.fromEntries(reach)).toEqual({ 'c-platform': ['b-platform'], 'b-platform': ['c-platform'] });
+    expect(dependencyCycles(eco, reach)).toEqual([['b-platform', 'c-platform', 'b-platform']]);
+    const order = topologicalOrder(eco);
+    expect(order.blocked).toEqual(['b-platform', 'c-platform', 'y-platform', 'z-platform']);
+  });
+
+  it('topologicalOrder sorts each layer whatever order the platforms were read in', async () => {
+    const p = (name: string, deps: string[]) => doc('Platform', name, ['owner: team-a', 'namespace: ops', 'version: 1.0.0', `dependsOn: [${deps.join(', ')}]`]);
+    const { eco } = await world({
+      'platforms/a.yaml': p('z-platform', []),
+      'platforms/b.yaml': p('m-platform', ['z-platform']),
+      'platforms/c.yaml': p('k-platform', ['z-platform']),
+      'platforms/d.yaml': p('a-platform', []),
+    });
+    expect(topologicalOrder(eco).layers).toEqual([
+      ['a-platform', 'db-platform', 'lone-platform', 'worker-platform', 'z-platform'],
+      ['api-platform', 'k-platform', 'm-platform'],
+      ['report-platform'],
+    ]);
+  });
+});
+
+describe('renderings escape what their syntax reserves', () => {
+  const g: Graph = {
+    nodes: [
+      { id: 'Platform/p"1', kind: 'Platform', name: 'p"1' },
+      { id: 'Contract/c\\x', kind: 'Contract', name: 'c\\x' },
+      { id: 'Adapter/a', kind: 'Adapter', name: 'a' },
+    ],
+    edges: [{ from: 'Platform/p"1', to: 'Contract/c\\x', relation: 'consumes', label: '<2.0.0 >1 "x"' }],
+  };
+
+  it('DOT: quotes and backslashes', () => {
+    expect(toDot(g).split('\n')).toEqual([
+      'digraph mnops {',
+      '  rankdir=LR;',
+      '  "Platform/p\\"1" [label="p\\"1", shape=box];',
+      '  "Contract/c\\\\x" [label="c\\\\x", shape=hexagon];',
+      '  "Adapter/a" [label="a", shape=component];',
+      '  "Platform/p\\"1" -> "Contract/c\\\\x" [label="consumes <2.0.0 >1 \\"x\\""];',
+      '}',
+      '',
+    ]);
+  });
+
+  it('Mermaid: quotes and angle brackets as entities; classes in kind order', () => {
+    expect(toMermaid(g).split('\n')).toEqual([
+      'flowchart LR',
+      '  n0["p#quot;1"]',
+      '  n1{{"c\\x"}}',
+      '  n2[["a"]]',
+      '  n0 -->|"consumes #lt;2.0.0 #gt;1 #quot;x#quot;"| n1',
+      '  classDef Adapter fill:#eceff1',
+      '  class n2 Adapter',
+      '  classDef Contract fill:#fff8e1',
+      '  class n1 Contract',
+      '  classDef Platform fill:#e3f2fd',
+      '  class n0 Platform',
+      '',
+    ]);
   });
 });
