@@ -301,4 +301,29 @@ describe('impactChain', () => {
       'report-platform ← dependsOn api-platform (platforms/report-platform/platform.yaml:11)',
     );
   });
+
+  it('provided by, inherited from a template, runs in the environment an instance of another name places it in; the hops themselves', async () => {
+    const { eco } = await world({
+      'ecosystem/platform-templates/batch.yaml': doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']),
+      'ecosystem/platform-cloud/sandbox/platform.yaml': doc('PlatformInstance', 'sandbox-inst', ['environment: sandbox', 'platforms:', '  - name: worker-platform', '    version: 0.3.0']),
+    });
+    const chain = (files: string[], key: string) => impactChain(eco, impactOfChanges(eco, files), key);
+    const consumer = chain(['platforms/api-platform/platform.yaml'], 'Platform/worker-platform')!;
+    expect(consumer.text).toBe(
+      'worker-platform ← consumes queue@^1.0.0 (platforms/worker-platform/platform.yaml:11) ← provided by api-platform (platforms/api-platform/platform.yaml:11)',
+    );
+    expect(consumer).toMatchObject({ changed: 'Platform/api-platform', deleted: false });
+    expect(consumer.hops).toEqual([
+      { from: 'Platform/worker-platform', relation: 'consumes', to: 'Contract/queue', file: 'platforms/worker-platform/platform.yaml', line: 11 },
+      { from: 'Platform/api-platform', relation: 'provides', to: 'Contract/queue', file: 'platforms/api-platform/platform.yaml', line: 11 },
+    ]);
+    const inherited = chain(['platforms/db-platform/platform.yaml'], 'Platform/lone-platform')!;
+    expect(inherited.text).toBe('lone-platform ← dependsOn db-platform (ecosystem/platform-templates/batch.yaml:8, from template batch)');
+    expect(inherited.hops[0]).toMatchObject({ inheritedFrom: 'PlatformTemplate/batch' });
+    expect(chain(['ecosystem/platform-templates/http-service.yaml'], 'Platform/api-platform')!.hops[0]).not.toHaveProperty('inheritedFrom');
+    expect(chain(['ecosystem/platform-cloud/sandbox/platform.yaml'], 'Platform/worker-platform')!.text).toBe(
+      'worker-platform ← runs in sandbox (ecosystem/platform-cloud/sandbox/platform.yaml:8)',
+    );
+    expect(chain(['platforms/worker-platform/platform.yaml'], 'Environment/sandbox')!.text).toBe('sandbox ← runs worker-platform (ecosystem/platform-cloud/sandbox/platform.yaml:8)');
+  });
 });
