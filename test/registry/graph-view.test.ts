@@ -71,6 +71,30 @@ describe('filterGraph', () => {
     expect(prod.filter((id) => id.startsWith('PolicyException/'))).toEqual([]);
   });
 
+  it('--platform keeps the platforms that depend on it through a template; --env an exception on its instance, and works without one', async () => {
+    const waiver = doc('PolicyException', 'sandbox-inst', ['rule: resources.ceiling', 'target:', '  kind: PlatformInstance', '  name: sandbox', 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
+    const world = await load(
+      writeWorld({
+        ...BASE,
+        'ecosystem/platform-templates/batch.yaml': doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']),
+        'ecosystem/governance/exceptions/sandbox-inst.yaml': waiver,
+      }),
+      { clean: false },
+    );
+    const graph = buildGraph(world);
+    const db = ids(filterGraph(world, graph, { platform: 'db-platform' }));
+    // worker and lone inherit dependsOn db-platform from batch; report has a list of its own.
+    expect(db).toEqual(expect.arrayContaining(['Platform/worker-platform', 'Platform/lone-platform', 'Platform/api-platform']));
+    expect(db).not.toContain('Platform/report-platform');
+    const sandbox = ids(filterGraph(world, graph, { environment: 'sandbox' }));
+    expect(sandbox).toEqual(expect.arrayContaining(['Environment/sandbox', 'Adapter/swarm', 'Platform/worker-platform', 'PlatformTemplate/batch', 'PolicyException/sandbox-inst']));
+    // The dependency of worker (db-platform) does not run in sandbox: it is left out.
+    expect(sandbox).not.toContain('Platform/db-platform');
+    expect(ids(filterGraph(world, graph, { environment: 'dev' }))).not.toContain('PolicyException/sandbox-inst');
+    const bare = await load(writeWorld({ ...BASE, 'ecosystem/platform-cloud/sandbox/platform.yaml': null }), { clean: false });
+    expect(ids(filterGraph(bare, buildGraph(bare), { environment: 'sandbox' })).sort()).toEqual(['Adapter/swarm', 'Environment/sandbox']);
+  });
+
   it('both: what both views keep', () => {
     const both = ids(filterGraph(eco, all, { environment: 'prod', platform: 'runtime-platform' }));
     const env = new Set(ids(filterGraph(eco, all, { environment: 'prod' })));
