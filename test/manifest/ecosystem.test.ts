@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEcosystem, summarize, type DefinitionHistory, type ParsedFile } from '../../tools/lib/manifest/ecosystem.js';
 import { parseManifestText } from '../../tools/lib/manifest/load.js';
-import { doc } from '../registry/world.js';
+import { doc, waiver } from '../registry/world.js';
 
 const parsed = (files: Record<string, string>): ParsedFile[] => Object.entries(files).map(([file, text]) => ({ file, content: parseManifestText(text) }));
 const build = (files: Record<string, string>, history?: DefinitionHistory) => buildEcosystem('/repo', parsed(files), history);
@@ -43,15 +43,7 @@ describe('buildEcosystem', () => {
 
   it('PolicySettings outside the settings file and PolicyExceptions outside their folder are refused, not read', () => {
     const settings = doc('PolicySettings', 'governance', ['description: tuned by the governed']);
-    const exception = doc('PolicyException', 'waiver', [
-      'rule: resources.ceiling',
-      'target:',
-      '  kind: Platform',
-      '  name: api-platform',
-      'reason: a waiver long enough to be valid',
-      'approvedBy: platform-engineering',
-      'expires: 2099-12-31',
-    ]);
+    const exception = waiver('waiver', ['kind: Platform', 'name: api-platform']);
     const { ecosystem, findings } = build({
       'platforms/api-platform/settings.yaml': settings,
       'platforms/api-platform/waiver.yaml': exception,

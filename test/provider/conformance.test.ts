@@ -270,7 +270,7 @@ describe('teardown on both engines', () => {
     );
   }, 120_000);
 
-  it('by default waits out an endpoint that takes seconds to go, as after a hundred removals', async () => {
+  it('by default waits out an endpoint that takes seconds to go', async () => {
     // With its default patience, not the short one the table runs with: the endpoint is
     // released seven seconds after teardown starts (twenty polls used to give up after five).
     const patient = {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { runCli } from '../../tools/lib/cli/run.js';
 import { buildGraph, toMermaid } from '../../tools/lib/registry/index.js';
 import { exampleRepo, git, removeDir } from '../helpers/repo.js';
-import { BASE, doc, load, removeWorlds, writeWorld } from './world.js';
+import { BASE, doc, load, removeWorlds, waiver, writeWorld } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -321,16 +321,7 @@ describe('mnops registry graph --env, --platform', () => {
   });
 
   it('--env keeps an exception when it applies there: to what runs there, in every environment or in that one', async () => {
-    const waiver = doc('PolicyException', 'api-anywhere', [
-      'rule: resources.ceiling',
-      'target:',
-      '  kind: Platform',
-      '  name: api-platform',
-      'reason: a waiver long enough to be valid',
-      'approvedBy: platform-engineering',
-      'expires: 2099-12-31',
-    ]);
-    const world = writeWorld({ ...BASE, 'ecosystem/governance/exceptions/api-anywhere.yaml': waiver });
+    const world = writeWorld({ ...BASE, 'ecosystem/governance/exceptions/api-anywhere.yaml': waiver('api-anywhere', ['kind: Platform', 'name: api-platform']) });
     const r = await cli(['registry', 'graph', '--root', world, '--env', 'dev', '--format', 'json']);
     const ids = (JSON.parse(r.stdout) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
     expect(ids).toContain('PolicyException/api-anywhere');

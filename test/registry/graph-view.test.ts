@@ -5,7 +5,7 @@ import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js'
 import { buildGraph, type Graph } from '../../tools/lib/registry/graph.js';
 import { filterGraph } from '../../tools/lib/registry/graph-view.js';
 import { UsageError } from '../../tools/lib/repo/errors.js';
-import { BASE, doc, load, removeWorlds, writeWorld } from './world.js';
+import { BASE, doc, load, removeWorlds, waiver, writeWorld } from './world.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const eco = (await loadEcosystem(ROOT, { cacheDir: false })).ecosystem;
@@ -60,8 +60,8 @@ describe('filterGraph', () => {
   });
 
   it('--env keeps an exception for what runs there, in every environment or in that one only', async () => {
-    const waiver = doc('PolicyException', 'api-anywhere', ['rule: resources.ceiling', 'target:', '  kind: Platform', '  name: api-platform', 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
-    const world = await load(writeWorld({ ...BASE, 'ecosystem/governance/exceptions/api-anywhere.yaml': waiver }), { clean: false });
+    const anywhere = waiver('api-anywhere', ['kind: Platform', 'name: api-platform']);
+    const world = await load(writeWorld({ ...BASE, 'ecosystem/governance/exceptions/api-anywhere.yaml': anywhere }), { clean: false });
     const dev = ids(filterGraph(world, buildGraph(world), { environment: 'dev' }));
     expect(dev).toContain('PolicyException/api-anywhere');
     // api-platform runs in dev, but this exception is for prod.
@@ -72,12 +72,11 @@ describe('filterGraph', () => {
   });
 
   it('--platform keeps the platforms that depend on it through a template; --env an exception on its instance, and works without one', async () => {
-    const waiver = doc('PolicyException', 'sandbox-inst', ['rule: resources.ceiling', 'target:', '  kind: PlatformInstance', '  name: sandbox', 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
     const world = await load(
       writeWorld({
         ...BASE,
         'ecosystem/platform-templates/batch.yaml': doc('PlatformTemplate', 'batch', ['replicas: 1', 'dependsOn:', '  - db-platform']),
-        'ecosystem/governance/exceptions/sandbox-inst.yaml': waiver,
+        'ecosystem/governance/exceptions/sandbox-inst.yaml': waiver('sandbox-inst', ['kind: PlatformInstance', 'name: sandbox']),
       }),
       { clean: false },
     );

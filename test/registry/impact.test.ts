@@ -7,7 +7,7 @@ import { isRecordAffected } from '../../tools/lib/registry/impact.js';
 import { changedFilesSince } from '../../tools/lib/repo/git.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { git } from '../helpers/repo.js';
-import { doc, load, removeWorlds, world } from './world.js';
+import { doc, load, removeWorlds, waiver, world } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -120,8 +120,6 @@ describe('impactOfChanges', () => {
   });
 
   it('an exception affects its target: an environment, an instance\'s environment, or the environment it names', async () => {
-    const waiver = (name: string, target: string[]) =>
-      doc('PolicyException', name, ['rule: resources.ceiling', 'target:', ...target.map((l) => `  ${l}`), 'reason: a waiver long enough to be valid', 'approvedBy: platform-engineering', 'expires: 2099-12-31']);
     const file = (name: string) => `ecosystem/governance/exceptions/${name}.yaml`;
     const { eco } = await world({
       [file('env')]: waiver('env', ['kind: Environment', 'name: staging']),

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkReferences, impactOfChanges } from '../../tools/lib/registry/index.js';
 import { closestName, editDistance } from '../../tools/lib/suggest/closest-name.js';
 import { sortFindings, type Finding } from '../../tools/lib/report/finding.js';
-import { doc, removeWorlds, world } from './world.js';
+import { doc, removeWorlds, waiver, world } from './world.js';
 
 afterAll(removeWorlds);
 
@@ -203,17 +203,7 @@ describe('checkReferences', () => {
 
   it('a PolicyException whose target or target environment does not exist', async () => {
     const file = 'ecosystem/governance/exceptions/api-prod-replicas.yaml';
-    const exc = (kind: string, name: string, env: string) =>
-      doc('PolicyException', 'api-prod-replicas', [
-        'rule: resources.ceiling',
-        'target:',
-        `  kind: ${kind}`,
-        `  name: ${name}`,
-        `  environment: ${env}`,
-        'reason: load tests need more memory until the cache lands',
-        'approvedBy: platform-engineering',
-        'expires: 2099-12-31',
-      ]);
+    const exc = (kind: string, name: string, env: string) => waiver('api-prod-replicas', [`kind: ${kind}`, `name: ${name}`, `environment: ${env}`]);
     const on = { ruleId: 'ref.unknown', severity: 'error', file, kind: 'PolicyException', name: 'api-prod-replicas' } as const;
     expect(await refs({ [file]: exc('Platform', 'api', 'production') })).toEqual([
       { ...on, message: 'platform "api" does not exist', hint: 'existing platforms: api-platform, db-platform, lone-platform, report-platform, worker-platform', line: 9, column: 5, path: '/spec/target/name' },
@@ -229,16 +219,7 @@ describe('checkReferences', () => {
 
   it('a PolicyException naming a contract or a platform instance that does not exist', async () => {
     const file = 'ecosystem/governance/exceptions/api-prod-replicas.yaml';
-    const exc = (kind: string, name: string) =>
-      doc('PolicyException', 'api-prod-replicas', [
-        'rule: resources.ceiling',
-        'target:',
-        `  kind: ${kind}`,
-        `  name: ${name}`,
-        'reason: load tests need more memory until the cache lands',
-        'approvedBy: platform-engineering',
-        'expires: 2099-12-31',
-      ]);
+    const exc = (kind: string, name: string) => waiver('api-prod-replicas', [`kind: ${kind}`, `name: ${name}`]);
     const on = { ruleId: 'ref.unknown', severity: 'error', file, kind: 'PolicyException', name: 'api-prod-replicas', line: 9, column: 5, path: '/spec/target/name' } as const;
     expect(await refs({ [file]: exc('Contract', 'stroage') })).toEqual([{ ...on, message: 'contract "stroage" does not exist', hint: 'did you mean "storage"?' }]);
     expect(await refs({ [file]: exc('PlatformInstance', 'sandbx') })).toEqual([

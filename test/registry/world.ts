@@ -17,6 +17,18 @@ export function doc(kind: string, name: string, spec: string[]): string {
   return [`apiVersion: mnops/v1`, `kind: ${kind}`, `metadata:`, `  name: ${name}`, `spec:`, ...spec.map((l) => `  ${l}`)].join('\n') + '\n';
 }
 
+/** A PolicyException waiving resources.ceiling for `target` (its lines under `target:`). */
+export function waiver(name: string, target: string[]): string {
+  return doc('PolicyException', name, [
+    'rule: resources.ceiling',
+    'target:',
+    ...target.map((l) => `  ${l}`),
+    'reason: a waiver long enough to be valid',
+    'approvedBy: platform-engineering',
+    'expires: 2099-12-31',
+  ]);
+}
+
 const contract = (name: string, version: string) =>
   doc('Contract', name, [`version: ${version}`, 'operations:', '  - name: ping']);
 

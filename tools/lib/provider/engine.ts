@@ -48,8 +48,9 @@ export function unreachableError(endpoint: string, err: NodeJS.ErrnoException): 
 
 export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** How long a teardown waits for a network's endpoints to go: after a hundred containers are
- * removed at once, the engine takes seconds to release their endpoints. */
+/** How long a teardown waits for a network's endpoints to go: the engine can count a removed
+ * container's endpoint for seconds, longer when it is busy. An endpoint it never releases
+ * (no container holds it; only a daemon restart clears it) is reported after this. */
 export const NETWORK_RELEASE_MS = 60_000;
 
 /** Removes a network, trying again every `pollMs` while the engine still counts endpoints of

@@ -37,7 +37,7 @@ export interface DockerProviderOptions {
    * Without a health check, how long a replica must have been running to count as up (default 1000 ms): a process that exits at once must not pass.
    */
   settleMs?: number;
-  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: after many removals the engine takes seconds to release them). */
+  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: the engine can take seconds to release a removed container's endpoint). */
   networkReleaseMs?: number;
 }
 

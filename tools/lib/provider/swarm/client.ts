@@ -37,7 +37,7 @@ export interface SwarmSettings {
   pollMs?: number;
   /** How long past the health timeout a rollback may take to finish (default 60 s). */
   rollbackGraceMs?: number;
-  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: after many removals the engine takes seconds to release them). */
+  /** How long teardown keeps trying to remove a network the engine still counts endpoints on (default 60 s: the engine can take seconds to release a removed container's endpoint). */
   networkReleaseMs?: number;
 }
 
