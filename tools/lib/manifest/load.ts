@@ -120,9 +120,17 @@ class LimitExceeded extends Error {
     message: string,
     readonly line: number,
     readonly column: number,
+    readonly hint = LIMIT_HINT,
   ) {
     super(message);
   }
+}
+
+const LIMIT_HINT = 'simplify the document: fewer aliases, less nesting or fewer values';
+const NESTING_HINT = 'flatten the structure';
+
+function tooDeep(limits: LoadLimits, line: number, column: number): LimitExceeded {
+  return new LimitExceeded(`nesting is deeper than ${limits.maxDepth} levels`, line, column, NESTING_HINT);
 }
 
 function finding(ruleId: string, severity: Severity, message: string, hint: string, line = 1, column = 1): Finding {
@@ -143,45 +151,6 @@ function invalidUtf8At(bytes: Uint8Array): { line: number; column: number } | nu
     const column = at - before.lastIndexOf('\n');
     return { line, column };
   }
-}
-
-/** Cheap scan for flow-collection depth ([ { ), so deeply nested input never reaches the parser. */
-function flowDepthExceeded(text: string, maxDepth: number): { line: number; column: number } | null {
-  let depth = 0;
-  let line = 1;
-  let lineStart = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      lineStart = i + 1;
-      if (quote === null) continue;
-    }
-    if (quote !== null) {
-      if (text[i] === quote) quote = null;
-      continue;
-    }
-    if (c === 35 /* # */ && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\n')) {
-      const nl = text.indexOf('\n', i);
-      if (nl < 0) break;
-      i = nl - 1;
-      continue;
-    }
-    if (c === 34 /* " */ || c === 39 /* ' */) {
-      // Only quotes that open a scalar matter; a quote inside a plain scalar is text.
-      const prev = text[i - 1];
-      if (prev === undefined || prev === ' ' || prev === '[' || prev === '{' || prev === ',' || prev === '\n' || prev === ':') quote = text[i]!;
-      continue;
-    }
-    if (c === 91 || c === 123) {
-      depth++;
-      if (depth > maxDepth) return { line, column: i - lineStart + 1 };
-    } else if (c === 93 || c === 125) {
-      if (depth > 0) depth--;
-    }
-  }
-  return null;
 }
 
 /** Assign without ever invoking the __proto__ setter. */
@@ -256,7 +225,7 @@ function showKey(key: string): string {
 function toData(state: WalkState, node: unknown, pointer: string, depth: number, inAlias: boolean): unknown {
   if (depth > state.limits.maxDepth) {
     const [line, col] = posOf(state, (node as YamlNode | null)?.range?.[0]);
-    throw new LimitExceeded(`nesting is deeper than ${state.limits.maxDepth} levels`, line, col);
+    throw tooDeep(state.limits, line, col);
   }
   if (++state.nodes > state.limits.maxNodes) {
     const [line, col] = posOf(state, (node as YamlNode | null)?.range?.[0]);
@@ -365,6 +334,8 @@ class LexemeBudget {
   private scalarText = false;
   /** Block indicators in a row on one line. */
   private compact = 0;
+  /** Flow collections open here. */
+  private flow = 0;
   readonly maxNodeLexemes: number;
   readonly maxLexemes: number;
 
@@ -379,6 +350,10 @@ class LexemeBudget {
   private over(message: string, offset: number): LimitExceeded {
     const [line, col] = this.at(offset);
     return new LimitExceeded(message, line, col);
+  }
+
+  private tooDeep(offset: number): LimitExceeded {
+    return tooDeep(this.limits, ...this.at(offset));
   }
 
   /** Counts one lexeme starting at `offset`. */
@@ -397,7 +372,7 @@ class LexemeBudget {
       case 'explicit-key-ind':
         // `- - - x` and `? ? ? x` nest a level per indicator without a new line: the one
         // block nesting a 1 MB file can make deep cheaply (indentation costs its square).
-        if (++this.compact > this.limits.maxDepth) throw this.over(`nesting is deeper than ${this.limits.maxDepth} levels`, offset);
+        if (++this.compact > this.limits.maxDepth) throw this.tooDeep(offset);
         break;
       default:
         this.compact = 0;
@@ -406,10 +381,17 @@ class LexemeBudget {
       case 'scalar':
         this.scalarText = true;
         break;
-      case 'single-quoted-scalar':
-      case 'double-quoted-scalar':
       case 'flow-map-start':
       case 'flow-seq-start':
+        // The lexer's brackets, not the text's: none inside a quoted or plain scalar or a comment.
+        if (++this.flow > this.limits.maxDepth) throw this.tooDeep(offset);
+        break;
+      case 'flow-map-end':
+      case 'flow-seq-end':
+        if (this.flow > 0) this.flow--;
+        return;
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar':
       case 'seq-item-ind':
         break;
       case 'alias':
@@ -479,7 +461,7 @@ function* boundedTokens(text: string, lc: LineCounter, limits: LoadLimits): Gene
       yield token;
     }
     // The stack holds the document, then one entry per open collection (and a scalar).
-    if (parser.stack.length > limits.maxDepth + 3) throw new LimitExceeded(`nesting is deeper than ${limits.maxDepth} levels`, ...at(offset));
+    if (parser.stack.length > limits.maxDepth + 3) throw tooDeep(limits, ...at(offset));
   }
   yield* parser.end();
 }
@@ -573,20 +555,13 @@ export function parseManifestText(text: string, limits: LoadLimits = DEFAULT_LIM
 
 /** The `yaml` package's parse: every error and warning as a finding, positions from its nodes. */
 export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS, findings: Finding[] = []): ParsedContent {
-  const deep = flowDepthExceeded(text, limits.maxDepth);
-  if (deep) {
-    findings.push(
-      finding('yaml.limit', 'error', `nesting is deeper than ${limits.maxDepth} levels`, 'flatten the structure', deep.line, deep.column),
-    );
-    return { documents: [], findings };
-  }
   const lc = new LineCounter();
   let list: Document[];
   try {
     list = composeBounded(text, lc, limits);
   } catch (err) {
     if (err instanceof LimitExceeded) {
-      findings.push(finding('yaml.limit', 'error', err.message, LIMIT_HINT, err.line, err.column));
+      findings.push(finding('yaml.limit', 'error', err.message, err.hint, err.line, err.column));
       return { documents: [], findings };
     }
     throw err;
@@ -636,7 +611,7 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
       documents.push({ index, value, positions: state.positions });
     } catch (err) {
       if (err instanceof LimitExceeded) {
-        findings.push(finding('yaml.limit', 'error', err.message, LIMIT_HINT, err.line, err.column));
+        findings.push(finding('yaml.limit', 'error', err.message, err.hint, err.line, err.column));
         return;
       }
       throw err;
@@ -645,7 +620,6 @@ export function parseWithYaml(text: string, limits: LoadLimits = DEFAULT_LIMITS,
   return { documents, findings: capped(findings) };
 }
 
-const LIMIT_HINT = 'simplify the document: fewer aliases, less nesting or fewer values';
 
 /** The first MAX_FINDINGS_PER_FILE findings, and one that counts the rest. */
 function capped(findings: Finding[]): Finding[] {
