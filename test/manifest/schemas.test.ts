@@ -100,6 +100,64 @@ describe('validateDocument', () => {
     expect(problemsOf({ apiVersion: 'mnops/v1', kind: 7 })[0]).toMatch(/^\/kind \| kind 7 is not a manifest kind \| use one of: /);
   });
 
+  const env = (spec: object) => doc('Environment', { tier: 'dev', adapter: 'docker', ...spec }, { name: 'dev' });
+
+  it('a map of names (env, labels, rule ids) refuses a key its pattern does not allow, naming the key and the pattern', () => {
+    // Before, a Record's key pattern was only patternProperties: any other key passed unchecked.
+    expect(problemsOf(platform({ env: { 'LOG_LEVEL=debug': 'x', 'GOOD_NAME': 'y' } }))).toEqual([
+      '/spec/env/LOG_LEVEL=debug | spec.env has the key "LOG_LEVEL=debug", which is not a valid name there | rename it to match ^[A-Za-z_][A-Za-z0-9_.-]*$',
+    ]);
+    expect(problemsOf({ ...platform({}), metadata: { name: 'x-platform', labels: { 'bad key!': 'x', 'team/a.b': 'ok' } } })).toEqual([
+      '/metadata/labels/bad key! | metadata.labels has the key "bad key!", which is not a valid name there | rename it to match ^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$',
+    ]);
+    expect(problemsOf(doc('PolicySettings', { tiers: { dev: { severity: { 'NotARule': 'off' } } } }, { name: 'settings' }))[0]).toMatch(
+      /^\/spec\/tiers\/dev\/severity\/NotARule \| spec\.tiers\.dev\.severity has the key "NotARule", which is not a valid name there \| rename it to match/,
+    );
+  });
+
+  it('every field a document misses is listed, not just the first at that place', () => {
+    expect(problemsOf({ apiVersion: 'mnops/v1', kind: 'Platform', metadata: { name: 'x-platform' }, spec: {} })).toEqual([
+      '/spec | spec.owner is missing | add "owner:" under spec',
+      '/spec | spec.namespace is missing | add "namespace:" under spec',
+      '/spec | spec.version is missing | add "version:" under spec',
+    ]);
+  });
+
+  it('a map, a list or a boolean where another type is wanted, each described as what it is', () => {
+    expect(problemsOf(platform({ owner: { a: 1 } }))).toEqual(['/spec/owner | spec.owner is a map, expected string | write spec.owner as a string']);
+    expect(problemsOf(platform({ owner: ['a'] }))).toEqual(['/spec/owner | spec.owner is a list, expected string | write spec.owner as a string']);
+    expect(problemsOf(platform({ replicas: true }))).toEqual(['/spec/replicas | spec.replicas is true, expected integer | write spec.replicas as an integer']);
+    expect(problemsOf(platform({ replicas: 'x'.repeat(60) }))[0]).toContain(`spec.replicas is "${'x'.repeat(60)}", expected integer`);
+  });
+
+  it('a version: the full one to write when it is only short, else what a semantic version looks like', () => {
+    const fix = (version: string, full: string) => `/spec/version | spec.version "${version}" is not a semantic version: it needs major.minor.patch | write version: "${full}"`;
+    expect(problemsOf(platform({ version: 'v2' }))).toEqual([fix('v2', '2.0.0')]);
+    expect(problemsOf(platform({ version: '10.20' }))).toEqual([fix('10.20', '10.20.0')]);
+    expect(problemsOf(platform({ version: 'v1.5' }))).toEqual([fix('v1.5', '1.5.0')]);
+    for (const version of ['x1.2', '1.2.3.4', '1.2x'])
+      expect(problemsOf(platform({ version }))).toEqual([`/spec/version | spec.version "${version}" is not a valid semantic version | write a semantic version, e.g. 1.4.0`]);
+  });
+
+  it('a date-time, a lifetime and an exclusive minimum, each with its fix', () => {
+    expect(problemsOf(env({}))).toEqual([]);
+    expect(problemsOf(env({ createdAt: 'yesterday' }))).toEqual([
+      '/spec/createdAt | spec.createdAt "yesterday" is not a valid date-time | write it as an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z',
+    ]);
+    expect(problemsOf(env({ ttl: '2w' }))).toEqual(['/spec/ttl | spec.ttl "2w" is not a valid lifetime | write a lifetime, e.g. 48h or 7d']);
+    expect(problemsOf(env({ ttl: 7 }))).toEqual(['/spec/ttl | spec.ttl is the number 7, expected a string | quote it: ttl: "7"']);
+    expect(problemsOf(platform({ resources: { cpuCores: 0, memoryMb: 1 } }))).toEqual([
+      '/spec/resources/cpuCores | spec.resources.cpuCores is 0, it must be > 0 | use a value > 0',
+      '/spec/resources/memoryMb | spec.resources.memoryMb is 1, it must be >= 4 | use a value >= 4',
+    ]);
+  });
+
+  it('any other rule broken: the validator’s words, and the schema of that kind to read', () => {
+    expect(problemsOf({ ...platform({}), metadata: { name: 'x-platform', labels: { team: 'x'.repeat(300) } } })).toEqual([
+      '/metadata/labels/team | metadata.labels.team must NOT have more than 256 characters | change metadata.labels.team to what schemas/Platform.json allows there',
+    ]);
+  });
+
   it('pointerToPath reads a JSON pointer the way a user writes the path', () => {
     expect(pointerToPath('')).toBe('(document)');
     expect(pointerToPath('/spec/resources/memoryMb')).toBe('spec.resources.memoryMb');

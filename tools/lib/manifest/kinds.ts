@@ -20,10 +20,15 @@ const SemVer = Type.String({
 });
 /** `contract@version` (provides, implements) or `contract@range` (consumes). */
 const ContractRef = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*@\\S+$', description: 'contract@version or contract@range' });
+// A Record with a key pattern is only patternProperties: without additionalProperties: false
+// a key that does not match is not checked at all (an env name with "=" or a space reached
+// the engine, where NAME=x=y sets NAME to "x=y").
+const onlyMatchingKeys = { additionalProperties: false } as const;
 const StringMap = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$' }), Type.String(), {
   description: 'NAME → value (non-secret)',
+  ...onlyMatchingKeys,
 });
-const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$' }), Type.String({ maxLength: 256 }));
+const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$' }), Type.String({ maxLength: 256 }), onlyMatchingKeys);
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const IsoDateTime = Type.String({ format: 'date-time' });
 /** Free-form settings: scalars, lists and maps of them. */
@@ -383,7 +388,7 @@ const TierSettings = Type.Object(
   {
     ceilings: Type.Optional(Type.Partial(Resources)),
     severity: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }), Severity, { description: 'rule id → error | warning | note | off' }),
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }), Severity, { description: 'rule id → error | warning | note | off', ...onlyMatchingKeys }),
     ),
   },
   strict,

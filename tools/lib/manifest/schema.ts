@@ -55,7 +55,7 @@ function valueAt(root: unknown, pointer: string): unknown {
   return cur;
 }
 
-function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
+function toProblem(err: ErrorObject, doc: unknown, kind: KindName): SchemaProblem {
   const at = err.instancePath;
   const where = pointerToPath(at);
   const actual = valueAt(doc, at);
@@ -69,7 +69,17 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     }
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
-      const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const parent = err.parentSchema as { properties?: object; patternProperties?: object } | undefined;
+      const keyPatterns = Object.keys(parent?.patternProperties ?? {});
+      if (keyPatterns.length) {
+        // A map whose keys are names (env, labels, rule ids): the key is what is wrong.
+        return {
+          pointer: `${at}/${escapePointerToken(prop)}`,
+          message: `${where} has the key ${describe(prop)}, which is not a valid name there`,
+          hint: `rename it to match ${keyPatterns.join(' or ')}`,
+        };
+      }
+      const known = Object.keys(parent?.properties ?? {});
       const guess = closestName(prop, known);
       const token = escapePointerToken(prop);
       return {
@@ -124,7 +134,7 @@ function toProblem(err: ErrorObject, doc: unknown): SchemaProblem {
     case 'minLength':
       return { pointer: at, message: `${where} is too short: ${err.message ?? ''}`.trim(), hint: `give ${where} ${String(p.limit)} or more ${err.keyword === 'minItems' ? 'items' : 'characters'}` };
     default:
-      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: `change ${where || 'the document'} to what schemas/<Kind>.json allows there` };
+      return { pointer: at, message: `${where} ${err.message ?? 'is invalid'}`, hint: `change ${where || 'the document'} to what schemas/${kind}.json allows there` };
   }
 }
 
@@ -182,7 +192,7 @@ export function validateDocument(doc: unknown): { kind?: KindName; problems: Sch
   const seen = new Set<string>();
   const problems: SchemaProblem[] = [];
   for (const err of validate.errors ?? []) {
-    const prob = toProblem(err, doc);
+    const prob = toProblem(err, doc, d.kind);
     const key = `${prob.pointer}|${err.keyword === 'required' ? prob.message : ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
