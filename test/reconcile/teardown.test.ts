@@ -37,6 +37,7 @@ describe('mnops teardown', () => {
     const t = await run(['teardown', '--env', env]);
     expect(t.status, t.stdout + t.stderr).toBe(2);
     expect(t.stderr).toContain(`teardown of ${env} could not remove 1 object(s): network ${network}`);
+    expect(t.stderr).toContain(`held by container ${blocker}, which mnops does not manage`);
     expect(t.stdout).not.toContain('removed everything');
     // Everything else went.
     expect(containersOf(env)).toEqual([]);

@@ -53,6 +53,23 @@ export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) 
  * (no container holds it; only a daemon restart clears it) is reported after this. */
 export const NETWORK_RELEASE_MS = 60_000;
 
+/** What keeps a network that refused to go, for teardown's report: the containers still on
+ * it (mnops removed its own, so these are someone else's), or, when none is, the endpoint
+ * the engine never released, which only a restart of the daemon clears. */
+export async function networkHolders(inspect: () => Promise<{ Containers?: Record<string, { Name?: string }> | null }>): Promise<string> {
+  let info: { Containers?: Record<string, { Name?: string }> | null };
+  try {
+    info = await inspect();
+  } catch {
+    return 'the engine would not say what holds it';
+  }
+  // An overlay lists its load balancer as `lb-<network>`: the network's own, not a holder.
+  const names = Object.entries(info.Containers ?? {}).flatMap(([id, c]) => (c.Name && !id.startsWith('lb-') ? [c.Name] : []));
+  return names.length
+    ? `held by container ${names.sort().join(', ')}, which mnops does not manage`
+    : 'no container holds it: the engine kept a stale endpoint, which only a restart of dockerd releases';
+}
+
 /** Removes a network, trying again every `pollMs` while the engine still counts endpoints of
  * containers or tasks that were just removed (they linger after the remove returns). Returns
  * the engine's last refusal once `withinMs` has passed, or undefined once the network is

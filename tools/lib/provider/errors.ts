@@ -39,6 +39,6 @@ export class TeardownError extends ProviderError {
     readonly environment: string,
     readonly left: readonly string[],
   ) {
-    super(`teardown of ${environment} could not remove ${left.length} object(s): ${left.join('; ')}`, 'remove them by hand (docker rm / docker network rm / docker service rm), or run teardown again');
+    super(`teardown of ${environment} could not remove ${left.length} object(s): ${left.join('; ')}`, 'remove them by hand (docker rm / docker network rm / docker service rm), or run teardown again once what holds them is gone');
   }
 }

@@ -1,6 +1,6 @@
 // The docker provider's networks: per environment a routed bridge and an internal one,
 // created once however many platforms ask at the same time, removed by teardown.
-import { removeNetworkOnceFree } from '../engine.js';
+import { networkHolders, removeNetworkOnceFree } from '../engine.js';
 import { ProviderError, engineMessage, statusOf } from '../errors.js';
 import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS } from '../types.js';
@@ -70,7 +70,7 @@ export function dockerNetworks(client: DockerClient): DockerNetworks {
       for (const n of nets) {
         known.delete(n.Name);
         const last = await removeNetworkOnceFree(() => engine(() => docker.getNetwork(n.Id).remove()), client.pollMs, client.networkReleaseMs);
-        if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
+        if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)}; ${await networkHolders(() => docker.getNetwork(n.Id).inspect())})`);
       }
       const names = networkNames(environment, client.project);
       known.delete(names.egress);

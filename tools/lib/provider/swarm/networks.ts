@@ -1,7 +1,7 @@
 // The swarm provider's overlay networks: created once however many platforms ask at the same
 // time, refused when one of the same name is not what the policy needs, removed once the
 // endpoints of stopped tasks are gone.
-import { removeNetworkOnceFree, sleep } from '../engine.js';
+import { networkHolders, removeNetworkOnceFree, sleep } from '../engine.js';
 import { ProviderError, statusOf, engineMessage } from '../errors.js';
 import { nameTakenError, otherOwner } from '../project.js';
 import { LABELS, type DesiredWorkload } from '../types.js';
@@ -83,7 +83,7 @@ export function swarmNetworks(client: SwarmClient) {
       } catch (err) {
         throw engineError('remove network', err);
       }
-      if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)})`);
+      if (last !== undefined) left.push(`network ${n.Name} (${engineMessage(last)}; ${await networkHolders(() => docker.getNetwork(n.Id).inspect())})`);
     }
     // The manager removes an overlay after answering: until it has, the network still lists
     // and an apply right after would attach a service to it and fail. Removed means gone.
