@@ -94,6 +94,8 @@ describe('proposed policy change, as markdown', () => {
     const out = proposedChangeMarkdown(report({ added: many, cleared: many }));
     expect(out.split('\n').filter((l) => l.startsWith('| added'))).toHaveLength(50);
     expect(out.split('\n').filter((l) => l.startsWith('| cleared'))).toHaveLength(50);
-    expect(out).toContain('60 added, 60 cleared.');
+    expect(out).toContain('60 added, 60 cleared (the first 50 of each are listed; the report in --format json has them all).');
+    // Nothing cut, nothing said about it.
+    expect(proposedChangeMarkdown(report({ added: many.slice(0, 50), cleared: many.slice(0, 3) }))).toContain('\n50 added, 3 cleared.\n');
   });
 });

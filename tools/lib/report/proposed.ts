@@ -43,6 +43,7 @@ export function proposedChangeMarkdown(report: Report): string {
   const row = (sign: string, f: Finding) => `| ${sign} | ${f.severity} | ${codeSpanCell(f.ruleId)} | ${codeSpanCell(`${f.file}:${f.line}`)} | ${escapeMarkdownCell(f.message)} |`;
   for (const f of p.added.slice(0, MAX_ROWS)) out.push(row('added', f));
   for (const f of p.cleared.slice(0, MAX_ROWS)) out.push(row('cleared', f));
-  out.push('', `${p.added.length} added, ${p.cleared.length} cleared.`);
+  const cut = p.added.length > MAX_ROWS || p.cleared.length > MAX_ROWS;
+  out.push('', `${p.added.length} added, ${p.cleared.length} cleared${cut ? ` (the first ${MAX_ROWS} of each are listed; the report in --format json has them all)` : ''}.`);
   return `${out.join('\n')}\n`;
 }
