@@ -9,14 +9,14 @@ const TESTS = [
   'test/registry/{graph,graph-view,impact,references,git}.test.ts',
   'test/report/*.test.ts',
   'test/{json,suggest}/*.test.ts',
-  'test/policy/input.test.ts',
+  'test/policy/{input,settings,partition}.test.ts',
   // Real git, no engine. The push-race suite (test/audit/concurrency) is left out: over a
   // minute per run, it would multiply the time of every mutant it covers.
   'test/audit/{verify,verify-remote,signing}.test.ts',
   // The property tests that compare two ways of reaching the same findings (sliced against
   // whole, PR-scoped against full, snapshot against cold) are left out: both sides run the
   // mutated code, so they rarely tell a mutant apart, and each takes 15–20 s per mutant.
-  'test/validate/{cache,pr-mode,pr-renames,stat-table}.test.ts',
+  'test/validate/{cache,paths,pr-mode,pr-renames,stat-table}.test.ts',
 ];
 
 /** MUTATION_TESTS (globs separated by spaces) narrows the tests, for a run over one module. */
