@@ -100,6 +100,11 @@ describe('order', () => {
       expect(sortFindings(shuffled)).toEqual(sorted);
     }
   });
+
+  it('at the same place, severity and rule, by message', () => {
+    const said = (message: string): Finding => ({ ruleId: 'r.x', severity: 'error', message, file: 'a.yaml', line: 1, column: 1 });
+    expect(sortFindings([said('c'), said('a'), said('b'), said('a')]).map((f) => f.message)).toEqual(['a', 'a', 'b', 'c']);
+  });
 });
 
 describe('text', () => {
@@ -279,6 +284,21 @@ describe('json', () => {
         'ruleId', 'severity', 'message', 'file', 'line', 'column', 'kind', 'name', 'environment', 'path', 'hint',
       ]);
     }
+  });
+
+  it('adds the cause of a finding, the commit that judged, and the proposed policy change, only when there are', () => {
+    const cause = { ...CEILING, ruleId: 'ref.unknown', line: 3, column: 7 };
+    const folded: Finding = { ...PINNED, causedBy: cause };
+    const out = JSON.parse(
+      FORMATTERS.json({ ...REPORT, findings: [folded], judgedBy: 'abc123', proposedPolicyChange: { added: [CEILING], cleared: [], error: 'bundle is broken' } }, plain).output,
+    ) as { findings: { causedBy?: unknown }[]; judgedBy?: string; proposedPolicyChange?: { added: { ruleId: string }[]; cleared: unknown[]; error?: string } };
+    expect(out.findings[0]!.causedBy).toEqual({ ruleId: 'ref.unknown', file: CEILING.file, line: 3, column: 7 });
+    expect(out.judgedBy).toBe('abc123');
+    expect(out.proposedPolicyChange).toMatchObject({ added: [{ ruleId: 'resources.ceiling' }], cleared: [], error: 'bundle is broken' });
+    const clean = JSON.parse(FORMATTERS.json({ ...REPORT, findings: [PINNED], proposedPolicyChange: { added: [], cleared: [CEILING] } }, plain).output) as Record<string, unknown>;
+    expect(Object.keys(clean)).toEqual(['version', 'summary', 'findings', 'proposedPolicyChange']);
+    expect(Object.keys(clean.proposedPolicyChange as object)).toEqual(['added', 'cleared']);
+    expect(Object.keys((clean.findings as object[])[0]!)).not.toContain('causedBy');
   });
 
   it('prints an empty list when clean', () => {
