@@ -8,7 +8,7 @@ const TESTS = [
   'test/manifest/*.test.ts',
   'test/registry/{graph,graph-view,impact,references,git}.test.ts',
   'test/report/*.test.ts',
-  'test/{json,suggest}/*.test.ts',
+  'test/{json,suggest,ecosystem-load}/*.test.ts',
   'test/policy/{input,settings,partition}.test.ts',
   // Real git, no engine. The push-race suite (test/audit/concurrency) is left out: over a
   // minute per run, it would multiply the time of every mutant it covers.
