@@ -1,14 +1,9 @@
 // One typo, one finding to read: what follows from an error is folded under it.
-import { afterAll, describe, expect, it } from 'vitest';
-import { edit, exampleRepo, lineOf, mnops, removeDir } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { edit, lineOf, mnops } from '../helpers/repo.js';
+import { exampleRepos } from '../helpers/example-repos.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function repo(): string {
-  const d = exampleRepo({ git: true });
-  dirs.push(d);
-  return d;
-}
+const repo = exampleRepos({ git: true });
 
 const TEMPLATE = 'ecosystem/platform-templates/base-service.yaml';
 

@@ -3,16 +3,11 @@
 // repository, and a finding a prod tier causes points at the tier that caused it.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { edit, exampleRepo, git, lineOf, mnops, removeDir } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { edit, git, lineOf, mnops } from '../helpers/repo.js';
+import { exampleRepos } from '../helpers/example-repos.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function repo(): string {
-  const d = exampleRepo({ git: true });
-  dirs.push(d);
-  return d;
-}
+const repo = exampleRepos({ git: true });
 
 const DEV = 'ecosystem/platform-cloud/dev';
 const COPY = 'ecosystem/platform-cloud/customer-globex';

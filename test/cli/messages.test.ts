@@ -2,16 +2,11 @@
 // and a fix that, once made, validates clean.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { edit, exampleRepo, lineOf, mnops, removeDir } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { edit, lineOf, mnops } from '../helpers/repo.js';
+import { exampleRepos } from '../helpers/example-repos.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function repo(opts: { git?: boolean } = {}): string {
-  const d = exampleRepo(opts);
-  dirs.push(d);
-  return d;
-}
+const repo = exampleRepos();
 
 const PLATFORM = 'platforms/data-platform/platform.yaml';
 

@@ -1,15 +1,10 @@
 // mnops rules and mnops explain, run as a user runs them, in a copy of the example.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RULES } from '../../tools/lib/rules/catalog.js';
-import { edit, exampleRepo, mnops, removeDir } from '../helpers/repo.js';
+import { edit, mnops } from '../helpers/repo.js';
+import { exampleRepos } from '../helpers/example-repos.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function repo(): string {
-  const d = exampleRepo();
-  dirs.push(d);
-  return d;
-}
+const repo = exampleRepos();
 
 describe('mnops rules', () => {
   it('lists every rule with its severity per tier and whether it can be waived', async () => {
