@@ -3,6 +3,7 @@
 // repository without them and with them as last committed. In process, on real git.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PHASES } from '../../tools/lib/ecosystem-load/phases.js';
 import { RepoError } from '../../tools/lib/repo/errors.js';
 import { validate } from '../../tools/lib/validate/validate.js';
 import { git } from '../helpers/repo.js';
@@ -68,6 +69,17 @@ describe('validate with paths', () => {
     expect(dev.length).toBeGreaterThan(0);
     expect(dev.every((f) => f.startsWith('ecosystem/platform-cloud/dev/'))).toBe(true);
     expect(await shown(root, ['ecosystem/platform-cloud/prod'])).toEqual([]);
+  });
+
+  it('says how long the run took and where: every phase it went through, in the phase list', async () => {
+    const root = repo({});
+    const { stats } = await validate({ root, cacheDir: false, now: new Date('2026-06-01T00:00:00Z') });
+    const phases = Object.keys(stats.phases);
+    for (const p of ['discover', 'read', 'parse', 'index', 'references', 'resolve', 'input', 'evaluate', 'report']) expect(phases, p).toContain(p);
+    expect(phases.every((p) => (PHASES as readonly string[]).includes(p))).toBe(true);
+    expect(Object.values(stats.phases).every((ms) => ms >= 0 && ms < 60_000)).toBe(true);
+    expect(stats.ms).toBeGreaterThan(0);
+    expect(stats.ms).toBeLessThan(60_000);
   });
 
   it('refuses a path outside the repository', async () => {
