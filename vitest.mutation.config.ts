@@ -16,7 +16,7 @@ const TESTS = [
   // The property tests that compare two ways of reaching the same findings (sliced against
   // whole, PR-scoped against full, snapshot against cold) are left out: both sides run the
   // mutated code, so they rarely tell a mutant apart, and each takes 15–20 s per mutant.
-  'test/validate/{cache,paths,pr-mode,pr-renames,stat-table,scope-and-cascade,incremental}.test.ts',
+  'test/validate/{cache,paths,pr-mode,pr-renames,stat-table,scope-and-cascade,incremental,snapshot-store}.test.ts',
 ];
 
 /** MUTATION_TESTS (globs separated by spaces) narrows the tests, for a run over one module. */
