@@ -109,18 +109,22 @@ describe('a table sealed with the right key but of the wrong shape', () => {
     return StatTable.open(dir, CONTEXT);
   }
 
-  it('is used when resealed as it was, and not at all once its header, names or entries do not add up', async () => {
-    const dir = cacheDir();
-    await saved(dir, 60);
+  /** The saved table's body, cut into its parts: header, names and the JSON of the entries. */
+  function partsOf(dir: string): { body: string; header: string; nFiles: number; nDirs: number; length: number; tail: string; names: string; json: [unknown[][], unknown[][]] } {
     const file = readdirSync(dir).find((f) => f.endsWith('.table'))!;
     const original = readFileSync(path.join(dir, file));
     const body = original.subarray(original.indexOf(0x0a) + 1).toString('utf8');
-    expect((await resealed(dir, body)).lookup('f1.yaml', stat(1))).toBe(blob(1));
     const [header, ...rest] = body.split('\n');
     const [nFiles, nDirs, length] = header!.split(' ').map(Number) as [number, number, number];
     const tail = rest.join('\n');
-    const names = tail.slice(0, length);
-    const json = JSON.parse(tail.slice(length)) as [unknown[], unknown[]];
+    return { body, header: header!, nFiles, nDirs, length, tail, names: tail.slice(0, length), json: JSON.parse(tail.slice(length)) as [unknown[][], unknown[][]] };
+  }
+
+  it('is used when resealed as it was, and not at all once its header, names or entries do not add up', async () => {
+    const dir = cacheDir();
+    await saved(dir, 60);
+    const { body, header, nFiles, nDirs, length, tail, names, json } = partsOf(dir);
+    expect((await resealed(dir, body)).lookup('f1.yaml', stat(1))).toBe(blob(1));
     const broken: Record<string, string> = {
       'a header that is not three numbers': `${nFiles} ${nDirs}\n${tail}`,
       'a header with text after it': `${nFiles} ${nDirs} ${length} x\n${tail}`,
@@ -138,19 +142,13 @@ describe('a table sealed with the right key but of the wrong shape', () => {
   it('an entry of the wrong shape is not used, and the others are', async () => {
     const dir = cacheDir();
     await saved(dir, 60);
-    const file = readdirSync(dir).find((f) => f.endsWith('.table'))!;
-    const original = readFileSync(path.join(dir, file));
-    const body = original.subarray(original.indexOf(0x0a) + 1).toString('utf8');
-    const [header, ...rest] = body.split('\n');
-    const length = Number(header!.split(' ')[2]);
-    const tail = rest.join('\n');
-    const json = JSON.parse(tail.slice(length)) as [unknown[][], unknown[][]];
-    const at = (name: string) => tail.slice(0, length).split('\0').indexOf(name);
+    const { header, names, json } = partsOf(dir);
+    const at = (name: string) => names.split('\0').indexOf(name);
     const files = json[0].map((e) => [...e]);
     files[at('f1.yaml')]![4] = 'not a blob id';
     files[at('f2.yaml')] = files[at('f2.yaml')]!.slice(0, 4);
     const folders = [[...json[1][0]!.slice(0, 4), [['a.yaml', 'x']]]];
-    const t = await resealed(dir, `${header}\n${tail.slice(0, length)}${JSON.stringify([files, folders])}`);
+    const t = await resealed(dir, `${header}\n${names}${JSON.stringify([files, folders])}`);
     expect(t.lookup('f1.yaml', stat(1))).toBeUndefined();
     expect(t.lookup('f2.yaml', stat(2))).toBeUndefined();
     expect(t.lookup('f3.yaml', stat(3))).toBe(blob(3));
