@@ -90,6 +90,15 @@ describe('a pull request is judged by its base', () => {
     expect(rules(trusting.report.findings)).not.toContain('secrets.plaintext');
   }, 60_000);
 
+  it('a rule changed without rebuilding the bundle: the proposed change says so instead of showing no difference', async () => {
+    write('policies/rules/extra.rego', 'package rules.extra\n\nimport rego.v1\n\nfindings contains {"ruleId": "extra.rule"} if false\n');
+    const out = await run();
+    expect(out.judgedBy).toBe(base);
+    expect(out.proposed).toMatchObject({ added: [], cleared: [] });
+    expect(out.proposed?.error).toMatch(/ — .* to see what the new rules would do$/);
+    expect(out.report.proposedPolicyChange?.error).toBe(out.proposed?.error);
+  }, 60_000);
+
   it('settings planted outside ecosystem/governance/settings.yaml are an error and ignored, in any mode', async () => {
     leakSecret();
     write(
