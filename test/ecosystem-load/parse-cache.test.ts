@@ -3,7 +3,7 @@
 // of the wrong shape is still not used (the loader then parses the file: slower, never wrong).
 // Its use by validate, and tampering without the key, are in test/validate/cache.test.ts.
 import { createHash, createHmac } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,32 @@ describe('ParseCache: saved, then opened again', () => {
     expect(folded.get(id(7))).toBeUndefined(); // not used in the run that folded
   });
 
+  it('folds at the 201st entry, not the 200th; both files private to their owner', async () => {
+    const { root, dir } = place();
+    const files = () => readdirSync(dir).filter((f) => f !== 'key');
+    const c = await ParseCache.open(root, dir);
+    for (let i = 0; i < 200; i++) c.set(id(i), content({ n: i }));
+    await c.save();
+    expect(files().map((f) => path.extname(f))).toEqual(['.journal']);
+    expect(statSync(path.join(dir, files()[0]!)).mode & 0o777).toBe(0o600);
+    const next = await ParseCache.open(root, dir);
+    next.set(id(500), content({ n: 500 }));
+    await next.save();
+    expect(files().map((f) => path.extname(f))).toEqual(['.cache']);
+    expect(statSync(path.join(dir, files()[0]!)).mode & 0o777).toBe(0o600);
+  });
+
+  it('journal lines not of the shape of one are skipped, and the lines after them read', async () => {
+    const { root, dir } = place();
+    const c = await ParseCache.open(root, dir);
+    c.set(id(1), content({ a: 1 }));
+    await c.save();
+    const journal = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.journal'))!);
+    const line = readFileSync(journal, 'utf8');
+    writeFileSync(journal, `garbage\n${'0'.repeat(64)} short {}\n\n${line}`);
+    expect(jsonOf((await ParseCache.open(root, dir)).get(id(1)))).toBe('{"a":1}');
+  });
+
   it('without a cache folder there is no cache, and nothing is written', async () => {
     const { root } = place();
     const none = await ParseCache.open(root, undefined);
@@ -90,6 +116,13 @@ describe('the key', () => {
     expect(key).toHaveLength(32);
     expect(statSync(path.join(dir, 'key')).mode & 0o777).toBe(0o600);
     expect(await cacheKey(dir)).toEqual(key);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('is not trusted when another user owns it', async () => {
+    const { dir } = place();
+    await cacheKey(dir);
+    chownSync(path.join(dir, 'key'), 12_345, 12_345);
+    expect(await cacheKey(dir)).toBeUndefined();
   });
 
   it('is not trusted when others may read it, when it is a link, or when it is not 32 bytes of hex: no key, no cache', async () => {
