@@ -9,7 +9,7 @@ import type { Impact } from '../../tools/lib/registry/impact.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { judgedSlice, keysAtBase, keysByName } from '../../tools/lib/validate/incremental.js';
 import { changedSince, outsideSlice, type Snapshot } from '../../tools/lib/validate/snapshot.js';
-import { git } from '../helpers/repo.js';
+import { commitNewRepo } from '../helpers/repo.js';
 import { BASE, doc, removeWorlds, world, writeWorld } from '../registry/world.js';
 
 afterAll(removeWorlds);
@@ -55,10 +55,7 @@ describe('judgedSlice', () => {
 
 describe('keysByName and keysAtBase', () => {
   it('a renamed manifest propagates its old name; one failing its schema its current one; a deleted file its old keys', async () => {
-    const root = writeWorld(BASE);
-    git(root, 'init', '-q', '-b', 'main');
-    git(root, 'add', '-A');
-    git(root, 'commit', '-q', '-m', 'base');
+    const root = commitNewRepo(writeWorld({}), BASE, 'base');
     const DB = 'platforms/db-platform/platform.yaml';
     const LONE = 'platforms/lone-platform/platform.yaml';
     const WORKER = 'platforms/worker-platform/platform.yaml';

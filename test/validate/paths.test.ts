@@ -6,17 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../tools/lib/ecosystem-load/phases.js';
 import { RepoError } from '../../tools/lib/repo/errors.js';
 import { validate } from '../../tools/lib/validate/validate.js';
-import { git } from '../helpers/repo.js';
+import { commitNewRepo } from '../helpers/repo.js';
 import { BASE, doc, removeWorlds, writeFiles, writeWorld } from '../registry/world.js';
 
 afterAll(removeWorlds);
 
 /** The base world, committed, then `changes` written over it in the working tree. */
 function repo(changes: Record<string, string>): string {
-  const root = writeWorld(BASE);
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'base');
+  const root = commitNewRepo(writeWorld({}), BASE, 'base');
   writeFiles(root, changes);
   return root;
 }
