@@ -1,16 +1,17 @@
 // The pieces an incremental run is built of, in process: what changed since the snapshot,
 // which of its findings a slice did not judge again, what the policies must judge for an
 // impact, and the names a change removed that still propagate.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
+import type { PolicyEngine } from '../../tools/lib/policy/index.js';
 import type { Impact } from '../../tools/lib/registry/impact.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
-import { judgedSlice, keysAtBase, keysByName } from '../../tools/lib/validate/incremental.js';
+import { judgedSlice, keysAtBase, keysByName, openSnapshot, type Judged } from '../../tools/lib/validate/incremental.js';
 import { changedSince, outsideSlice, type Snapshot } from '../../tools/lib/validate/snapshot.js';
-import { commitNewRepo } from '../helpers/repo.js';
-import { BASE, doc, removeWorlds, world, writeWorld } from '../registry/world.js';
+import { commitNewRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { BASE, doc, removeWorlds, world, writeFiles, writeWorld } from '../registry/world.js';
 
 afterAll(removeWorlds);
 
@@ -78,5 +79,125 @@ describe('keysByName and keysAtBase', () => {
     const many = Array.from({ length: 301 }, (_, i) => `platforms/p${i}/platform.yaml`);
     expect(await keysAtBase('/nonexistent', 'HEAD', many, [])).toBeUndefined();
     expect(await keysAtBase('/nonexistent', 'HEAD', many.slice(0, 300).map((f) => f.replace('.yaml', '.md')), [])).toEqual(new Map());
+  });
+});
+
+describe('openSnapshot', () => {
+  const NOW = new Date('2026-11-23T12:00:00Z');
+  // Only the bundle's hash binds a snapshot to its rules: no rules need run here.
+  const engine = (sha = 'b'.repeat(64)) => ({ meta: { wasmSha256: sha } }) as unknown as PolicyEngine;
+  const DB = 'platforms/db-platform/platform.yaml';
+  const WORKER = 'platforms/worker-platform/platform.yaml';
+  const INSTANCE = (env: string) => `ecosystem/platform-cloud/${env}/platform.yaml`;
+  const f = (id: string, file: string, over: Partial<Finding> = {}): Finding => ({ ruleId: `r.${id}`, severity: 'error', message: id, file, line: 1, column: 1, ...over });
+  const platform = (id: string, name: string, file: string) => f(id, file, { kind: 'Platform', name });
+  const instance = (id: string, env: string) => f(id, INSTANCE(env), { kind: 'PlatformInstance', name: env, environment: env });
+  const ids = (fs: Finding[]) => fs.map((x) => x.message).sort();
+  const caches: string[] = [];
+  afterAll(() => caches.forEach(removeDir));
+  const setUp = () => {
+    const root = writeWorld(BASE);
+    const cacheDir = tempDir('mnops-open-snap-');
+    caches.push(cacheDir);
+    const loadNow = () => loadEcosystem(root, { cacheDir, threads: 1 });
+    const open = async (sha?: string) => {
+      const loaded = await loadNow();
+      return { loaded, snap: await openSnapshot(loaded, engine(sha), loaded.ecosystem, NOW) };
+    };
+    const snapshotBytes = () => readFileSync(path.join(cacheDir, readdirSync(cacheDir).find((n) => n.startsWith('findings-'))!));
+    return { root, cacheDir, open, snapshotBytes };
+  };
+  const FIRST: Judged = {
+    findings: [platform('pDb', 'db-platform', DB), platform('pWorker', 'worker-platform', WORKER), instance('iProd', 'prod'), instance('iDev', 'dev')],
+    waived: [{ ...platform('wDb', 'db-platform', DB), exception: 'x' }, { ...platform('wWorker', 'worker-platform', WORKER), exception: 'x' }],
+    references: [platform('rDb', 'db-platform', DB), platform('rWorker', 'worker-platform', WORKER)],
+    secrets: { findings: [instance('sProd', 'prod'), instance('sStaging', 'staging')], fileBacked: ['staging'] },
+  };
+
+  it('without a cache, or without a bundle to bind it to, there is none', async () => {
+    const root = writeWorld(BASE);
+    const loaded = await loadEcosystem(root, { cacheDir: false, threads: 1 });
+    expect(loaded.cache).toBeUndefined();
+    expect(await openSnapshot(loaded, engine(), loaded.ecosystem, NOW)).toBeUndefined();
+    const { open } = setUp();
+    expect((await open('')).snap).toBeUndefined();
+  });
+
+  it('the first run judges everything and is saved whole; with nothing changed since, nothing is judged again and nothing rewritten', async () => {
+    const { open, snapshotBytes } = setUp();
+    const first = (await open()).snap!;
+    expect(first.only).toBeUndefined();
+    expect(first.impact).toBeUndefined();
+    expect(first.secretScope).toBeUndefined();
+    expect(await first.merge(FIRST)).toEqual(FIRST);
+    const saved = snapshotBytes();
+
+    const again = (await open()).snap!;
+    expect(again.only).toEqual({ platforms: new Set(), environments: new Set() });
+    expect([...again.impact!.files]).toEqual([]);
+    // The environments whose secrets are read from files are checked again every run.
+    expect([...again.secretScope!.environments!]).toEqual(['staging']);
+    const merged = await again.merge({ findings: [], waived: [], references: [platform('rNew', 'api-platform', 'platforms/api-platform/platform.yaml')], secrets: { findings: [instance('sStaging2', 'staging'), instance('sProd2', 'prod')], fileBacked: ['staging'] } });
+    expect(ids(merged.findings)).toEqual(['iDev', 'iProd', 'pDb', 'pWorker']);
+    expect(ids(merged.waived)).toEqual(['wDb', 'wWorker']);
+    // What the change does not reach stands as the snapshot has it: this run's findings there are not its own.
+    expect(ids(merged.references)).toEqual(['rDb', 'rWorker']);
+    expect(ids(merged.secrets.findings)).toEqual(['sProd', 'sStaging2']);
+    expect(snapshotBytes()).toEqual(saved);
+    // Under other rules the snapshot is not used.
+    expect((await open('c'.repeat(64))).snap!.only).toBeUndefined();
+  });
+
+  it('a changed file: its slice is judged again, the rest stands from the snapshot, and the merge is the next snapshot', async () => {
+    const { root, open, snapshotBytes } = setUp();
+    await (await open()).snap!.merge(FIRST);
+    const saved = snapshotBytes();
+    writeFileSync(path.join(root, WORKER), BASE[WORKER]!.replace('owner: team-a', 'owner: team-b'));
+    const opened = await open();
+    const snap = opened.snap!;
+    expect([...snap.only!.platforms]).toEqual(['worker-platform']);
+    expect([...snap.only!.environments].sort()).toEqual(['dev', 'sandbox']);
+    expect([...snap.impact!.files]).toEqual([WORKER]);
+    expect(snap.secretScope!.impact).toBe(snap.impact);
+    const run: Judged = {
+      findings: [platform('pWorker2', 'worker-platform', WORKER)],
+      waived: [],
+      references: [platform('rWorker2', 'worker-platform', WORKER), platform('rDb2', 'db-platform', DB)],
+      secrets: { findings: [instance('sStaging2', 'staging'), instance('sProd2', 'prod')], fileBacked: ['staging'] },
+    };
+    const merged = await snap.merge(run);
+    expect(ids(merged.findings)).toEqual(['iProd', 'pDb', 'pWorker2']);
+    expect(ids(merged.waived)).toEqual(['wDb']);
+    expect(ids(merged.references)).toEqual(['rDb', 'rWorker2']);
+    expect(ids(merged.secrets.findings)).toEqual(['sProd', 'sStaging2']);
+    expect(merged.secrets.fileBacked).toEqual(['staging']);
+    expect(snapshotBytes()).not.toEqual(saved);
+    // The next run, with nothing changed since, starts from what this one merged.
+    const next = await (await open()).snap!.merge({ findings: [], waived: [], references: [], secrets: { findings: [], fileBacked: [] } });
+    expect(ids(next.findings)).toEqual(ids(merged.findings));
+    expect(ids(next.references)).toEqual(ids(merged.references));
+    // staging reads its secrets from files: checked again, and this run found nothing there.
+    expect(ids(next.secrets.findings)).toEqual(['sProd']);
+
+    // A changed file whose old parse is no longer cached cannot be traced: everything is judged again.
+    writeFileSync(path.join(root, DB), BASE[DB]!.replace('version: 1.0.0', 'version: 1.0.1'));
+    const untraced = await loadEcosystem(root, { cacheDir: opened.loaded.cache!.dir, threads: 1 });
+    const blind = await openSnapshot({ ...untraced, cache: { ...untraced.cache!, keyValuesOf: () => undefined } }, engine(), untraced.ecosystem, NOW);
+    expect(blind!.only).toBeUndefined();
+    expect(blind!.impact).toBeUndefined();
+    expect(await blind!.merge(run)).toEqual(run);
+  });
+
+  it('a new file is traced from nothing; a change to the settings judges everything again', async () => {
+    const { root, open } = setUp();
+    await (await open()).snap!.merge(FIRST);
+    writeFileSync(path.join(root, 'platforms/new-platform.yaml'), doc('Platform', 'new-platform', ['owner: team-a', 'namespace: ops', 'version: 0.1.0', 'extends: batch']));
+    const added = (await open()).snap!;
+    expect([...added.only!.platforms]).toEqual(['new-platform']);
+    await added.merge(FIRST);
+    writeFiles(root, { 'ecosystem/governance/settings.yaml': doc('Settings', 'settings', ['tiers: {}']) });
+    const widened = (await open()).snap!;
+    expect(widened.only).toBeUndefined();
+    expect(widened.impact).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../tools/lib/ecosystem-load/phases.js';
 import { RepoError } from '../../tools/lib/repo/errors.js';
 import { validate } from '../../tools/lib/validate/validate.js';
-import { commitNewRepo } from '../helpers/repo.js';
+import { commitNewRepo, edit, exampleRepo, FIXED_NOW, git, removeDir } from '../helpers/repo.js';
 import { BASE, doc, removeWorlds, writeFiles, writeWorld } from '../registry/world.js';
 
 afterAll(removeWorlds);
@@ -82,5 +82,49 @@ describe('validate with paths', () => {
   it('refuses a path outside the repository', async () => {
     const root = repo({});
     await expect(validate({ root, paths: [path.dirname(root)], policies: false, cacheDir: false })).rejects.toThrow(RepoError);
+    await expect(validate({ root, paths: [path.dirname(root)], policies: false, cacheDir: false })).rejects.toMatchObject({
+      message: `${path.dirname(root)} is outside the repository root ${root}`,
+      hint: 'pass paths inside the repository, or a different --root',
+    });
   });
+
+  it('several paths report each one’s files; the root itself reports everything', async () => {
+    const root = repo({ [API]: BASE[API]!.replace('  - db-platform', '  - nope-platform'), [WORKER]: brokenWorker });
+    expect(await shown(root, ['platforms/api-platform', 'platforms/worker-platform'])).toEqual([`${API}:15 ref.unknown`, `${WORKER}:10 schema.invalid`]);
+    expect(await shown(root, [''])).toEqual([`${API}:15 ref.unknown`, `${WORKER}:10 schema.invalid`]);
+    const { waived } = await validate({ root, paths: [root], policies: false, cacheDir: false });
+    expect(waived).toEqual([]);
+  });
+
+  it('outside git, or before the first commit, what a file causes elsewhere is found from the repository without it', async () => {
+    const copy = 'platforms/copy-platform/platform.yaml';
+    const files = { ...BASE, [copy]: BASE[DB]! };
+    const plain = writeWorld(files);
+    const unborn = writeWorld(files);
+    git(unborn, 'init', '-q', '-b', 'main');
+    git(unborn, 'add', '-A');
+    for (const root of [plain, unborn]) {
+      expect(await shown(root, ['platforms/db-platform'])).toEqual([`${copy}:4 manifest.duplicate`]);
+      expect(await shown(root, ['platforms/lone-platform'])).toEqual([]);
+    }
+  });
+});
+
+describe('validate with paths, judged by the policies', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach(removeDir));
+  it('an environment’s folder brings the policy findings about that environment from files elsewhere; another platform’s folder brings none of them', async () => {
+    const root = exampleRepo({ git: true });
+    roots.push(root);
+    const GOV = 'platforms/governance-platform/platform.yaml';
+    edit(root, GOV, /memoryMb: \d+/, 'memoryMb: 999999');
+    const run = async (p: string) => (await validate({ root, paths: [path.join(root, p)], cacheDir: false, now: new Date(FIXED_NOW) })).report.findings;
+    const everywhere = (await validate({ root, cacheDir: false, now: new Date(FIXED_NOW) })).report.findings.filter((f) => f.ruleId === 'resources.ceiling' && f.file === GOV);
+    expect(new Set(everywhere.map((f) => f.environment))).toEqual(new Set(['dev', 'staging', 'prod', 'sandbox-feature-x']));
+    const dev = (await run('ecosystem/platform-cloud/dev')).filter((f) => f.file === GOV);
+    expect(dev.length).toBeGreaterThan(0);
+    expect(dev.every((f) => f.environment === 'dev')).toBe(true);
+    expect((await run('platforms/data-platform')).filter((f) => f.file === GOV)).toEqual([]);
+    expect((await run('platforms/governance-platform')).filter((f) => f.ruleId === 'resources.ceiling')).toHaveLength(everywhere.length);
+  }, 60_000);
 });

@@ -175,3 +175,77 @@ describe('a policy-only change', () => {
     expect(out.proposed?.error).toMatch(/no built bundle/);
   });
 });
+
+describe('what a change under review reports', () => {
+  const DATA = 'platforms/data-platform/platform.yaml';
+  const onBase = (message: string) => {
+    git(root, 'commit', '-qam', message);
+    return git(root, 'rev-parse', 'HEAD').trim();
+  };
+
+  it('only what it reaches: a finding the base already had elsewhere is left out, and without a policy change nothing is proposed', async () => {
+    leakSecret();
+    const leaky = onBase('a secret on the base');
+    edit(root, DATA, /description: .*/, 'description: a new description');
+    const out = await run({ changedSince: leaky });
+    expect(rules((await validate({ root, now: NOW, cacheDir: false })).report.findings)).toContain('secrets.plaintext');
+    expect(rules(out.report.findings)).not.toContain('secrets.plaintext');
+    expect(out.report.judgedBy).toBe(leaky);
+    expect([...out.impact!.files]).toEqual([DATA]);
+    expect(out.proposed).toBeUndefined();
+    expect(out.report.proposedPolicyChange).toBeUndefined();
+    // Without the policies nothing judges, so no commit's rules did.
+    const structural = await run({ changedSince: leaky, policies: false });
+    expect(structural.judgedBy).toBeUndefined();
+    expect(structural.waived).toEqual([]);
+    await expect(run({ changedSince: 'no-such-ref' })).rejects.toThrow(/no-such-ref/);
+  });
+
+  it('a change that rewrites more manifests than can be traced one by one is judged whole', async () => {
+    leakSecret();
+    const leaky = onBase('a secret on the base');
+    for (let i = 0; i < 301; i++) write(`registry/bulk/n${i}.yaml`, `apiVersion: mnops/v1\nkind: Namespace\nmetadata:\n  name: bulk-${i}\nspec:\n  owners: [team-bulk]\n`);
+    const out = await run({ changedSince: leaky });
+    expect(rules(out.report.findings)).toContain('secrets.plaintext');
+  }, 60_000);
+
+  it('asks for the approvals only when the change touches an exception, and counts them', async () => {
+    let asked = 0;
+    const approvedBy = () => {
+      asked++;
+      return Promise.resolve(['platform-engineering']);
+    };
+    edit(root, DATA, /description: .*/, 'description: a new description');
+    await run({ approvedBy });
+    expect(asked).toBe(0);
+    leakSecret();
+    write('ecosystem/governance/exceptions/leak.yaml', exception('leak', 'platform-engineering'));
+    const approved = await run({ approvedBy });
+    expect(asked).toBe(1);
+    expect(rules(approved.report.findings)).not.toContain('secrets.plaintext');
+    expect(rules(approved.report.findings)).not.toContain('exceptions.unapproved');
+  });
+
+  it('the proposed change lists what the change’s rules add and clear, not what both verdicts hold', async () => {
+    leakSecret();
+    edit(root, 'ecosystem/governance/settings.yaml', /dev:\n(\s+)ceilings: \{cpuCores: 4, memoryMb: 4096/, 'dev:\n$1ceilings: {cpuCores: 4, memoryMb: 32');
+    const out = await run();
+    expect(rules(out.report.findings)).toContain('secrets.plaintext');
+    const added = out.proposed!.added;
+    expect(added.length).toBeGreaterThan(0);
+    expect(new Set(rules(added))).toEqual(new Set(['resources.ceiling']));
+    expect(out.proposed!.cleared).toEqual([]);
+  }, 60_000);
+
+  it('a bundle of its own that cannot be loaded: the proposed change says why', async () => {
+    const junk = Buffer.from('this is not WebAssembly');
+    write('policies/dist/policy.wasm', '');
+    writeFileSync(path.join(root, 'policies/dist/policy.wasm'), junk);
+    const meta = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'policies/dist/bundle.json'), 'utf8')) as Record<string, unknown>;
+    write('policies/dist/bundle.json', JSON.stringify({ ...meta, wasmSha256: createHash('sha256').update(junk).digest('hex') }));
+    const out = await run();
+    expect(out.judgedBy).toBe(base);
+    expect(out.proposed).toMatchObject({ added: [], cleared: [] });
+    expect(out.proposed!.error).toMatch(/^the policy bundle in .* is corrupt: /);
+  }, 60_000);
+});

@@ -82,4 +82,44 @@ describe('linkCauses', () => {
     const list = [inEnv];
     expect(linkCauses(list, eco)).toBe(list);
   });
+
+  it('which error is a manifest’s: its kind and name, else the conventional path of a platform or template file, nothing else', async () => {
+    const { eco } = await world();
+    const inEnv = (name: string) => f({ ruleId: 'resources.required', kind: 'Platform', name, environment: 'dev' });
+    const causes = (dropping: Finding) => linkCauses([dropping, inEnv('api-platform')], eco)[1]!.causedBy;
+    // Named by the finding itself, wherever the file is.
+    expect(causes(f({ ruleId: 'schema.invalid', kind: 'PlatformTemplate', name: 'http-service', file: 'odd/place.yaml', line: 3 }))).toMatchObject({ file: 'odd/place.yaml', line: 3 });
+    expect(causes(f({ ruleId: 'yaml.syntax', file: 'platforms/api-platform/platform.yml' }))).toMatchObject({ file: 'platforms/api-platform/platform.yml' });
+    expect(causes(f({ ruleId: 'yaml.syntax', file: 'ecosystem/platform-templates/base.yml' }))).toMatchObject({ file: 'ecosystem/platform-templates/base.yml' });
+    for (const file of ['copy/platforms/api-platform/platform.yaml', 'platforms/api-platform/platform.yaml.orig', 'old/ecosystem/platform-templates/base.yaml', 'ecosystem/platform-templates/base.yaml~']) {
+      expect(causes(f({ ruleId: 'yaml.syntax', file })), file).toBeUndefined();
+    }
+    // Only a kind with a name says which manifest.
+    expect(causes(f({ ruleId: 'schema.invalid', kind: 'PlatformTemplate', file: 'odd/place.yaml' }))).toBeUndefined();
+  });
+
+  it('the chain is followed through templates that do not exist and around a cycle; only an unknown extends cuts it', async () => {
+    const { eco } = await world(
+      {
+        'ecosystem/platform-templates/loop-a.yaml': doc('PlatformTemplate', 'loop-a', ['extends: loop-b']),
+        'ecosystem/platform-templates/loop-b.yaml': doc('PlatformTemplate', 'loop-b', ['extends: loop-a']),
+        'platforms/loop-platform/platform.yaml': doc('Platform', 'loop-platform', ['owner: team-a', 'namespace: ops', 'version: 0.1.0', 'extends: loop-a']),
+        'platforms/stray-platform/platform.yaml': doc('Platform', 'stray-platform', ['owner: team-a', 'namespace: ops', 'version: 0.1.0', 'extends: nowhere']),
+      },
+      { clean: false },
+    );
+    const inEnv = (name: string, over: Partial<Finding> = {}) => f({ ruleId: 'resources.required', kind: 'Platform', name, environment: 'dev', ...over });
+    const out = linkCauses([brokenTemplate, inEnv('loop-platform'), inEnv('stray-platform'), inEnv('ghost-platform'), inEnv('api-platform', { kind: 'PlatformInstance' })], eco);
+    expect(out.map((x) => x.causedBy)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // A reference elsewhere that names nothing is not a break in the chain.
+    const elsewhere = f({ ruleId: 'ref.unknown', kind: 'PlatformTemplate', name: 'http-service', path: '/spec/dependsOn/0', message: 'platform "nowhere" does not exist' });
+    expect(linkCauses([elsewhere, inEnv('api-platform')], eco)[1]!.causedBy).toBeUndefined();
+    // The platform's own dropping error comes first; a dropping error follows from nothing.
+    const ownDrop = f({ ruleId: 'schema.invalid', kind: 'Platform', name: 'api-platform', environment: 'dev', line: 9 });
+    const linked = linkCauses([brokenTemplate, ownDrop, inEnv('api-platform')], eco);
+    expect(linked[1]!.causedBy).toBeUndefined();
+    expect(linked[2]!.causedBy).toMatchObject({ ruleId: 'schema.invalid', line: 9 });
+    // A reference finding whose message names no platform or template is left as it is.
+    expect(linkCauses([brokenTemplate, f({ ruleId: 'ref.unknown', message: 'contract "queue@^9" matches no version' })], eco)[1]!.causedBy).toBeUndefined();
+  });
 });
