@@ -186,9 +186,9 @@ describe('entries sealed with the right key but of the wrong shape are not used'
     for (const [i, name] of names.entries()) expect(cache.get(id(i + 1)), name).toBeUndefined();
   });
 
-  it('a base whose index is not what it should be is dropped whole; one with a bad entry keeps the others', async () => {
+  /** A real base, written by folding a large journal, cut into its parts to be edited and sealed again with the real key. */
+  async function realBase() {
     const { root, dir } = place();
-    // A real base first, written by folding a large journal.
     const c = await ParseCache.open(root, dir);
     for (let i = 0; i < 250; i++) c.set(id(i), content({ n: i }));
     await c.save();
@@ -207,20 +207,52 @@ describe('entries sealed with the right key but of the wrong shape are not used'
       const json = Buffer.from(JSON.stringify(ix));
       return Buffer.concat([Buffer.from(`${lengthLine ?? json.byteLength}\n`), json, values]);
     };
+    const open = () => ParseCache.open(root, dir);
+    return { body, index, values, rebuilt, reseal, open };
+  }
+
+  it('a base whose index is not what it should be is dropped whole; one with a bad entry keeps the others', async () => {
+    const { body, index, values, rebuilt, reseal, open } = await realBase();
     // Resealed as it was: used.
     reseal(rebuilt(index));
-    expect(jsonOf((await ParseCache.open(root, dir)).get(id(3)))).toBe('{"n":3}');
+    expect(jsonOf((await open()).get(id(3)))).toBe('{"n":3}');
     // One entry pointing past the values, one with a key that is no blob id: only they go.
     const edited = { ...index, [id(3)]: { ...index[id(3)]!, at: [[0, values.length + 1]] }, 'not-a-blob-id': index[id(4)]! };
     reseal(rebuilt(edited));
-    const partly = await ParseCache.open(root, dir);
+    const partly = await open();
     expect(partly.get(id(3))).toBeUndefined();
     expect(jsonOf(partly.get(id(4)))).toBe('{"n":4}');
     // An index that is a list, a length that runs past the body, or no length: nothing is used.
     for (const broken of [rebuilt([1, 2]), rebuilt(index, String(body.length * 2)), rebuilt(index, 'x'), Buffer.from('no newline at all')]) {
       reseal(broken);
-      expect((await ParseCache.open(root, dir)).get(id(4))).toBeUndefined();
+      expect((await open()).get(id(4))).toBeUndefined();
     }
+  });
+
+  it('an entry of a base is used only when each of its values is a slice of the values and its meta has the shape set writes', async () => {
+    const { index, values, rebuilt, reseal, open } = await realBase();
+    const [from, to] = index[id(5)]!.at[0]!;
+    const bad: Record<string, unknown> = {
+      'a negative start': { ...index[id(5)]!, at: [[-1, to]] },
+      'an end before its start': { ...index[id(5)]!, at: [[to, from]] },
+      'a start that is no whole number': { ...index[id(5)]!, at: [[from + 0.5, to]] },
+      'an end that is no number': { ...index[id(5)]!, at: [[from, 'x']] },
+      'a place that is no pair': { ...index[id(5)]!, at: ['x'] },
+      'places that are not a list': { ...index[id(5)]!, at: 'x' },
+      'a meta of null': { ...index[id(5)]!, meta: null },
+      'a meta that is a number': { ...index[id(5)]!, meta: 7 },
+      'no entry at all': null,
+    };
+    const names = Object.keys(bad);
+    const ix: Record<string, unknown> = { ...index };
+    names.forEach((name, i) => (ix[id(100 + i)] = bad[name]));
+    // An empty value is a slice like any other (and its JSON is then refused when read).
+    ix[id(200)] = { ...index[id(6)]!, at: [[values.length, values.length]] };
+    reseal(rebuilt(ix));
+    const cache = await open();
+    expect(jsonOf(cache.get(id(5)))).toBe('{"n":5}');
+    for (const [i, name] of names.entries()) expect(cache.get(id(100 + i)), name).toBeUndefined();
+    expect(jsonOf(cache.get(id(200)))).toBe('');
   });
 });
 

@@ -5,9 +5,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cacheKey } from '../../tools/lib/ecosystem-load/parse-cache.js';
-import { StatTable } from '../../tools/lib/ecosystem-load/stat-table.js';
+import { SETTLE_MS, StatTable } from '../../tools/lib/ecosystem-load/stat-table.js';
 import { removeDir, tempDir } from '../helpers/repo.js';
 
 const dirs: string[] = [];
@@ -96,6 +96,57 @@ describe('StatTable with stats given as data', () => {
     expect(() => t.statFile('f1.yaml', path.join(root, 'f1.yaml'))).toThrow(/ENOENT/);
     // No prefetch for a table under the size worth a worker.
     expect(await StatTable.prefetch(dir, CONTEXT, root, { max: 1000 })).toBeUndefined();
+    // The worker's stat is used even where a stat now would say otherwise (here: of another path).
+    expect(t.statFile('f0.yaml', path.join(root, 'other.yaml')).ino).toBe(real.ino);
+    expect(t.statDir('platforms', path.join(root, 'f0.yaml')).ino).toBe(folder.ino);
+    expect(t.statDir('elsewhere', path.join(root, 'f0.yaml')).ino).toBe(real.ino);
+    // A table of exactly the size worth a worker is prefetched.
+    const size = statSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.table'))!)).size;
+    expect(await StatTable.prefetch(dir, CONTEXT, root, { max: 1000, minBytes: size })).toBeDefined();
+    expect(await StatTable.prefetch(dir, CONTEXT, root, { max: 1000, minBytes: size + 1 })).toBeUndefined();
+  });
+
+  it('a stat exactly the settling time before the run began is kept', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const now = 1_000_000_000_000;
+      vi.setSystemTime(now);
+      const dir = cacheDir();
+      const t = await StatTable.open(dir, CONTEXT);
+      for (let i = 0; i < 60; i++) t.record(`f${i}.yaml`, { ...stat(i), mtimeMs: now - SETTLE_MS, ctimeMs: now - SETTLE_MS }, blob(i));
+      await t.save();
+      expect((await StatTable.open(dir, CONTEXT)).lookup('f1.yaml', { ...stat(1), mtimeMs: now - SETTLE_MS, ctimeMs: now - SETTLE_MS })).toBe(blob(1));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('is rewritten when most of it no longer holds (past fifty entries or a quarter), or when it learnt a hundredth of its size', async () => {
+    const tables = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.table'));
+    const reopened = async (use: number, learn = 0) => {
+      const dir = cacheDir();
+      await saved(dir, 60); // 60 files and a folder
+      const before = readFileSync(path.join(dir, tables(dir)[0]!));
+      const t = await StatTable.open(dir, CONTEXT);
+      for (let i = 0; i < use; i++) expect(t.lookup(`f${i}.yaml`, stat(i))).toBe(blob(i));
+      for (let i = 0; i < learn; i++) t.record(`new${i}.yaml`, stat(5000 + i), blob(5000 + i));
+      await t.save();
+      const rewritten = !readFileSync(path.join(dir, tables(dir)[0]!)).equals(before);
+      return { rewritten, again: await StatTable.open(dir, CONTEXT) };
+    };
+    // 56 of 61 entries no longer used: rewritten with the five.
+    const mostGone = await reopened(5);
+    expect(mostGone.rewritten).toBe(true);
+    expect(mostGone.again.lookup('f4.yaml', stat(4))).toBe(blob(4));
+    expect(mostGone.again.lookup('f30.yaml', stat(30))).toBeUndefined();
+    // 41 unused: not worth it yet.
+    expect((await reopened(20)).rewritten).toBe(false);
+    // What it learnt does not count as still holding.
+    expect((await reopened(5, 5)).rewritten).toBe(true);
+    // Fifty new entries are worth a rewrite, even with everything else still holding.
+    const learnt = await reopened(60, 50);
+    expect(learnt.rewritten).toBe(true);
+    expect(learnt.again.lookup('new49.yaml', stat(5049))).toBe(blob(5049));
   });
 });
 
@@ -147,11 +198,22 @@ describe('a table sealed with the right key but of the wrong shape', () => {
     const files = json[0].map((e) => [...e]);
     files[at('f1.yaml')]![4] = 'not a blob id';
     files[at('f2.yaml')] = files[at('f2.yaml')]!.slice(0, 4);
+    files[at('f4.yaml')] = [...files[at('f4.yaml')]!, 'one too many'];
+    files[at('f5.yaml')]![4] = `${blob(5)}a`;
+    files[at('f6.yaml')]![4] = `z${blob(6)}`;
     const folders = [[...json[1][0]!.slice(0, 4), [['a.yaml', 'x']]]];
     const t = await resealed(dir, `${header}\n${names}${JSON.stringify([files, folders])}`);
     expect(t.lookup('f1.yaml', stat(1))).toBeUndefined();
     expect(t.lookup('f2.yaml', stat(2))).toBeUndefined();
     expect(t.lookup('f3.yaml', stat(3))).toBe(blob(3));
+    for (const n of [4, 5, 6]) expect(t.lookup(`f${n}.yaml`, stat(n)), `f${n}`).toBeUndefined();
     expect(t.get('platforms', stat(1000))).toBeUndefined(); // a listing entry of no known type
+    // Each listing of the wrong shape, beside entries of the right one.
+    for (const listing of [[['a.yaml', 'f'], ['b.yaml', 'x']], [['a.yaml', 'f', 'extra']], [[1, 'f']], ['a.yaml'], [['a.yaml']]]) {
+      const one = await resealed(dir, `${header}\n${names}${JSON.stringify([json[0], [[...json[1][0]!.slice(0, 4), listing]]])}`);
+      expect(one.get('platforms', stat(1000)), JSON.stringify(listing)).toBeUndefined();
+    }
+    const typed = await resealed(dir, `${header}\n${names}${JSON.stringify([json[0], [[...json[1][0]!.slice(0, 4), [['a', 'd'], ['b', 'f'], ['c', 'l'], ['d', 'o']]]]])}`);
+    expect(typed.get('platforms', stat(1000))).toEqual([['a', 'd'], ['b', 'f'], ['c', 'l'], ['d', 'o']]);
   });
 });
