@@ -12,7 +12,7 @@ const TESTS = [
   'test/policy/{input,settings,partition}.test.ts',
   // Real git, no engine. The push-race suite (test/audit/concurrency) is left out: over a
   // minute per run, it would multiply the time of every mutant it covers.
-  'test/audit/{verify,verify-remote,signing,identity,lease,checks}.test.ts',
+  'test/audit/{verify,verify-remote,signing,identity,lease,checks,record}.test.ts',
   // The property tests that compare two ways of reaching the same findings (sliced against
   // whole, PR-scoped against full, snapshot against cold) are left out: both sides run the
   // mutated code, so they rarely tell a mutant apart, and each takes 15–20 s per mutant.
