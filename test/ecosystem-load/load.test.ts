@@ -181,6 +181,8 @@ describe('loadEcosystem: what it hands on', () => {
       hint: 'remove large files from the manifest folders, or raise the maxTotalBytes limit if the repository really is this large',
     });
     expect((await load({ maxFileBytes: largest - 1 })).findings.map((f) => f.ruleId)).toEqual(['yaml.limit']);
+    // A file over its own limit is never read, and its bytes do not count towards the total.
+    expect((await load({ maxFileBytes: largest - 1, maxTotalBytes: total - largest })).findings.map((f) => f.ruleId)).toEqual(['yaml.limit']);
   });
 });
 
