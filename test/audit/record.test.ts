@@ -143,7 +143,7 @@ describe('dayFile', () => {
 
 describe('currentLease', () => {
   const lease = (id: string, expiresAt = '2026-12-01T12:00:00.000Z') => ({ id, holder: 'ci', expiresAt });
-  const rec = (action: AuditRecord['action'], outcome: AuditRecord['outcome'], l: ReturnType<typeof lease>, environment = 'prod') => ({ ...sealRecord({ ...base, action, outcome, environment, lease: l }, 1, '') });
+  const rec = (action: AuditRecord['action'], outcome: AuditRecord['outcome'], l: ReturnType<typeof lease>, environment = 'prod') => sealRecord({ ...base, action, outcome, environment, lease: l }, 1, '');
   const NOW = new Date('2026-12-01T11:00:00.000Z');
 
   it('the last lease acquired on the environment and not released, while it has not expired', () => {

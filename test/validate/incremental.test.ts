@@ -3,9 +3,9 @@
 // impact, and the names a change removed that still propagate.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEcosystem } from '../../tools/lib/ecosystem-load/load-ecosystem.js';
-import type { PolicyEngine } from '../../tools/lib/policy/index.js';
+import { PolicyEngine } from '../../tools/lib/policy/index.js';
 import type { Impact } from '../../tools/lib/registry/impact.js';
 import type { Finding } from '../../tools/lib/report/finding.js';
 import { judgedSlice, keysAtBase, keysByName, openSnapshot, type Judged } from '../../tools/lib/validate/incremental.js';
@@ -84,8 +84,13 @@ describe('keysByName and keysAtBase', () => {
 
 describe('openSnapshot', () => {
   const NOW = new Date('2026-11-23T12:00:00Z');
-  // Only the bundle's hash binds a snapshot to its rules: no rules need run here.
-  const engine = (sha = 'b'.repeat(64)) => ({ meta: { wasmSha256: sha } }) as unknown as PolicyEngine;
+  // The built-in bundle; its hash is what binds a snapshot to its rules, so "other rules" (or
+  // a bundle without a hash) is the same engine claiming another one.
+  let builtIn: PolicyEngine;
+  beforeAll(async () => {
+    builtIn = await PolicyEngine.load(writeWorld(BASE));
+  });
+  const engine = (sha?: string) => (sha === undefined ? builtIn : (Object.assign(Object.create(builtIn), { meta: { ...builtIn.meta, wasmSha256: sha } }) as PolicyEngine));
   const DB = 'platforms/db-platform/platform.yaml';
   const WORKER = 'platforms/worker-platform/platform.yaml';
   const INSTANCE = (env: string) => `ecosystem/platform-cloud/${env}/platform.yaml`;

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../tools/lib/ecosystem-load/phases.js';
 import { RepoError } from '../../tools/lib/repo/errors.js';
 import { validate } from '../../tools/lib/validate/validate.js';
-import { commitNewRepo, edit, exampleRepo, FIXED_NOW, git, removeDir } from '../helpers/repo.js';
+import { exampleRepos } from '../helpers/example-repos.js';
+import { commitNewRepo, edit, FIXED_NOW, git } from '../helpers/repo.js';
 import { BASE, doc, removeWorlds, writeFiles, writeWorld } from '../registry/world.js';
 
 afterAll(removeWorlds);
@@ -111,11 +112,9 @@ describe('validate with paths', () => {
 });
 
 describe('validate with paths, judged by the policies', () => {
-  const roots: string[] = [];
-  afterAll(() => roots.forEach(removeDir));
+  const gitRepo = exampleRepos({ git: true });
   it('an environment’s folder brings the policy findings about that environment from files elsewhere; another platform’s folder brings none of them', async () => {
-    const root = exampleRepo({ git: true });
-    roots.push(root);
+    const root = gitRepo();
     const GOV = 'platforms/governance-platform/platform.yaml';
     edit(root, GOV, /memoryMb: \d+/, 'memoryMb: 999999');
     const run = async (p: string) => (await validate({ root, paths: [path.join(root, p)], cacheDir: false, now: new Date(FIXED_NOW) })).report.findings;

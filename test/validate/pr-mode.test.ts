@@ -28,6 +28,14 @@ function write(file: string, text: string): void {
   writeFileSync(path.join(root, file), text);
 }
 
+/** The pull request ships a bundle of its own: these wasm bytes, with a bundle.json that claims them. */
+function shipBundle(wasm: Buffer, meta: Record<string, unknown> = {}): void {
+  write('policies/dist/policy.wasm', '');
+  writeFileSync(path.join(root, 'policies/dist/policy.wasm'), wasm);
+  const built = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'policies/dist/bundle.json'), 'utf8')) as Record<string, unknown>;
+  write('policies/dist/bundle.json', JSON.stringify({ ...built, wasmSha256: createHash('sha256').update(wasm).digest('hex'), ...meta }));
+}
+
 const exception = (name: string, approvedBy: string, expires = '2027-01-31') =>
   [
     'apiVersion: mnops/v1',
@@ -71,11 +79,7 @@ beforeEach(() => {
 describe('a pull request is judged by its base', () => {
   it('shipping an all-pass bundle of its own changes nothing: the base bundle judges, and the stale bundle is an error', async () => {
     leakSecret();
-    const wasm = readFileSync(path.join(allPass, 'policy.wasm'));
-    write('policies/dist/policy.wasm', '');
-    writeFileSync(path.join(root, 'policies/dist/policy.wasm'), wasm);
-    const meta = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'policies/dist/bundle.json'), 'utf8')) as Record<string, unknown>;
-    write('policies/dist/bundle.json', JSON.stringify({ ...meta, wasmSha256: createHash('sha256').update(wasm).digest('hex'), entrypoints: ['governance'], userPackages: [] }));
+    shipBundle(readFileSync(path.join(allPass, 'policy.wasm')), { entrypoints: ['governance'], userPackages: [] });
 
     const out = await run();
     expect(out.judgedBy).toBe(base);
@@ -238,11 +242,7 @@ describe('what a change under review reports', () => {
   }, 60_000);
 
   it('a bundle of its own that cannot be loaded: the proposed change says why', async () => {
-    const junk = Buffer.from('this is not WebAssembly');
-    write('policies/dist/policy.wasm', '');
-    writeFileSync(path.join(root, 'policies/dist/policy.wasm'), junk);
-    const meta = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'policies/dist/bundle.json'), 'utf8')) as Record<string, unknown>;
-    write('policies/dist/bundle.json', JSON.stringify({ ...meta, wasmSha256: createHash('sha256').update(junk).digest('hex') }));
+    shipBundle(Buffer.from('this is not WebAssembly'));
     const out = await run();
     expect(out.judgedBy).toBe(base);
     expect(out.proposed).toMatchObject({ added: [], cleared: [] });
